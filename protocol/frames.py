@@ -1,0 +1,251 @@
+"""Frame catalogue of protocol v1: one frozen dataclass per frame.
+
+``docs/protocol.md`` is the reader's version of this module. Every frame has a ``TYPE``
+(the ``type`` field on the wire) and ``SENDERS`` (who may send it). Text a person wrote
+and tokens never appear in a frame's ``repr``, so a frame can be logged safely.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import ClassVar
+
+from protocol.codes import ErrorCode
+from protocol.errors import FrameError
+from protocol.schema import limit
+
+__all__ = [
+    "CLIENT_FRAMES",
+    "SERVER_FRAMES",
+    "Ack",
+    "CircleInfo",
+    "Error",
+    "Frame",
+    "Hello",
+    "Member",
+    "Message",
+    "Ping",
+    "Pong",
+    "Presence",
+    "PresenceAction",
+    "ResumeResult",
+    "Role",
+    "Say",
+    "Sender",
+    "Welcome",
+]
+
+
+class Sender(enum.Flag):
+    """Who may send a frame."""
+
+    CLIENT = enum.auto()
+    SERVER = enum.auto()
+
+
+class Role(enum.StrEnum):
+    """A member's role in a circle."""
+
+    PARTICIPANT = "participant"
+    FACILITATOR = "facilitator"
+
+
+class PresenceAction(enum.StrEnum):
+    """What a ``presence`` frame reports."""
+
+    JOIN = "join"
+    LEAVE = "leave"
+
+
+class ResumeResult(enum.StrEnum):
+    """How ``welcome`` answers a ``hello``'s resume point."""
+
+    #: No ``last_id`` was given: ``history`` holds the most recent messages.
+    FRESH = "fresh"
+    #: Every message after ``last_id`` follows, with no gap.
+    EXACT = "exact"
+    #: History no longer reaches back to ``last_id``: messages between it and the first
+    #: one that follows were lost to this client.
+    GAP = "gap"
+    #: The circle's history was reset (the epoch changed); ids restarted and the client's
+    #: ``last_id`` means nothing any more. ``history`` holds the most recent messages.
+    RESET = "reset"
+
+
+class Frame:
+    """Base of every frame. Subclasses are frozen dataclasses."""
+
+    __slots__ = ()
+    TYPE: ClassVar[str]
+    SENDERS: ClassVar[Sender]
+
+    def check(self) -> None:
+        """Checks across fields, after each field was checked alone. Raises FrameError."""
+
+
+# --- values nested in frames ---------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Member:
+    """A member as others see them: display name and role, never an account id."""
+
+    name: str = dataclasses.field(metadata=limit("name", min_len=1))
+    role: Role
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CircleInfo:
+    """What a member is told about the circle. Times are Unix epoch milliseconds."""
+
+    id: str
+    title: str
+    opens_at: int
+    closes_at: int
+    capacity: int
+
+
+# --- client to server ----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Hello(Frame):
+    """First frame of every connection: the join token and, to resume, the last id seen."""
+
+    TYPE: ClassVar[str] = "hello"
+    SENDERS: ClassVar[Sender] = Sender.CLIENT
+
+    token: str = dataclasses.field(metadata=limit("token", min_len=1), repr=False)
+    last_id: int | None = None
+    epoch: str | None = None
+
+    def check(self) -> None:
+        if self.epoch is not None and self.last_id is None:
+            raise FrameError(ErrorCode.INVALID_FIELD, "epoch: given without last_id")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Say(Frame):
+    """A member speaks. ``ref`` is the client's own reference, echoed in the answer."""
+
+    TYPE: ClassVar[str] = "say"
+    SENDERS: ClassVar[Sender] = Sender.CLIENT
+
+    ref: str = dataclasses.field(metadata=limit("ref", min_len=1))
+    text: str = dataclasses.field(metadata=limit("text", min_len=1), repr=False)
+    cw: str | None = dataclasses.field(default=None, metadata=limit("label"), repr=False)
+
+    def check(self) -> None:
+        if not self.text.strip():
+            raise FrameError(ErrorCode.INVALID_FIELD, "text: must not be blank", ref=self.ref)
+        if self.cw is not None and not self.cw.strip():
+            raise FrameError(ErrorCode.INVALID_FIELD, "cw: must not be blank", ref=self.ref)
+
+
+# --- both directions -----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Ping(Frame):
+    """Keepalive. The receiver answers with ``pong`` carrying the same ``n``."""
+
+    TYPE: ClassVar[str] = "ping"
+    SENDERS: ClassVar[Sender] = Sender.CLIENT | Sender.SERVER
+
+    n: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Pong(Frame):
+    """Answer to ``ping``."""
+
+    TYPE: ClassVar[str] = "pong"
+    SENDERS: ClassVar[Sender] = Sender.CLIENT | Sender.SERVER
+
+    n: int | None = None
+
+
+# --- server to client ----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Message(Frame):
+    """A message delivered to every member, with its id in the circle's order."""
+
+    TYPE: ClassVar[str] = "message"
+    SENDERS: ClassVar[Sender] = Sender.SERVER
+
+    id: int
+    name: str = dataclasses.field(metadata=limit("name", min_len=1))
+    role: Role
+    text: str = dataclasses.field(metadata=limit("text"), repr=False)
+    ts: int
+    cw: str | None = dataclasses.field(default=None, metadata=limit("label"), repr=False)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Welcome(Frame):
+    """Answer to a valid ``hello``: the circle, who is here, and the history to show.
+
+    When ``more`` is true, further missed messages follow as ``message`` frames, in
+    order, before any live ones.
+    """
+
+    TYPE: ClassVar[str] = "welcome"
+    SENDERS: ClassVar[Sender] = Sender.SERVER
+
+    circle: CircleInfo
+    you: Member
+    members: list[Member]
+    epoch: str
+    last_id: int
+    resume: ResumeResult
+    history: list[Message]
+    more: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Ack(Frame):
+    """The sender's ``say`` was accepted and got ``id``."""
+
+    TYPE: ClassVar[str] = "ack"
+    SENDERS: ClassVar[Sender] = Sender.SERVER
+
+    ref: str = dataclasses.field(metadata=limit("ref", min_len=1))
+    id: int
+    ts: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Presence(Frame):
+    """A member arrived (first connection) or left (last connection closed)."""
+
+    TYPE: ClassVar[str] = "presence"
+    SENDERS: ClassVar[Sender] = Sender.SERVER
+
+    action: PresenceAction
+    member: Member
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Error(Frame):
+    """A request was refused; the connection carries on. ``ref`` names the request."""
+
+    TYPE: ClassVar[str] = "error"
+    SENDERS: ClassVar[Sender] = Sender.SERVER
+
+    code: ErrorCode
+    detail: str
+    ref: str | None = dataclasses.field(default=None, metadata=limit("ref"))
+
+
+def _catalogue(sender: Sender) -> dict[str, type[Frame]]:
+    every: tuple[type[Frame], ...] = (Hello, Say, Ping, Pong, Message, Welcome, Ack, Presence, Error)
+    return {cls.TYPE: cls for cls in every if sender in cls.SENDERS}
+
+
+#: Frames a server accepts, by ``type``.
+CLIENT_FRAMES: dict[str, type[Frame]] = _catalogue(Sender.CLIENT)
+#: Frames a client accepts, by ``type``.
+SERVER_FRAMES: dict[str, type[Frame]] = _catalogue(Sender.SERVER)
