@@ -1,0 +1,221 @@
+"""The operator's HTTP API: circles and join tokens, behind the admin key.
+
+Every error is JSON: ``{"error": {"code": "...", "detail": "..."}}`` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hmac
+import json
+import secrets
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from circles.auth import check_display_name, mint_token
+from circles.backends.base import Backend
+from circles.clock import Clock
+from circles.config import Settings
+from circles.model import Circle, CircleId, MemberId, Membership, new_circle_id
+from protocol import Role
+
+__all__ = ["ApiError", "api_routes", "circle_json", "join_link"]
+
+MAX_BODY_BYTES = 16 * 1024
+MAX_TITLE_CHARS = 120
+MAX_CAPACITY = 500
+MAX_DURATION_MS = 7 * 24 * 3600 * 1000
+#: Tokens stay valid this long after the circle closes unless the caller says otherwise.
+TOKEN_GRACE_MS = 3600 * 1000
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+
+    def response(self) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
+        body = {"error": {"code": self.code, "detail": self.detail}}
+        return JSONResponse(body, status_code=self.status, headers=headers)
+
+
+def _iso(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def circle_json(circle: Circle, now_ms: int) -> dict[str, Any]:
+    return {
+        "id": circle.id,
+        "title": circle.title,
+        "opens_at": _iso(circle.opens_at),
+        "closes_at": _iso(circle.closes_at),
+        "capacity": circle.capacity,
+        "state": circle.state(now_ms).value,
+    }
+
+
+def join_link(settings: Settings, circle_id: str, token: str) -> str:
+    fragment = urllib.parse.urlencode({"circle": circle_id, "token": token})
+    return f"{settings.base_url}/#{fragment}"
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send application/json")
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        raise ApiError(413, "too_large", f"the body is limited to {MAX_BODY_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise ApiError(413, "too_large", f"the body is limited to {MAX_BODY_BYTES} bytes")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise ApiError(400, "malformed", "the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "malformed", "the body must be a JSON object")
+    return data
+
+
+def _fields(data: dict[str, Any], required: set[str], optional: set[str]) -> None:
+    unknown = set(data) - required - optional
+    if unknown:
+        raise ApiError(400, "invalid_field", f"unknown field(s): {', '.join(sorted(unknown))}")
+    missing = required - set(data)
+    if missing:
+        raise ApiError(400, "invalid_field", f"missing field(s): {', '.join(sorted(missing))}")
+
+
+def _time(data: dict[str, Any], name: str) -> int:
+    raw = data[name]
+    if not isinstance(raw, str):
+        raise ApiError(400, "invalid_field", f"{name}: an ISO 8601 time string, with a zone")
+    try:
+        when = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_field", f"{name}: not an ISO 8601 time") from None
+    if when.tzinfo is None:
+        raise ApiError(400, "invalid_field", f"{name}: add a time zone, e.g. Z or +02:00")
+    return int(when.timestamp() * 1000)
+
+
+def _int(data: dict[str, Any], name: str, low: int, high: int) -> int:
+    raw = data[name]
+    if type(raw) is not int or not low <= raw <= high:
+        raise ApiError(400, "invalid_field", f"{name}: an integer from {low} to {high}")
+    return raw
+
+
+def _str(data: dict[str, Any], name: str, max_chars: int) -> str:
+    raw = data[name]
+    if not isinstance(raw, str) or not raw.strip() or len(raw.strip()) > max_chars:
+        raise ApiError(400, "invalid_field", f"{name}: a non-empty string of at most {max_chars}")
+    return raw.strip()
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def api_routes(settings: Settings, backend: Backend, clock: Clock) -> list[Route]:
+    """The HTTP API's routes, bound to this node's backend and clock."""
+
+    def admin(handler: Handler) -> Handler:
+        async def guarded(request: Request) -> Response:
+            given = request.headers.get("authorization", "")
+            scheme, _, key = given.partition(" ")
+            ok = scheme.lower() == "bearer" and hmac.compare_digest(
+                key.strip().encode(), settings.admin_key.encode()
+            )
+            try:
+                if not ok:
+                    raise ApiError(401, "unauthorized", "send Authorization: Bearer <admin key>")
+                return await handler(request)
+            except ApiError as exc:
+                return exc.response()
+
+        return guarded
+
+    async def _circle(request: Request) -> Circle:
+        circle = await backend.circles.get(CircleId(request.path_params["circle_id"]))
+        if circle is None:
+            raise ApiError(404, "not_found", "no such circle")
+        return circle
+
+    @admin
+    async def create_circle(request: Request) -> Response:
+        data = await _json_body(request)
+        _fields(data, {"title", "opens_at", "closes_at", "capacity"}, set())
+        title = _str(data, "title", MAX_TITLE_CHARS)
+        opens_at, closes_at = _time(data, "opens_at"), _time(data, "closes_at")
+        capacity = _int(data, "capacity", 1, MAX_CAPACITY)
+        now = clock.now_ms()
+        if closes_at <= opens_at:
+            raise ApiError(400, "invalid_field", "closes_at must be after opens_at")
+        if closes_at <= now:
+            raise ApiError(400, "invalid_field", "closes_at is in the past")
+        if closes_at - opens_at > MAX_DURATION_MS:
+            raise ApiError(400, "invalid_field", "a circle lasts at most 7 days")
+        circle = Circle(new_circle_id(), title, opens_at, closes_at, capacity, created_at=now)
+        await backend.circles.create(circle)
+        return JSONResponse(circle_json(circle, now), status_code=201)
+
+    @admin
+    async def list_circles(request: Request) -> Response:
+        now = clock.now_ms()
+        circles = await backend.circles.list()
+        return JSONResponse({"circles": [circle_json(c, now) for c in circles]})
+
+    @admin
+    async def get_circle(request: Request) -> Response:
+        return JSONResponse(circle_json(await _circle(request), clock.now_ms()))
+
+    @admin
+    async def create_token(request: Request) -> Response:
+        circle = await _circle(request)
+        data = await _json_body(request)
+        _fields(data, {"name"}, {"role", "member_id", "expires_at"})
+        if not isinstance(data["name"], str):
+            raise ApiError(400, "invalid_field", "name: a string")
+        try:
+            name = check_display_name(data["name"])
+            role = Role(data.get("role", Role.PARTICIPANT.value))
+        except ValueError as exc:
+            raise ApiError(400, "invalid_field", str(exc)) from None
+        member_id = data.get("member_id") or "m_" + secrets.token_urlsafe(9)
+        if not isinstance(member_id, str) or len(member_id) > 128:
+            raise ApiError(400, "invalid_field", "member_id: a string of at most 128")
+        now = clock.now_ms()
+        expires_at = (
+            _time(data, "expires_at") if "expires_at" in data else circle.closes_at + TOKEN_GRACE_MS
+        )
+        if expires_at <= now:
+            raise ApiError(400, "invalid_field", "expires_at is in the past")
+        membership = Membership(circle.id, MemberId(member_id), name, role, expires_at)
+        token = mint_token(settings.secret, settings.audience, membership, now)
+        body = {
+            **dataclasses.asdict(membership),
+            "role": role.value,
+            "expires_at": _iso(expires_at),
+            "token": token,
+            "link": join_link(settings, circle.id, token),
+            "ws_url": settings.base_url.replace("http", "ws", 1) + f"/v1/circles/{circle.id}/ws",
+        }
+        return JSONResponse(body, status_code=201)
+
+    return [
+        Route("/v1/circles", create_circle, methods=["POST"]),
+        Route("/v1/circles", list_circles, methods=["GET"]),
+        Route("/v1/circles/{circle_id}", get_circle, methods=["GET"]),
+        Route("/v1/circles/{circle_id}/tokens", create_token, methods=["POST"]),
+    ]

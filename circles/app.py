@@ -1,0 +1,141 @@
+"""The composition root: the one place that names concrete backends and wires the app."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import AsyncIterator
+
+import structlog
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from circles.api import api_routes
+from circles.auth import verify_token
+from circles.backends.base import Backend
+from circles.backends.memory import MemoryBackend
+from circles.clock import Clock, SystemClock
+from circles.config import ConfigError, Settings
+from circles.hub import Hub
+from circles.session import SessionContext, run_session
+from circles.transport import StarletteTransport
+from moderation import Pipeline
+from protocol import CloseCode
+
+__all__ = ["create_app", "make_backend"]
+
+log = structlog.get_logger(__name__)
+
+_PAGE_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; connect-src 'self' ws: wss:; base-uri 'none'; frame-ancestors 'none'",
+    ),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-content-type-options", b"nosniff"),
+]
+
+
+def make_backend(settings: Settings) -> Backend:
+    """The backend the settings ask for."""
+    if settings.redis_url:
+        raise ConfigError("CIRCLES_REDIS_URL is set, but the Redis backend is not built yet")
+    return MemoryBackend(history_max=settings.history_max)
+
+
+class _SecurityHeaders:
+    """Adds the page headers to every HTTP response (pages hold tokens in the fragment)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *_PAGE_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    body = {"error": {"code": "http_" + str(exc.status_code), "detail": exc.detail}}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    backend: Backend | None = None,
+    clock: Clock | None = None,
+    pipeline: Pipeline | None = None,
+) -> Starlette:
+    """The ASGI app of one node. ``app.state`` holds ``backend``, ``hub`` and ``clock``."""
+    clock = clock or SystemClock()
+    backend = backend or make_backend(settings)
+    hub = Hub(backend, clock, settings.hub)
+    context = SessionContext(
+        hub=hub,
+        circles=backend.circles,
+        pipeline=pipeline or Pipeline(),
+        verify_token=functools.partial(verify_token, settings.secret, settings.audience),
+        clock=clock,
+        settings=settings.session,
+    )
+
+    async def websocket(ws: WebSocket) -> None:
+        await run_session(StarletteTransport(ws), ws.path_params["circle_id"], context)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await backend.start()
+        log.info("node.started", backend=type(backend).__name__)
+        try:
+            yield
+        finally:
+            # uvicorn has already sent 1012 to the connections it knew; this catches any
+            # that remain (and the same path serves other transports).
+            hub.close_all(CloseCode.SERVICE_RESTART, "server restarting; reconnect shortly")
+            await backend.close()
+            log.info("node.stopped")
+
+    routes: list[Route | WebSocketRoute | Mount] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        *api_routes(settings, backend, clock),
+        WebSocketRoute("/v1/circles/{circle_id}/ws", websocket),
+    ]
+    if settings.web_dir.is_dir():
+        routes.append(Mount("/", StaticFiles(directory=settings.web_dir, html=True)))
+    else:
+
+        async def no_pages(request: Request) -> Response:
+            return PlainTextResponse("Circles is running; the browser pages are not installed.")
+
+        routes.append(Route("/", no_pages))
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error},
+        middleware=[],
+    )
+    app.state.backend = backend
+    app.state.hub = hub
+    app.state.clock = clock
+    app.state.settings = settings
+    app.add_middleware(_SecurityHeaders)
+    return app

@@ -1,0 +1,1 @@
+"""Backends: the ports the hub is written against, and their implementations."""

@@ -1,0 +1,128 @@
+"""The ports between the hub and a backend.
+
+A backend keeps circle state, each circle's ordered history, presence, and fans events
+out to every node with members in a circle. The memory backend implements them for one
+process (and doubles as the test fake); the Redis backend implements them for many nodes.
+``tests/circles/backends/test_contract.py`` is the one contract suite both must pass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Protocol
+
+from circles.model import Circle, CircleId, MemberId
+from protocol import Frame, Member, Message
+
+__all__ = [
+    "Backend",
+    "BackendUnavailable",
+    "CircleStore",
+    "EventLog",
+    "HistoryPage",
+    "Listener",
+    "PresenceStore",
+    "Subscription",
+]
+
+
+class BackendUnavailable(Exception):
+    """The backend cannot serve the request now; the same request may be retried later."""
+
+
+#: Called on the event loop for every event of a subscribed circle, in id order for
+#: messages. Must not block: the hub only encodes and enqueues.
+Listener = Callable[[Frame], None]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """A slice of a circle's history, in id order.
+
+    ``gap`` is true when messages right after the requested point are no longer kept
+    (the first message returned is not ``after_id + 1``'s successor in the circle).
+    ``last_id`` is the circle's highest id when read (0 when empty); ``epoch`` names this
+    history: it changes when the history is lost and ids restart.
+    """
+
+    messages: list[Message]
+    epoch: str
+    last_id: int
+    gap: bool
+
+
+class CircleStore(Protocol):
+    """Circle records."""
+
+    async def create(self, circle: Circle) -> None:
+        """Store a new circle. Raises ValueError if the id is taken."""
+        ...
+
+    async def get(self, circle_id: CircleId) -> Circle | None: ...
+
+    async def list(self) -> list[Circle]:
+        """Every circle, oldest first."""
+        ...
+
+
+class Subscription(Protocol):
+    """A live subscription to one circle's events."""
+
+    async def close(self) -> None: ...
+
+
+class EventLog(Protocol):
+    """Ordered history plus fan-out to every node with members in a circle."""
+
+    async def append(self, circle_id: CircleId, message: Message) -> Message:
+        """Give ``message`` the circle's next id, keep it in history and publish it, as
+        one atomic step. Returns the message with its id. Raises BackendUnavailable."""
+        ...
+
+    async def broadcast(self, circle_id: CircleId, frame: Frame) -> None:
+        """Publish an event that is not kept in history (presence, for instance)."""
+        ...
+
+    async def read(self, circle_id: CircleId, *, after_id: int | None, limit: int) -> HistoryPage:
+        """Up to ``limit`` messages after ``after_id``, oldest first; with ``after_id``
+        None, the most recent ``limit`` messages."""
+        ...
+
+    async def subscribe(self, circle_id: CircleId, listener: Listener) -> Subscription:
+        """Call ``listener`` for every event of the circle published from now on. Returns
+        once the subscription is live, so a read that follows misses nothing."""
+        ...
+
+
+class PresenceStore(Protocol):
+    """Who is in which circle. A member with several connections is present once."""
+
+    async def join(self, circle_id: CircleId, member_id: MemberId, member: Member) -> bool:
+        """Count one more connection of the member. True when it is their first."""
+        ...
+
+    async def leave(self, circle_id: CircleId, member_id: MemberId) -> bool:
+        """Count one connection less. True when it was their last."""
+        ...
+
+    async def members(self, circle_id: CircleId) -> list[Member]:
+        """Members present, in order of arrival."""
+        ...
+
+
+class Backend(Protocol):
+    """One backend: its three ports and its lifecycle."""
+
+    @property
+    def circles(self) -> CircleStore: ...
+
+    @property
+    def events(self) -> EventLog: ...
+
+    @property
+    def presence(self) -> PresenceStore: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,152 @@
+"""The embedded backend: everything in this process's memory.
+
+It serves one node only and keeps nothing across a restart; a restart starts a new
+epoch, so clients that resume are told that history was reset. Appending and
+publishing happen with no ``await`` in between, which makes them one atomic step.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import secrets
+
+from circles.backends.base import HistoryPage, Listener
+from circles.model import Circle, CircleId, MemberId
+from protocol import Frame, Member, Message
+
+__all__ = ["MemoryBackend"]
+
+
+class MemoryCircleStore:
+    def __init__(self) -> None:
+        self._circles: dict[CircleId, Circle] = {}
+
+    async def create(self, circle: Circle) -> None:
+        if circle.id in self._circles:
+            raise ValueError(f"circle {circle.id} exists")
+        self._circles[circle.id] = circle
+
+    async def get(self, circle_id: CircleId) -> Circle | None:
+        return self._circles.get(circle_id)
+
+    async def list(self) -> list[Circle]:
+        return list(self._circles.values())
+
+
+@dataclasses.dataclass(slots=True)
+class _History:
+    epoch: str
+    messages: collections.deque[Message]
+    last_id: int = 0
+
+
+class _MemorySubscription:
+    def __init__(self, log: MemoryEventLog, circle_id: CircleId, listener: Listener) -> None:
+        self._log = log
+        self._circle_id = circle_id
+        self._listener = listener
+
+    async def close(self) -> None:
+        self._log._unsubscribe(self._circle_id, self._listener)
+
+
+class MemoryEventLog:
+    """History in a bounded deque per circle; fan-out by calling listeners directly."""
+
+    def __init__(self, history_max: int) -> None:
+        self._history_max = history_max
+        self._histories: dict[CircleId, _History] = {}
+        self._listeners: dict[CircleId, list[Listener]] = {}
+
+    def _history(self, circle_id: CircleId) -> _History:
+        history = self._histories.get(circle_id)
+        if history is None:
+            history = _History(
+                epoch=secrets.token_hex(8),
+                messages=collections.deque(maxlen=self._history_max),
+            )
+            self._histories[circle_id] = history
+        return history
+
+    async def append(self, circle_id: CircleId, message: Message) -> Message:
+        history = self._history(circle_id)
+        history.last_id += 1
+        stored = dataclasses.replace(message, id=history.last_id)
+        history.messages.append(stored)
+        self._publish(circle_id, stored)
+        return stored
+
+    async def broadcast(self, circle_id: CircleId, frame: Frame) -> None:
+        self._publish(circle_id, frame)
+
+    def _publish(self, circle_id: CircleId, frame: Frame) -> None:
+        for listener in tuple(self._listeners.get(circle_id, ())):
+            listener(frame)
+
+    async def read(self, circle_id: CircleId, *, after_id: int | None, limit: int) -> HistoryPage:
+        history = self._history(circle_id)
+        kept = history.messages
+        if after_id is None:
+            page = list(kept)[-limit:] if limit > 0 else []
+            return HistoryPage(page, history.epoch, history.last_id, gap=False)
+        first_kept = kept[0].id if kept else history.last_id + 1
+        gap = after_id + 1 < first_kept and after_id < history.last_id
+        # ids are consecutive within the deque, so the start is found by arithmetic
+        start = max(0, after_id + 1 - first_kept)
+        page = [kept[i] for i in range(start, min(len(kept), start + limit))]
+        return HistoryPage(page, history.epoch, history.last_id, gap=gap)
+
+    async def subscribe(self, circle_id: CircleId, listener: Listener) -> _MemorySubscription:
+        self._listeners.setdefault(circle_id, []).append(listener)
+        return _MemorySubscription(self, circle_id, listener)
+
+    def _unsubscribe(self, circle_id: CircleId, listener: Listener) -> None:
+        listeners = self._listeners.get(circle_id, [])
+        if listener in listeners:
+            listeners.remove(listener)
+        if not listeners:
+            self._listeners.pop(circle_id, None)
+
+
+class MemoryPresenceStore:
+    def __init__(self) -> None:
+        # circle -> member id -> (member, connection count); dicts keep arrival order
+        self._present: dict[CircleId, dict[MemberId, tuple[Member, int]]] = {}
+
+    async def join(self, circle_id: CircleId, member_id: MemberId, member: Member) -> bool:
+        members = self._present.setdefault(circle_id, {})
+        _, count = members.get(member_id, (member, 0))
+        members[member_id] = (member, count + 1)
+        return count == 0
+
+    async def leave(self, circle_id: CircleId, member_id: MemberId) -> bool:
+        members = self._present.get(circle_id, {})
+        if member_id not in members:
+            return False
+        member, count = members[member_id]
+        if count > 1:
+            members[member_id] = (member, count - 1)
+            return False
+        del members[member_id]
+        if not members:
+            self._present.pop(circle_id, None)
+        return True
+
+    async def members(self, circle_id: CircleId) -> list[Member]:
+        return [member for member, _ in self._present.get(circle_id, {}).values()]
+
+
+class MemoryBackend:
+    """Circle state, history, presence and fan-out for a single process."""
+
+    def __init__(self, *, history_max: int = 1_000) -> None:
+        self.circles = MemoryCircleStore()
+        self.events = MemoryEventLog(history_max)
+        self.presence = MemoryPresenceStore()
+
+    async def start(self) -> None:
+        """Nothing to connect to."""
+
+    async def close(self) -> None:
+        """Nothing to release."""

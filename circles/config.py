@@ -1,0 +1,88 @@
+"""Settings, read once at start-up from ``CIRCLES_*`` environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+
+from circles.hub import HubSettings
+from circles.session import SessionSettings
+
+__all__ = ["ConfigError", "Settings"]
+
+_REPO_WEB_DIR = Path(__file__).resolve().parent.parent / "client-demo" / "web"
+MIN_SECRET_CHARS = 32
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names it."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Settings:
+    #: Key that signs join tokens (HS256); at least 32 characters.
+    secret: str
+    #: Bearer key of the operator's HTTP API.
+    admin_key: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: JWT audience of join tokens.
+    audience: str = "circles"
+    #: Base URL people open (for links); defaults to http://host:port.
+    public_url: str | None = None
+    #: Redis URL; when unset the embedded memory backend is used.
+    redis_url: str | None = None
+    #: Messages kept per circle in history.
+    history_max: int = 1_000
+    #: Largest WebSocket message the transport reads at all (closes with 1009 above).
+    ws_max_bytes: int = 1024 * 1024
+    #: Where the browser pages are.
+    web_dir: Path = _REPO_WEB_DIR
+    #: Log level name.
+    log_level: str = "info"
+    hub: HubSettings = dataclasses.field(default_factory=HubSettings)
+    session: SessionSettings = dataclasses.field(default_factory=SessionSettings)
+
+    def __post_init__(self) -> None:
+        if len(self.secret) < MIN_SECRET_CHARS:
+            raise ConfigError(f"CIRCLES_SECRET must have at least {MIN_SECRET_CHARS} characters")
+        if len(self.admin_key) < MIN_SECRET_CHARS:
+            raise ConfigError(f"CIRCLES_ADMIN_KEY must have at least {MIN_SECRET_CHARS} characters")
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
+        """Settings from ``env``; ``overrides`` (non-None) win over the environment."""
+        values: dict[str, object] = {}
+        for name, kind in (
+            ("secret", str),
+            ("admin_key", str),
+            ("host", str),
+            ("port", int),
+            ("audience", str),
+            ("public_url", str),
+            ("redis_url", str),
+            ("history_max", int),
+            ("log_level", str),
+        ):
+            raw = env.get(f"CIRCLES_{name.upper()}")
+            if raw is None or raw == "":
+                continue
+            try:
+                values[name] = kind(raw)
+            except ValueError:
+                raise ConfigError(f"CIRCLES_{name.upper()} must be {kind.__name__}") from None
+        if env.get("CIRCLES_WEB_DIR"):
+            values["web_dir"] = Path(env["CIRCLES_WEB_DIR"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for required in ("secret", "admin_key"):
+            if required not in values:
+                raise ConfigError(f"CIRCLES_{required.upper()} is not set")
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,237 @@
+"""The rooms of this node: who is connected to which circle, and fan-out to them.
+
+Every event reaches a room from the backend, never straight from the sender, so every
+member on every node sees one order. Each event is encoded once per codec in use in
+the room and the same bytes go to every member's outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import structlog
+
+from circles.backends.base import Backend, HistoryPage, Subscription
+from circles.clock import Clock
+from circles.model import Circle, CircleId, Membership
+from circles.outbox import Outbox
+from protocol import (
+    Ack,
+    CloseCode,
+    Codec,
+    Frame,
+    Member,
+    Message,
+    Presence,
+    PresenceAction,
+    ResumeResult,
+    Welcome,
+)
+
+__all__ = ["Connection", "Hub", "HubSettings"]
+
+log = structlog.get_logger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HubSettings:
+    #: Messages in ``welcome`` for a fresh join.
+    welcome_history: int = 50
+    #: Messages per history read while resuming, and at most in ``welcome``.
+    resume_page: int = 100
+    #: Frames a connection's outbox holds before the member counts as too slow.
+    outbox_frames: int = 256
+
+
+class Connection:
+    """One WebSocket of one member, as the hub sees it.
+
+    While joining, live events are buffered so that the history read and the live
+    stream can be merged by id without gap or duplicate; then the buffer is flushed
+    into the outbox and events go straight there.
+    """
+
+    def __init__(self, membership: Membership, codec: Codec, outbox_frames: int) -> None:
+        self.membership = membership
+        self.member = Member(name=membership.name, role=membership.role)
+        self.codec = codec
+        self.outbox = Outbox(outbox_frames)
+        self._capacity = outbox_frames
+        self._buffer: list[tuple[int | None, bytes | str]] | None = []
+
+    @property
+    def circle_id(self) -> CircleId:
+        return self.membership.circle_id
+
+    def send(self, frame: Frame) -> bool:
+        """Queue a frame for this connection only."""
+        return self.outbox.put(self.codec.encode(frame))
+
+    def deliver(self, event_id: int | None, data: bytes | str) -> None:
+        """Queue an event encoded for everyone (buffered while the join is completing)."""
+        if self._buffer is None:
+            self.outbox.put(data)
+        elif len(self._buffer) < self._capacity:
+            self._buffer.append((event_id, data))
+        else:
+            self.outbox.close(CloseCode.SLOW_CONSUMER, "too slow to keep up; reconnect to resume")
+
+    def go_live(self, welcome: Welcome, more: list[Message], replayed_up_to: int) -> None:
+        """Queue the welcome and the rest of the replay, then the buffered live events
+        that the replay did not already contain; from now on events go straight out."""
+        buffered, self._buffer = self._buffer or [], None
+        self.outbox.put(self.codec.encode(welcome), replay=True)
+        for message in more:
+            self.outbox.put(self.codec.encode(message), replay=True)
+        for event_id, data in buffered:
+            if event_id is None or event_id > replayed_up_to:
+                self.outbox.put(data)
+
+
+class _Room:
+    def __init__(self, circle_id: CircleId) -> None:
+        self.circle_id = circle_id
+        self.connections: set[Connection] = set()
+        self.subscription: Subscription | None = None
+        self.lock = asyncio.Lock()
+
+    def deliver(self, frame: Frame) -> None:
+        event_id = frame.id if isinstance(frame, Message) else None
+        encoded: dict[str, bytes | str] = {}
+        for conn in self.connections:
+            if conn.outbox.closed is not None:
+                continue
+            data = encoded.get(conn.codec.subprotocol)
+            if data is None:
+                data = encoded[conn.codec.subprotocol] = conn.codec.encode(frame)
+            conn.deliver(event_id, data)
+
+
+class Hub:
+    """The rooms of this node."""
+
+    def __init__(self, backend: Backend, clock: Clock, settings: HubSettings) -> None:
+        self._backend = backend
+        self._clock = clock
+        self._settings = settings
+        self._rooms: dict[CircleId, _Room] = {}
+
+    def connection(self, membership: Membership, codec: Codec) -> Connection:
+        return Connection(membership, codec, self._settings.outbox_frames)
+
+    def connections(self) -> list[Connection]:
+        return [conn for room in self._rooms.values() for conn in room.connections]
+
+    async def join(
+        self, conn: Connection, circle: Circle, last_id: int | None, epoch: str | None
+    ) -> Welcome:
+        """Add ``conn`` to its circle: subscribe, announce, replay, then go live."""
+        await self._enter(conn)
+        try:
+            circle_id, member_id = conn.circle_id, conn.membership.member_id
+            if await self._backend.presence.join(circle_id, member_id, conn.member):
+                await self._backend.events.broadcast(
+                    circle_id, Presence(action=PresenceAction.JOIN, member=conn.member)
+                )
+            members = await self._backend.presence.members(circle_id)
+            resume, messages, page = await self._replay(circle_id, last_id, epoch)
+        except BaseException:
+            await self._exit(conn)
+            raise
+        first = messages[: self._settings.resume_page]
+        welcome = Welcome(
+            circle=circle.info(),
+            you=conn.member,
+            members=members,
+            epoch=page.epoch,
+            last_id=page.last_id,
+            resume=resume,
+            history=first,
+            more=len(messages) > len(first),
+        )
+        conn.go_live(welcome, messages[len(first) :], page.last_id)
+        return welcome
+
+    async def leave(self, conn: Connection) -> None:
+        """Remove ``conn``; announce the member's departure if it was their last."""
+        if not await self._exit(conn):
+            return
+        circle_id = conn.circle_id
+        if await self._backend.presence.leave(circle_id, conn.membership.member_id):
+            await self._backend.events.broadcast(
+                circle_id, Presence(action=PresenceAction.LEAVE, member=conn.member)
+            )
+
+    async def say(self, conn: Connection, ref: str, text: str, cw: str | None) -> Message:
+        """Append a message to the circle (which publishes it) and ack the sender.
+
+        Raises BackendUnavailable when the backend cannot take it; nothing is acked then.
+        """
+        draft = Message(
+            id=0,
+            name=conn.member.name,
+            role=conn.member.role,
+            text=text,
+            ts=self._clock.now_ms(),
+            cw=cw,
+        )
+        stored = await self._backend.events.append(conn.circle_id, draft)
+        conn.send(Ack(ref=ref, id=stored.id, ts=stored.ts))
+        return stored
+
+    def close_all(self, code: CloseCode, reason: str) -> None:
+        """Ask every connection of this node to close (shutdown)."""
+        for conn in self.connections():
+            conn.outbox.close(code, reason)
+
+    async def _enter(self, conn: Connection) -> None:
+        while True:
+            room = self._rooms.setdefault(conn.circle_id, _Room(conn.circle_id))
+            async with room.lock:
+                if self._rooms.get(conn.circle_id) is not room:
+                    continue  # the room emptied and went away while we waited
+                if room.subscription is None:
+                    room.subscription = await self._backend.events.subscribe(
+                        conn.circle_id, room.deliver
+                    )
+                room.connections.add(conn)
+                return
+
+    async def _exit(self, conn: Connection) -> bool:
+        room = self._rooms.get(conn.circle_id)
+        if room is None or conn not in room.connections:
+            return False
+        room.connections.discard(conn)
+        if not room.connections:
+            async with room.lock:
+                if not room.connections and self._rooms.get(conn.circle_id) is room:
+                    del self._rooms[conn.circle_id]
+                    if room.subscription is not None:
+                        await room.subscription.close()
+                        room.subscription = None
+        return True
+
+    async def _replay(
+        self, circle_id: CircleId, last_id: int | None, epoch: str | None
+    ) -> tuple[ResumeResult, list[Message], HistoryPage]:
+        events = self._backend.events
+        recent = self._settings.welcome_history
+        if last_id is None:
+            page = await events.read(circle_id, after_id=None, limit=recent)
+            return ResumeResult.FRESH, page.messages, page
+        page = await events.read(circle_id, after_id=last_id, limit=self._settings.resume_page)
+        if (epoch is not None and epoch != page.epoch) or last_id > page.last_id:
+            page = await events.read(circle_id, after_id=None, limit=recent)
+            return ResumeResult.RESET, page.messages, page
+        resume = ResumeResult.GAP if page.gap else ResumeResult.EXACT
+        messages = list(page.messages)
+        # The backend's history is bounded, so this loop is too.
+        while page.messages and messages[-1].id < page.last_id:
+            page = await events.read(
+                circle_id, after_id=messages[-1].id, limit=self._settings.resume_page
+            )
+            if page.gap:
+                resume = ResumeResult.GAP
+            messages.extend(page.messages)
+        return resume, messages, page

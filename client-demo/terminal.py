@@ -1,0 +1,376 @@
+"""A terminal client for a Circles circle.
+
+    python client-demo/terminal.py 'http://127.0.0.1:8000/#circle=ID&token=JWT'
+    python client-demo/terminal.py ws://127.0.0.1:8000/v1/circles/ID/ws TOKEN [--json]
+
+Type a line and press Enter to speak; ``/cw LABEL | text`` speaks behind a content
+warning; ``/quit`` leaves. It imports only :mod:`protocol` from this project, so it is
+also a worked example of speaking the wire protocol from a client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import itertools
+import random
+import sys
+import threading
+import urllib.parse
+from collections.abc import AsyncIterator, Callable, Iterator
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.typing import Subprotocol
+
+from protocol import (
+    JSON,
+    MSGPACK,
+    RECONNECT_CODES,
+    SERVER_FRAMES,
+    SERVER_LIMITS,
+    Ack,
+    Codec,
+    Error,
+    ErrorCode,
+    Frame,
+    FrameError,
+    Hello,
+    Member,
+    Message,
+    Ping,
+    Pong,
+    Presence,
+    PresenceAction,
+    ResumeResult,
+    Say,
+    Welcome,
+)
+
+__all__ = ["TerminalClient", "backoff", "clean", "main", "parse_target"]
+
+SAFETY = (
+    "Circles is peer support, not a crisis service. "
+    "If you are in danger now, call your local emergency number."
+)
+GAP_NOTICE = "(some messages from while you were away are no longer available)"
+#: What to tell the person when the server ends the connection for good, by close code.
+FAREWELLS: dict[int, str] = {
+    1000: "The connection was closed; the circle may have ended.",
+    1009: "A message was too large to be carried; please reconnect.",
+    4400: "This client and the server did not understand each other.",
+    4401: "This link is not valid. Please ask your facilitator for a new one.",
+    4402: "This link has expired. Please ask your facilitator for a new one.",
+    4403: "This link belongs to a different circle. Please check the link.",
+    4404: "There is no circle at this address. Please check the link.",
+    4406: "The server does not speak this client's protocol version.",
+    4408: "The server did not hear from this client in time. Please try again.",
+    4409: "The circle is not open right now. Please come back at its start time.",
+}
+# Terminal control characters in someone else's text could rewrite the screen; bidi
+# overrides could disguise it. Both are shown as U+FFFD instead.
+_UNSAFE = {c: "\ufffd" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c != 0x0A}
+_UNSAFE.update({c: "\ufffd" for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]})
+
+
+def clean(text: str) -> str:
+    """``text`` with control characters made harmless for a terminal (newlines kept)."""
+    return text.translate(_UNSAFE)
+
+
+def parse_target(url: str, token: str | None) -> tuple[str, str]:
+    """The WebSocket URL and token from a ``ws(s)://`` URL or an ``http(s)://`` demo link.
+
+    A demo link carries ``circle`` and ``token`` in its fragment; an explicit ``token``
+    wins over the link's. Raises ``ValueError`` with a plain explanation.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme in ("ws", "wss"):
+        if not token:
+            raise ValueError("a ws:// URL needs the TOKEN argument too")
+        return urllib.parse.urlunsplit(parts._replace(fragment="")), token
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("expected a ws://, wss://, http:// or https:// address")
+    fragment = urllib.parse.parse_qs(parts.fragment)
+    circle = fragment.get("circle", [""])[0]
+    token = token or fragment.get("token", [""])[0]
+    if not circle or not token:
+        raise ValueError("the link needs #circle=...&token=... (run `circles demo` for one)")
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    base = urllib.parse.urlunsplit((scheme, parts.netloc, parts.path or "/", "", ""))
+    path = f"v1/circles/{urllib.parse.quote(circle, safe='')}/ws"
+    return urllib.parse.urljoin(base, path), token
+
+
+def backoff(
+    first: tuple[float, float] = (0.5, 3.0), cap: float = 30.0, rng: random.Random | None = None
+) -> Iterator[float]:
+    """Reconnect delays: first uniform in ``first`` seconds, then doubling up to ``cap``.
+
+    The random start spreads out clients that all lost the same server at once.
+    """
+    rng = rng or random.Random()  # noqa: S311 (jitter, not secrecy)
+    delay = rng.uniform(*first)
+    while True:
+        yield min(delay, cap * rng.uniform(0.8, 1.0))
+        delay *= 2
+
+
+class TerminalClient:
+    """One person in one circle: reads ``lines``, writes what happens to ``write``.
+
+    Reconnects after the close codes in :data:`protocol.RECONNECT_CODES` and resumes from
+    the highest message id seen; any other close ends :meth:`run`.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        lines: AsyncIterator[str],
+        write: Callable[[str], None],
+        *,
+        codec: Codec = MSGPACK,
+        delays: Callable[[], Iterator[float]] = backoff,
+        tz: dt.tzinfo | None = None,
+        quit_grace: float = 2.0,
+    ) -> None:
+        self.url, self._token, self._lines, self._write = url, token, lines, write
+        self._codec, self._new_delays, self._tz = codec, delays, tz
+        self._quit_grace = quit_grace
+        self.last_id: int | None = None
+        self.epoch: str | None = None
+        self._pending: dict[str, Say] = {}
+        self._refs = itertools.count(1)
+        self._live: ClientConnection | None = None  # set once welcomed, cleared on close
+        self._delays = delays()
+        self._welcomed_ever = False
+        self._quit = asyncio.Event()
+        self._drained = asyncio.Event()
+
+    async def run(self) -> int:
+        """Take part until the person quits (0) or the server ends it for good (1)."""
+        async with asyncio.TaskGroup() as tg:
+            reader = tg.create_task(self._read_input())
+            status = await self._connect_loop()
+            reader.cancel()
+        return status
+
+    async def _connect_loop(self) -> int:
+        while True:
+            code, reason = await self._connect_once()
+            if self._quit.is_set():
+                return 0
+            if code not in RECONNECT_CODES:
+                said = [text for text in (FAREWELLS.get(code), clean(reason)) if text]
+                self._write(f"! {' '.join(said) or f'The connection ended (code {code}).'}")
+                return 1
+            if self._pending:
+                self._write(
+                    f"({len(self._pending)} message(s) not confirmed before the drop;"
+                    " if one is missing once reconnected, send it again)"
+                )
+                self._settle(*self._pending)
+            delay = next(self._delays)
+            self._write(f"(connection lost; reconnecting in {delay:.1f} s)")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._quit.wait(), delay)
+            if self._quit.is_set():
+                return 0
+
+    async def _connect_once(self) -> tuple[int, str]:
+        """Connect, greet, and read until the connection ends: its close code and reason."""
+        resume = Hello(self._token, self.last_id, self.epoch if self.last_id is not None else None)
+        try:
+            async with connect(
+                self.url,
+                subprotocols=[Subprotocol(self._codec.subprotocol)],
+                max_size=SERVER_LIMITS.max_frame_bytes,
+            ) as ws:
+                if self._quit.is_set():
+                    return 1000, ""
+                with contextlib.suppress(ConnectionClosed):
+                    await ws.send(self._codec.encode(resume))
+                    async for data in ws:
+                        await self._receive(ws, data)
+            return ws.close_code or 1006, ws.close_reason or ""
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            if status == 429 or status >= 500:
+                return 1006, ""
+            return 0, f"The server refused the connection (HTTP {status}); check the address."
+        except InvalidURI:
+            return 0, "That is not a valid WebSocket address."
+        except (OSError, TimeoutError, InvalidHandshake):
+            return 1006, ""  # unreachable or garbled: like a lost network, try again
+        finally:
+            self._live = None
+
+    async def _receive(self, ws: ClientConnection, data: str | bytes) -> None:
+        try:
+            frame: Frame = self._codec.decode(data, SERVER_LIMITS, SERVER_FRAMES)
+        except FrameError as exc:
+            if exc.code is not ErrorCode.UNKNOWN_TYPE:  # a newer server's extras: skip quietly
+                self._write(f"(skipped a frame this client could not read: {exc.detail})")
+            return
+        match frame:
+            case Ping(n=n):
+                await ws.send(self._codec.encode(Pong(n)))
+            case Welcome():
+                self._welcome(frame)
+                self._live = ws
+            case Message():
+                self._show(frame)
+            case Ack(ref=ref):
+                self._settle(ref)
+            case Error(ref=ref, detail=detail):
+                unsent = ref is not None and ref in self._pending
+                self._settle(*([ref] if ref else []))
+                self._write(f"! {'not sent: ' if unsent else ''}{clean(detail)}")
+            case Presence(action=action, member=member):
+                did = "joined" if action is PresenceAction.JOIN else "left"
+                self._write(f"  · {self._who(member)} {did}")
+
+    def _welcome(self, welcome: Welcome) -> None:
+        self.epoch, self._delays = welcome.epoch, self._new_delays()  # a good start resets
+        reset = welcome.resume is ResumeResult.RESET
+        if reset:
+            self.last_id = None
+            if self._welcomed_ever:
+                self._write("(the circle's history was reset; starting over)")
+        if reset or not self._welcomed_ever:
+            here = ", ".join(self._who(m) for m in welcome.members) or "nobody else yet"
+            self._write(f"== {clean(welcome.circle.title)} ==")
+            self._write(SAFETY)
+            self._write(f"You are {self._who(welcome.you)}. Here now: {here}.")
+        else:
+            self._write("(reconnected)")
+        if welcome.resume is ResumeResult.GAP:
+            self._write(GAP_NOTICE)
+        for message in welcome.history:
+            self._show(message)
+        if not welcome.more:  # everything up to welcome.last_id has now been shown
+            self.last_id = max(self.last_id or 0, welcome.last_id)
+        self._welcomed_ever = True
+
+    def _show(self, message: Message) -> None:
+        if self.last_id is not None and message.id <= self.last_id:
+            return  # already shown before a reconnect
+        self.last_id = message.id
+        try:
+            when = dt.datetime.fromtimestamp(message.ts / 1000, self._tz).strftime("%H:%M")
+        except (OverflowError, OSError, ValueError):
+            when = "--:--"
+        head = f"[{when}] {clean(message.name)} ({message.role.value}):"
+        body = clean(message.text).replace("\n", "\n    ")
+        if message.cw:
+            self._write(f"{head} [cw: {clean(message.cw)}]\n    {body}")
+        else:
+            self._write(f"{head} {body}")
+
+    @staticmethod
+    def _who(member: Member) -> str:
+        return f"{clean(member.name)} ({member.role.value})"
+
+    def _settle(self, *refs: str) -> None:
+        for ref in refs:
+            self._pending.pop(ref, None)
+        if not self._pending:
+            self._drained.set()
+
+    async def _read_input(self) -> None:
+        try:
+            async for raw in self._lines:
+                line = raw.strip()
+                if line == "/quit":
+                    break
+                if line:
+                    await self._speak(line)
+            await self._leave()
+        finally:
+            aclose = getattr(self._lines, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    async def _speak(self, line: str) -> None:
+        text, cw = line, None
+        if line.startswith("/cw"):
+            label, sep, text = line[3:].partition("|")
+            if not sep or not label.strip() or not text.strip():
+                self._write("(to add a content warning: /cw LABEL | your message)")
+                return
+            cw, text = label.strip(), text.strip()
+        elif line.startswith("/"):
+            self._write("(commands: /cw LABEL | message, /quit)")
+            return
+        ws = self._live
+        if ws is None:
+            self._write("(not connected; that message was not sent, please try again soon)")
+            return
+        say = Say(ref=f"t{next(self._refs)}", text=text, cw=cw)
+        self._pending[say.ref] = say
+        self._drained.clear()
+        with contextlib.suppress(ConnectionClosed):  # the connect loop reports the loss
+            await ws.send(self._codec.encode(say))
+
+    async def _leave(self) -> None:
+        if self._pending and self._live is not None:
+            with contextlib.suppress(TimeoutError):  # let the last message be acknowledged
+                await asyncio.wait_for(self._drained.wait(), self._quit_grace)
+        self._quit.set()
+        if self._live is not None:
+            await self._live.close()
+
+
+async def _stdin_lines() -> AsyncIterator[str]:
+    """Lines typed on stdin, read by a daemon thread (portable; never blocks exit)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=17)
+    slots = threading.Semaphore(16)  # when full, the reader thread waits for the chat
+
+    def pump() -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed: we are exiting
+            for line in sys.stdin:
+                slots.acquire()
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=pump, name="stdin", daemon=True).start()
+    while (line := await queue.get()) is not None:
+        slots.release()
+        yield line
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the client until the person leaves."""
+    parser = argparse.ArgumentParser(description="Take part in a Circles circle from a terminal.")
+    parser.add_argument("url", help="ws://HOST:PORT/v1/circles/ID/ws, or the demo link")
+    parser.add_argument("token", nargs="?", help="join token (already inside a demo link)")
+    parser.add_argument("--json", action="store_true", help="use the JSON subprotocol")
+    args = parser.parse_args(argv)
+    try:
+        url, token = parse_target(args.url, args.token)
+    except ValueError as exc:
+        parser.error(str(exc))
+
+    async def session() -> int:
+        client = TerminalClient(
+            url,
+            token,
+            _stdin_lines(),
+            lambda s: print(s, flush=True),
+            codec=JSON if args.json else MSGPACK,
+        )
+        return await client.run()
+
+    print("(connecting; type a message and press Enter, /quit to leave)", flush=True)
+    try:
+        return asyncio.run(session())
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

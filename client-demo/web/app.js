@@ -1,0 +1,368 @@
+// Circles participant page: protocol v1 over the JSON subprotocol, no build step.
+// Text from the network is only ever set with textContent, never as HTML.
+(() => {
+  "use strict";
+
+  const SUBPROTOCOL = "circles.v1.json";
+  // protocol/codes.py RECONNECT_CODES: the server asks us to come back (1006: network loss).
+  const RECONNECT = new Set([1006, 1011, 1012, 4410, 4429]);
+  const FAREWELL = {
+    0: "This address cannot be used for a connection. Please check the link.",
+    1000: "The connection was closed. The circle may have ended.",
+    1009: "A message was too large to be carried. Reload the page to rejoin.",
+    4400: "This page and the server did not understand each other. Reload the page to rejoin.",
+    4401: "This link is not valid. Please ask your facilitator for a new one.",
+    4402: "This link has expired. Please ask your facilitator for a new one.",
+    4403: "This link belongs to a different circle. Please check the link.",
+    4404: "There is no circle at this address. Please check the link.",
+    4406: "The server does not speak this page's protocol version. Reload the page.",
+    4408: "The server did not hear from this page in time. Reload the page to try again.",
+    4409: "The circle is not open right now. Please come back at its start time.",
+  };
+  const GAP = "Some messages from while you were away are no longer available.";
+
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, className, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+
+  const params = new URLSearchParams(location.hash.slice(1));
+  const circleId = params.get("circle");
+  const token = params.get("token");
+  if (!circleId || !token) {
+    $("nolink").hidden = false;
+    $("status").textContent = "Not connected: no circle link.";
+    return;
+  }
+  $("circle").hidden = false;
+
+  const wsUrl = (() => {
+    const url = new URL(`v1/circles/${encodeURIComponent(circleId)}/ws`, location.href);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    url.hash = "";
+    url.search = "";
+    return url.href;
+  })();
+
+  const state = {
+    socket: null, // the current socket, connecting or open
+    ws: null, // the same socket once welcomed, else null
+    lastId: null, // highest message id shown
+    epoch: null,
+    welcomed: false, // ever, on this page
+    members: new Map(), // name -> role
+    you: null,
+    pending: new Map(), // ref -> list item of an own message not yet confirmed
+    refSeq: 0,
+    attempt: 0,
+    firstDelay: 0.5 + Math.random() * 2.5, // jitter spreads out a whole circle reconnecting
+    timer: null,
+    countdown: null,
+    ended: false,
+  };
+
+  const log = $("log");
+  const list = $("messages");
+  const text = $("text");
+  const cw = $("cw");
+  const formError = $("form-error");
+
+  function setStatus(message) {
+    $("status").textContent = message;
+  }
+
+  function timeOf(ms) {
+    const date = new Date(ms);
+    return Number.isNaN(date.getTime())
+      ? "--:--"
+      : date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  // Keep the newest message in view only when the reader was already at the bottom.
+  function withScroll(change) {
+    const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    change();
+    if (atBottom) log.scrollTop = log.scrollHeight;
+  }
+
+  // --- who is here -------------------------------------------------------------------
+
+  function renderMembers() {
+    const ul = $("members");
+    ul.replaceChildren();
+    const people = [...state.members].sort(
+      ([a, ra], [b, rb]) => (ra === rb ? a.localeCompare(b) : ra === "facilitator" ? -1 : 1),
+    );
+    for (const [name, role] of people) {
+      const li = el("li", "member", name);
+      if (role === "facilitator") li.append(" ", el("span", "badge", "facilitator"));
+      if (state.you && name === state.you.name) li.append(" ", el("span", "quiet", "(you)"));
+      ul.append(li);
+    }
+  }
+
+  // --- the message list --------------------------------------------------------------
+
+  function notice(message) {
+    withScroll(() => list.append(el("li", "notice", message)));
+  }
+
+  function header(name, role, when) {
+    const head = el("p", "head");
+    head.append(el("span", "name", name));
+    if (role === "facilitator") head.append(" ", el("span", "badge", "facilitator"));
+    head.append(" ", el("time", "time", when));
+    return head;
+  }
+
+  let foldSeq = 0;
+  function body(message, label) {
+    const para = el("p", "text", message);
+    if (!label) return [para];
+    para.id = `fold-${++foldSeq}`;
+    para.hidden = true;
+    const button = el("button", "fold", `Content warning: ${label}. Show message`);
+    button.type = "button";
+    button.setAttribute("aria-expanded", "false");
+    button.setAttribute("aria-controls", para.id);
+    button.addEventListener("click", () => {
+      const open = para.hidden;
+      para.hidden = !open;
+      button.setAttribute("aria-expanded", String(open));
+      button.textContent = `Content warning: ${label}. ${open ? "Hide" : "Show"} message`;
+    });
+    return [button, para];
+  }
+
+  function showMessage(m) {
+    if (state.lastId !== null && m.id <= state.lastId) return; // already shown before a reconnect
+    state.lastId = m.id;
+    const li = el("li", "message");
+    li.dataset.id = String(m.id);
+    li.append(header(m.name, m.role, timeOf(m.ts)), ...body(m.text, m.cw));
+    withScroll(() => {
+      for (const item of list.querySelectorAll(`li.own[data-id="${m.id}"]`)) item.remove();
+      // Ids are the circle's order; own unconfirmed messages stay below the confirmed ones.
+      const after = [...list.children].find(
+        (node) => node.classList.contains("own") || Number(node.dataset.id) > m.id,
+      );
+      list.insertBefore(li, after || null);
+    });
+  }
+
+  function showPending(ref, message, label) {
+    const li = el("li", "message own");
+    const name = state.you ? state.you.name : "You";
+    const status = el("p", "pending", "Sending…");
+    li.append(header(name, state.you && state.you.role, "now"), ...body(message, label), status);
+    state.pending.set(ref, li);
+    withScroll(() => list.append(li));
+  }
+
+  function settle(ref, outcome, failed) {
+    const li = state.pending.get(ref);
+    if (!li) return false;
+    state.pending.delete(ref);
+    li.querySelector(".pending").textContent = outcome;
+    if (failed) li.classList.replace("own", "failed"); // no longer kept below the others
+    return true;
+  }
+
+  // --- frames from the server --------------------------------------------------------
+
+  function onWelcome(w) {
+    $("title").textContent = w.circle.title;
+    document.title = `${w.circle.title} · Circles`;
+    $("when").textContent = `Open ${timeOf(w.circle.opens_at)}–${timeOf(w.circle.closes_at)}`;
+    state.you = w.you;
+    state.members = new Map(w.members.map((m) => [m.name, m.role]));
+    renderMembers();
+    if (w.resume === "reset") {
+      list.replaceChildren();
+      state.lastId = null;
+      if (state.welcomed) notice("The circle's history was restarted.");
+    } else if (w.resume === "gap") {
+      notice(GAP);
+    }
+    state.epoch = w.epoch;
+    for (const m of w.history) showMessage(m);
+    // Without more to follow, everything up to last_id has now been shown.
+    if (!w.more) state.lastId = Math.max(state.lastId ?? 0, w.last_id);
+    state.welcomed = true;
+    state.attempt = 0;
+    state.firstDelay = 0.5 + Math.random() * 2.5;
+    setStatus("Connected.");
+    $("send").disabled = false;
+  }
+
+  function onError(e) {
+    const detail = e.detail || "Something went wrong.";
+    if (e.ref && settle(e.ref, `Not sent: ${detail}`, true)) return;
+    formError.textContent = detail;
+    formError.hidden = false;
+  }
+
+  function onPresence(p) {
+    const { name, role } = p.member;
+    if (p.action === "join") state.members.set(name, role);
+    else state.members.delete(name);
+    renderMembers();
+    notice(`${name} ${p.action === "join" ? "joined" : "left"}.`);
+  }
+
+  function onFrame(ws, frame) {
+    switch (frame.type) {
+      case "ping":
+        send(ws, frame.n === undefined ? { type: "pong" } : { type: "pong", n: frame.n });
+        break;
+      case "welcome":
+        state.ws = ws;
+        onWelcome(frame);
+        break;
+      case "message":
+        showMessage(frame);
+        break;
+      case "ack":
+        if (state.lastId !== null && frame.id <= state.lastId) {
+          const li = state.pending.get(frame.ref); // the message itself came first
+          state.pending.delete(frame.ref);
+          if (li) li.remove();
+        } else if (state.pending.has(frame.ref)) {
+          state.pending.get(frame.ref).dataset.id = String(frame.id);
+          settle(frame.ref, "Sent.");
+        }
+        break;
+      case "error":
+        onError(frame);
+        break;
+      case "presence":
+        onPresence(frame);
+        break;
+      default: // a newer server's frame: skip it quietly
+    }
+  }
+
+  // --- the connection ----------------------------------------------------------------
+
+  function send(ws, frame) {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+  }
+
+  function connect() {
+    clearTimeout(state.timer);
+    clearInterval(state.countdown);
+    $("retry").hidden = true;
+    setStatus(state.welcomed ? "Reconnecting…" : "Connecting…");
+    let ws;
+    try {
+      ws = new WebSocket(wsUrl, [SUBPROTOCOL]);
+    } catch {
+      end(0, "");
+      return;
+    }
+    state.socket = ws;
+    ws.addEventListener("open", () => {
+      const hello = { type: "hello", token };
+      if (state.lastId !== null) Object.assign(hello, { last_id: state.lastId, epoch: state.epoch });
+      send(ws, hello);
+    });
+    ws.addEventListener("message", (event) => {
+      if (typeof event.data !== "string") return; // the JSON subprotocol is text only
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      try {
+        onFrame(ws, frame);
+      } catch (err) {
+        console.error("could not show a frame of type", frame && frame.type, err);
+      }
+    });
+    ws.addEventListener("close", (event) => {
+      state.socket = null;
+      state.ws = null;
+      $("send").disabled = true;
+      const again = RECONNECT.has(event.code);
+      const unsure = again
+        ? "Not confirmed: the connection dropped. If it is not above once reconnected, send it again."
+        : "Not confirmed: the connection ended.";
+      for (const ref of [...state.pending.keys()]) settle(ref, unsure, true);
+      if (again) later();
+      else end(event.code, event.reason);
+    });
+  }
+
+  function later() {
+    const capped = Math.min(30, state.firstDelay * 2 ** state.attempt);
+    const delay = capped >= 30 ? 30 * (0.8 + 0.2 * Math.random()) : capped;
+    state.attempt += 1;
+    let left = Math.ceil(delay);
+    const tell = () => setStatus(`Connection lost. Reconnecting in ${left} s…`);
+    tell();
+    state.countdown = setInterval(() => {
+      left = Math.max(0, left - 1);
+      tell();
+    }, 1000);
+    state.timer = setTimeout(connect, delay * 1000);
+    $("retry").hidden = false;
+  }
+
+  function end(code, reason) {
+    state.ended = true;
+    const plain = FAREWELL[code] || `The connection ended (code ${code}).`;
+    setStatus(`Ended. ${plain}${reason ? ` (${reason})` : ""}`);
+  }
+
+  // --- speaking ----------------------------------------------------------------------
+
+  function submit(event) {
+    event.preventDefault();
+    formError.hidden = true;
+    const message = text.value.trim();
+    const label = cw.value.trim();
+    if (!message) {
+      formError.textContent = "Type a message first.";
+      formError.hidden = false;
+      return;
+    }
+    if (!state.ws) {
+      formError.textContent = state.ended
+        ? "The connection has ended (see above), so this message cannot be sent."
+        : "Not connected right now. Your message is still in the box.";
+      formError.hidden = false;
+      return;
+    }
+    const ref = `w${++state.refSeq}`;
+    const frame = { type: "say", ref, text: message };
+    if (label) frame.cw = label;
+    showPending(ref, message, label);
+    send(state.ws, frame);
+    text.value = "";
+    cw.value = "";
+    $("cw-box").open = false;
+    text.focus();
+  }
+
+  $("compose").addEventListener("submit", submit);
+  text.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("compose").requestSubmit();
+    }
+  });
+  $("retry").addEventListener("click", () => {
+    if (!state.ended && !state.socket) connect();
+  });
+  // Back online after a network loss: no reason to wait out the backoff.
+  window.addEventListener("online", () => {
+    if (!state.ended && !state.socket) connect();
+  });
+  window.addEventListener("hashchange", () => location.reload());
+
+  connect();
+})();

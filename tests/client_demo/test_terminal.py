@@ -1,0 +1,423 @@
+"""The terminal client against a tiny local server that speaks protocol v1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import importlib.util
+import random
+import socket
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from http import HTTPStatus
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from protocol import (
+    CLIENT_LIMITS,
+    CODECS,
+    JSON,
+    MSGPACK,
+    Ack,
+    CircleInfo,
+    Codec,
+    Error,
+    ErrorCode,
+    Frame,
+    Hello,
+    Member,
+    Message,
+    Ping,
+    Pong,
+    Presence,
+    PresenceAction,
+    ResumeResult,
+    Role,
+    Say,
+    Welcome,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+TS = 1_700_000_000_000  # 2023-11-14 22:13:20 UTC
+ANA = Member("Ana", Role.FACILITATOR)
+BEA = Member("Bea", Role.PARTICIPANT)
+CIRCLE = CircleInfo("c1", "Tuesday evening circle", TS, TS + 3_600_000, 12)
+WAIT = 5.0  # generous bound for one step; tests finish in milliseconds
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "circles_terminal", ROOT / "client-demo/terminal.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+terminal = _load()
+
+
+def msg(id_: int, text: str, who: Member = ANA, cw: str | None = None) -> Message:
+    return Message(id=id_, name=who.name, role=who.role, text=text, ts=TS, cw=cw)
+
+
+def welcome(
+    resume: ResumeResult, history: list[Message], *, epoch: str = "e1", last_id: int | None = None
+) -> Welcome:
+    top = last_id if last_id is not None else max((m.id for m in history), default=0)
+    return Welcome(CIRCLE, BEA, [ANA, BEA], epoch, top, resume, history)
+
+
+class Lines:
+    """What the person types: fed by the test, ended by ``/quit`` or :meth:`end`."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def feed(self, line: str) -> None:
+        self._queue.put_nowait(line + "\n")
+
+    def end(self) -> None:
+        self._queue.put_nowait(None)
+
+    def __aiter__(self) -> Lines:
+        return self
+
+    async def __anext__(self) -> str:
+        line = await self._queue.get()
+        if line is None:
+            raise StopAsyncIteration
+        return line
+
+
+class Screen:
+    """What the client wrote, with a way to wait until something appears."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._changed = asyncio.Event()
+
+    def write(self, text: str) -> None:
+        self.lines.append(text)
+        self._changed.set()
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    async def shows(self, needle: str) -> None:
+        async with asyncio.timeout(WAIT):
+            while needle not in self.text:
+                self._changed.clear()
+                await self._changed.wait()
+
+
+Script = Callable[["Peer", int], Awaitable[None]]
+
+
+class Peer:
+    """One connection on the fake server, speaking the client's chosen codec."""
+
+    def __init__(self, ws: ServerConnection) -> None:
+        self.ws = ws
+        assert ws.subprotocol is not None
+        self.codec: Codec = CODECS[ws.subprotocol]
+
+    async def send(self, frame: Frame) -> None:
+        await self.ws.send(self.codec.encode(frame))
+
+    async def recv(self) -> Frame:
+        async with asyncio.timeout(WAIT):
+            return self.codec.decode(await self.ws.recv(), CLIENT_LIMITS)
+
+
+class FakeServer:
+    """Runs ``script(peer, n)`` for the n-th connection, after reading its hello."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.hellos: list[Hello] = []
+        self.received: list[Frame] = []
+        self.failures: list[BaseException] = []
+
+    async def handler(self, ws: ServerConnection) -> None:
+        peer = Peer(ws)
+        try:
+            hello = await peer.recv()
+            assert isinstance(hello, Hello)
+            self.hellos.append(hello)
+            await self.script(peer, len(self.hellos))
+        except ConnectionClosed:
+            pass
+        except Exception as exc:  # surfaced by the test, not lost in the server's log
+            self.failures.append(exc)
+            await ws.close(1011)
+
+
+@contextlib.asynccontextmanager
+async def running(script: Script, **options: Any) -> AsyncIterator[tuple[FakeServer, str]]:
+    fake = FakeServer(script)
+    subprotocols = [MSGPACK.subprotocol, JSON.subprotocol]
+    async with serve(fake.handler, "127.0.0.1", 0, subprotocols=subprotocols, **options) as server:
+        port = server.sockets[0].getsockname()[1]
+        yield fake, f"ws://127.0.0.1:{port}/v1/circles/c1/ws"
+    assert fake.failures == []
+
+
+def client(url: str, lines: Lines, screen: Screen, codec: Codec = MSGPACK) -> Any:
+    rng = random.Random(1)
+    return terminal.TerminalClient(
+        url,
+        "tok",
+        lines,
+        screen.write,
+        codec=codec,
+        delays=lambda: terminal.backoff((0.01, 0.01), 0.05, rng),
+        tz=dt.UTC,
+        quit_grace=0.5,
+    )
+
+
+async def until_closed(peer: Peer) -> None:
+    async for _ in peer.ws:
+        pass
+
+
+async def test_speaks_answers_pings_and_resumes_after_restart() -> None:
+    lines, screen = Lines(), Screen()
+    pongs: list[Frame] = []
+
+    async def script(peer: Peer, n: int) -> None:
+        if n == 1:
+            await peer.send(welcome(ResumeResult.FRESH, [msg(1, "welcome, everyone")]))
+            say = await peer.recv()
+            assert isinstance(say, Say)
+            await peer.send(Ack(say.ref, 2, TS))
+            await peer.send(msg(2, say.text, BEA))
+            await peer.send(Ping(7))
+            pongs.append(await peer.recv())
+            await peer.send(Presence(PresenceAction.JOIN, Member("Cy", Role.PARTICIPANT)))
+            await peer.ws.close(1012, "restarting")
+        else:
+            history = [msg(2, "hello there", BEA), msg(3, "glad you came")]
+            await peer.send(welcome(ResumeResult.EXACT, history, last_id=3))
+            await until_closed(peer)
+
+    async with running(script) as (fake, url):
+        me = client(url, lines, screen)
+        task = asyncio.create_task(me.run())
+        await screen.shows("Here now: Ana (facilitator), Bea (participant).")
+        lines.feed("hello there")
+        await screen.shows("glad you came")
+        lines.feed("/quit")
+        assert await asyncio.wait_for(task, WAIT) == 0
+
+    assert pongs == [Pong(7)]
+    assert [(h.last_id, h.epoch) for h in fake.hellos] == [(None, None), (2, "e1")]
+    assert screen.lines[:3] == [
+        "== Tuesday evening circle ==",
+        terminal.SAFETY,
+        "You are Bea (participant). Here now: Ana (facilitator), Bea (participant).",
+    ]
+    assert screen.lines[3:] == [
+        "[22:13] Ana (facilitator): welcome, everyone",
+        "[22:13] Bea (participant): hello there",
+        "  · Cy (participant) joined",
+        "(connection lost; reconnecting in 0.0 s)",
+        "(reconnected)",
+        "[22:13] Ana (facilitator): glad you came",
+    ]
+    assert me.last_id == 3
+
+
+async def test_gap_is_told_quietly_and_an_expired_token_ends_it_over_json() -> None:
+    lines, screen = Lines(), Screen()
+
+    async def script(peer: Peer, n: int) -> None:
+        if n == 1:
+            await peer.send(welcome(ResumeResult.FRESH, [msg(5, "first")]))
+            await peer.ws.close(1011)
+        else:
+            await peer.send(welcome(ResumeResult.GAP, [msg(9, "later")], last_id=9))
+            await peer.ws.close(4402, "token expired")
+
+    async with running(script) as (fake, url):
+        status = await asyncio.wait_for(client(url, lines, screen, JSON).run(), WAIT)
+
+    assert status == 1
+    assert [(h.last_id, h.epoch) for h in fake.hellos] == [(None, None), (5, "e1")]
+    assert terminal.GAP_NOTICE in screen.lines
+    assert screen.lines.index(terminal.GAP_NOTICE) < screen.lines.index(
+        "[22:13] Ana (facilitator): later"
+    )
+    assert screen.lines[-1] == f"! {terminal.FAREWELLS[4402]} token expired"
+
+
+async def test_reset_starts_over_and_a_closed_circle_is_not_retried() -> None:
+    lines, screen = Lines(), Screen()
+
+    async def script(peer: Peer, n: int) -> None:
+        if n == 1:
+            await peer.send(welcome(ResumeResult.FRESH, [msg(1, "a"), msg(2, "b"), msg(3, "c")]))
+            await peer.ws.close(4429)
+        else:
+            await peer.send(welcome(ResumeResult.RESET, [msg(1, "new start")], epoch="e2"))
+            await peer.ws.close(4409)
+
+    async with running(script) as (fake, url):
+        me = client(url, lines, screen)
+        assert await asyncio.wait_for(me.run(), WAIT) == 1
+
+    assert fake.hellos[1].last_id == 3
+    assert (me.last_id, me.epoch) == (1, "e2")
+    assert "(the circle's history was reset; starting over)" in screen.lines
+    assert screen.lines.count("== Tuesday evening circle ==") == 2
+    assert "[22:13] Ana (facilitator): new start" in screen.lines
+    assert screen.lines[-1] == f"! {terminal.FAREWELLS[4409]}"
+
+
+async def test_missed_messages_after_a_welcome_with_more_are_all_shown() -> None:
+    screen = Screen()
+
+    async def script(peer: Peer, n: int) -> None:
+        if n == 1:
+            first = Welcome(CIRCLE, BEA, [ANA], "e1", 4, ResumeResult.FRESH, [msg(1, "m1")], True)
+            await peer.send(first)
+            for id_ in (2, 3, 4):
+                await peer.send(msg(id_, f"m{id_}"))
+            await peer.ws.close(1012)
+        else:
+            await peer.ws.close(4404)
+
+    async with running(script) as (fake, url):
+        assert await asyncio.wait_for(client(url, Lines(), screen).run(), WAIT) == 1
+
+    shown = [line.rsplit(": ", 1)[1] for line in screen.lines if line.startswith("[22:13]")]
+    assert shown == ["m1", "m2", "m3", "m4"]
+    assert fake.hellos[1].last_id == 4
+
+
+@pytest.mark.parametrize("code", [4401, 4402, 4403, 4404, 4409])
+async def test_final_close_codes_are_never_retried(code: int) -> None:
+    async def script(peer: Peer, n: int) -> None:
+        await peer.ws.close(code)
+
+    screen = Screen()
+    async with running(script) as (fake, url):
+        assert await asyncio.wait_for(client(url, Lines(), screen).run(), WAIT) == 1
+    assert len(fake.hellos) == 1
+    assert screen.lines == [f"! {terminal.FAREWELLS[code]}"]
+
+
+async def test_content_warning_errors_and_unknown_frames() -> None:
+    lines, screen = Lines(), Screen()
+    says: list[Frame] = []
+
+    async def script(peer: Peer, n: int) -> None:
+        await peer.send(welcome(ResumeResult.FRESH, []))
+        say = await peer.recv()
+        says.append(say)
+        assert isinstance(say, Say)
+        await peer.send(Error(ErrorCode.FORBIDDEN, "you are muted for 5 minutes", say.ref))
+        await peer.ws.send(b"\x92\x01\x02")  # a msgpack list, not a map
+        await peer.ws.send(MSGPACK.encode(Ping(2)).replace(b"ping", b"wave"))  # a newer server
+        await peer.send(msg(1, "line one\nline two\x1b[2J", cw="grief"))
+        await until_closed(peer)
+
+    async with running(script) as (_, url):
+        task = asyncio.create_task(client(url, lines, screen).run())
+        await screen.shows("Here now:")
+        lines.feed("/cw | nothing")
+        lines.feed("/shout")
+        lines.feed("/cw grief | I miss her")
+        await screen.shows("line one")
+        lines.end()
+        assert await asyncio.wait_for(task, WAIT) == 0
+
+    assert says == [Say(ref="t1", text="I miss her", cw="grief")]
+    assert screen.lines[3:] == [
+        "(to add a content warning: /cw LABEL | your message)",
+        "(commands: /cw LABEL | message, /quit)",
+        "! not sent: you are muted for 5 minutes",
+        "(skipped a frame this client could not read: a frame must be a map)",
+        "[22:13] Ana (facilitator): [cw: grief]\n    line one\n    line two\ufffd[2J",
+    ]
+
+
+async def test_quitting_while_the_server_is_away() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    lines, screen = Lines(), Screen()
+    task = asyncio.create_task(client(f"ws://127.0.0.1:{port}/ws", lines, screen).run())
+    await screen.shows("reconnecting in")
+    lines.feed("still there?")
+    lines.feed("/quit")
+    assert await asyncio.wait_for(task, WAIT) == 0
+    assert "(not connected; that message was not sent, please try again soon)" in screen.lines
+
+
+async def test_an_http_refusal_is_final() -> None:
+    def refuse(connection: ServerConnection, _: Request) -> Response:
+        return connection.respond(HTTPStatus.NOT_FOUND, "no such page\n")
+
+    async def script(peer: Peer, n: int) -> None:
+        raise AssertionError("never reached")
+
+    screen = Screen()
+    async with running(script, process_request=refuse) as (_, url):
+        assert await asyncio.wait_for(client(url, Lines(), screen).run(), WAIT) == 1
+    assert screen.lines == ["! The server refused the connection (HTTP 404); check the address."]
+
+
+@pytest.mark.parametrize(
+    ("url", "token", "expected"),
+    [
+        ("ws://h:1/v1/circles/c1/ws", "t", ("ws://h:1/v1/circles/c1/ws", "t")),
+        (
+            "http://127.0.0.1:8000/#circle=c1&token=jwt",
+            None,
+            ("ws://127.0.0.1:8000/v1/circles/c1/ws", "jwt"),
+        ),
+        (
+            "https://x.org/app/#token=jwt&circle=a%2Fb",
+            None,
+            ("wss://x.org/app/v1/circles/a%2Fb/ws", "jwt"),
+        ),
+        ("http://h/#circle=c1&token=old", "new", ("ws://h/v1/circles/c1/ws", "new")),
+    ],
+)
+def test_parse_target(url: str, token: str | None, expected: tuple[str, str]) -> None:
+    assert terminal.parse_target(url, token) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "token"),
+    [("ws://h/v1/circles/c1/ws", None), ("http://h/#circle=c1", None), ("ftp://h/", "t")],
+)
+def test_parse_target_refuses(url: str, token: str | None) -> None:
+    with pytest.raises(ValueError, match=r"."):
+        terminal.parse_target(url, token)
+
+
+def test_backoff_starts_jittered_and_is_capped() -> None:
+    for seed in range(20):
+        delays = terminal.backoff(rng=random.Random(seed))
+        first, *rest = [next(delays) for _ in range(10)]
+        assert 0.5 <= first <= 3.0
+        assert all(d <= 30.0 for d in rest)
+        assert 24.0 <= rest[-1] <= 30.0
+
+
+def test_clean_keeps_newlines_and_defuses_control_characters() -> None:
+    assert terminal.clean("a\nb\x1b[31m\u202e\x9b") == "a\nb\ufffd[31m\ufffd\ufffd"

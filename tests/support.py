@@ -1,0 +1,206 @@
+"""What the tests share: settings, a real server on a free loopback port, a client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import socket
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
+
+import uvicorn
+from starlette.applications import Starlette
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from circles.app import create_app
+from circles.auth import mint_token
+from circles.backends.base import Backend
+from circles.clock import Clock, SystemClock
+from circles.config import Settings
+from circles.hub import HubSettings
+from circles.model import Circle, CircleId, MemberId, Membership, new_circle_id
+from circles.server import uvicorn_config
+from circles.session import SessionSettings
+from protocol import (
+    JSON,
+    MSGPACK,
+    SERVER_FRAMES,
+    SERVER_LIMITS,
+    Codec,
+    Frame,
+    Hello,
+    Ping,
+    Pong,
+    Role,
+    Welcome,
+)
+
+SECRET = "test-secret-" + "x" * 32
+ADMIN_KEY = "test-admin-key-" + "y" * 32
+TIMEOUT = 5.0
+F = TypeVar("F", bound=Frame)
+
+
+def make_settings(**overrides: Any) -> Settings:
+    session = overrides.pop("session", SessionSettings(hello_timeout=1.0, close_timeout=1.0))
+    hub = overrides.pop("hub", HubSettings())
+    return Settings(secret=SECRET, admin_key=ADMIN_KEY, session=session, hub=hub, **overrides)
+
+
+def token_for(
+    circle_id: str,
+    name: str = "Ann",
+    role: Role = Role.PARTICIPANT,
+    *,
+    member_id: str | None = None,
+    expires_in_ms: int = 3600_000,
+    secret: str = SECRET,
+    audience: str = "circles",
+    now_ms: int | None = None,
+) -> str:
+    now = SystemClock().now_ms() if now_ms is None else now_ms
+    membership = Membership(
+        CircleId(circle_id), MemberId(member_id or f"acct-{name}"), name, role, now + expires_in_ms
+    )
+    return mint_token(secret, audience, membership, now)
+
+
+async def open_circle(backend: Backend, clock: Clock | None = None, **fields: Any) -> Circle:
+    now = (clock or SystemClock()).now_ms()
+    values: dict[str, Any] = {
+        "id": new_circle_id(),
+        "title": "Evening circle",
+        "opens_at": now - 60_000,
+        "closes_at": now + 3600_000,
+        "capacity": 20,
+        "created_at": now,
+    }
+    values.update(fields)
+    circle = Circle(**values)
+    await backend.circles.create(circle)
+    return circle
+
+
+@dataclasses.dataclass
+class Node:
+    app: Starlette
+    host: str
+    port: int
+    server: uvicorn.Server
+
+    @property
+    def backend(self) -> Backend:
+        backend: Backend = self.app.state.backend
+        return backend
+
+    @property
+    def http(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def ws_url(self, circle_id: str) -> str:
+        return f"ws://{self.host}:{self.port}/v1/circles/{circle_id}/ws"
+
+
+@contextlib.asynccontextmanager
+async def running(app: Starlette, settings: Settings) -> AsyncIterator[Node]:
+    """Serve ``app`` under uvicorn on a free loopback port, in this event loop."""
+    # IPPROTO_TCP given explicitly, or asyncio would not set TCP_NODELAY on accepted sockets
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn_config(app, dataclasses.replace(settings, port=port))
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            while not server.started:
+                if serving.done():
+                    serving.result()
+                await asyncio.sleep(0.01)
+        yield Node(app, "127.0.0.1", port, server)
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()
+
+
+@contextlib.asynccontextmanager
+async def node(settings: Settings | None = None, **kwargs: Any) -> AsyncIterator[Node]:
+    settings = settings or make_settings()
+    async with running(create_app(settings, **kwargs), settings) as n:
+        yield n
+
+
+class Client:
+    """A real WebSocket client that speaks the protocol through one codec."""
+
+    def __init__(self, ws: ClientConnection, codec: Codec) -> None:
+        self.ws = ws
+        self.codec = codec
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def connect(
+        cls, url: str, codec: Codec = MSGPACK, *, subprotocols: list[str] | None = None, **kw: Any
+    ) -> AsyncIterator[Client]:
+        offered = [codec.subprotocol] if subprotocols is None else subprotocols
+        async with connect(url, subprotocols=offered or None, ping_interval=None, **kw) as ws:  # type: ignore[arg-type]
+            yield cls(ws, codec)
+
+    async def send(self, frame: Frame) -> None:
+        await self.ws.send(self.codec.encode(frame))
+
+    async def send_raw(self, data: bytes | str) -> None:
+        await self.ws.send(data)
+
+    async def recv(self, *, skip_pings: bool = True) -> Frame:
+        async with asyncio.timeout(TIMEOUT):
+            while True:
+                frame = self.codec.decode(await self.ws.recv(), SERVER_LIMITS, SERVER_FRAMES)
+                if isinstance(frame, Ping) and skip_pings:
+                    await self.send(Pong(n=frame.n))
+                    continue
+                return frame
+
+    async def expect(self, kind: type[F]) -> F:
+        """The next frame of ``kind``, skipping others (presence, pings)."""
+        while True:
+            frame = await self.recv()
+            if isinstance(frame, kind):
+                return frame
+
+    async def hello(
+        self, token: str, *, last_id: int | None = None, epoch: str | None = None
+    ) -> Welcome:
+        await self.send(Hello(token=token, last_id=last_id, epoch=epoch))
+        frame = await self.recv()
+        assert isinstance(frame, Welcome), frame
+        return frame
+
+    async def close_code(self) -> int | None:
+        """Wait for the server to close; the close code it sent."""
+        async with asyncio.timeout(TIMEOUT):
+            try:
+                while True:
+                    await self.ws.recv()
+            except ConnectionClosed:
+                pass
+        return self.ws.close_code
+
+
+__all__ = [
+    "ADMIN_KEY",
+    "JSON",
+    "MSGPACK",
+    "SECRET",
+    "Client",
+    "Node",
+    "make_settings",
+    "node",
+    "open_circle",
+    "running",
+    "token_for",
+]
