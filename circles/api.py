@@ -69,7 +69,8 @@ def join_link(settings: Settings, circle_id: str, token: str) -> str:
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
         raise ApiError(415, "unsupported_media_type", "send application/json")
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
@@ -81,7 +82,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
             raise ApiError(413, "too_large", f"the body is limited to {MAX_BODY_BYTES} bytes")
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: deeply nested arrays
         raise ApiError(400, "malformed", "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise ApiError(400, "malformed", "the body must be a JSON object")
@@ -107,6 +108,11 @@ def _time(data: dict[str, Any], name: str) -> int:
         raise ApiError(400, "invalid_field", f"{name}: not an ISO 8601 time") from None
     if when.tzinfo is None:
         raise ApiError(400, "invalid_field", f"{name}: add a time zone, e.g. Z or +02:00")
+    try:
+        # Times are echoed back in UTC: one that lies beyond year 9999 there cannot be.
+        when.astimezone(dt.UTC)
+    except OverflowError:
+        raise ApiError(400, "invalid_field", f"{name}: out of range") from None
     return int(when.timestamp() * 1000)
 
 
@@ -189,12 +195,16 @@ def api_routes(settings: Settings, backend: Backend, clock: Clock) -> list[Route
             raise ApiError(400, "invalid_field", "name: a string")
         try:
             name = check_display_name(data["name"])
-            role = Role(data.get("role", Role.PARTICIPANT.value))
         except ValueError as exc:
-            raise ApiError(400, "invalid_field", str(exc)) from None
-        member_id = data.get("member_id") or "m_" + secrets.token_urlsafe(9)
-        if not isinstance(member_id, str) or len(member_id) > 128:
-            raise ApiError(400, "invalid_field", "member_id: a string of at most 128")
+            raise ApiError(400, "invalid_field", f"name: {exc}") from None
+        try:
+            role = Role(data.get("role", Role.PARTICIPANT.value))
+        except ValueError:
+            roles = " or ".join(r.value for r in Role)
+            raise ApiError(400, "invalid_field", f"role: {roles}") from None
+        member_id = data.get("member_id", "m_" + secrets.token_urlsafe(9))
+        if not isinstance(member_id, str) or not 1 <= len(member_id) <= 128:
+            raise ApiError(400, "invalid_field", "member_id: a string of 1 to 128 characters")
         now = clock.now_ms()
         expires_at = (
             _time(data, "expires_at") if "expires_at" in data else circle.closes_at + TOKEN_GRACE_MS

@@ -23,6 +23,7 @@ from circles.backends.memory import MemoryBackend
 from circles.clock import Clock, SystemClock
 from circles.config import ConfigError, Settings
 from circles.hub import Hub
+from circles.logging import exception_fields
 from circles.session import SessionContext, run_session
 from circles.transport import StarletteTransport
 from moderation import Pipeline
@@ -81,7 +82,8 @@ def create_app(
     clock: Clock | None = None,
     pipeline: Pipeline | None = None,
 ) -> Starlette:
-    """The ASGI app of one node. ``app.state`` holds ``backend``, ``hub`` and ``clock``."""
+    """The ASGI app of one node. ``app.state`` holds ``backend``, ``hub``, ``clock``,
+    ``settings`` and ``session_context``."""
     clock = clock or SystemClock()
     backend = backend or make_backend(settings)
     hub = Hub(backend, clock, settings.hub)
@@ -95,7 +97,14 @@ def create_app(
     )
 
     async def websocket(ws: WebSocket) -> None:
-        await run_session(StarletteTransport(ws), ws.path_params["circle_id"], context)
+        transport = StarletteTransport(ws)
+        try:
+            await run_session(transport, ws.path_params["circle_id"], context)
+        except Exception as exc:
+            # A bug, not bad input; logged without the exception's message (it may quote
+            # a member's text), and the client is told to come back.
+            log.error("session.crashed", **exception_fields(exc))
+            await transport.close(CloseCode.INTERNAL_ERROR, "server error; reconnect")
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -137,5 +146,6 @@ def create_app(
     app.state.hub = hub
     app.state.clock = clock
     app.state.settings = settings
+    app.state.session_context = context
     app.add_middleware(_SecurityHeaders)
     return app

@@ -16,7 +16,7 @@ from circles.app import create_app
 from circles.auth import check_display_name, mint_token
 from circles.backends.base import Backend
 from circles.clock import SystemClock
-from circles.config import ConfigError, Settings
+from circles.config import MIN_SECRET_CHARS, ConfigError, Settings
 from circles.logging import configure_logging
 from circles.model import Circle, CircleId, MemberId, Membership, new_circle_id
 from circles.server import uvicorn_config
@@ -108,6 +108,11 @@ def _token(args: argparse.Namespace) -> int:
     secret = os.environ.get("CIRCLES_SECRET", "")
     if not secret:
         raise ConfigError("CIRCLES_SECRET is not set (the server's token-signing key)")
+    if len(secret) < MIN_SECRET_CHARS:
+        # No server runs with such a key, so no server would accept the token.
+        raise ConfigError(f"CIRCLES_SECRET must have at least {MIN_SECRET_CHARS} characters")
+    if args.ttl < 1:
+        raise ConfigError("--ttl: at least 1 minute")
     try:
         name = check_display_name(args.name)
     except ValueError as exc:

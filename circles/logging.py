@@ -9,10 +9,22 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 
 import structlog
 
-__all__ = ["configure_logging"]
+__all__ = ["configure_logging", "exception_fields"]
+
+
+def exception_fields(exc: BaseException, frames: int = 6) -> dict[str, object]:
+    """Log fields for an exception *without its message*: the type and where it was
+    raised. An exception's message may quote a member's text (a stage that fails
+    on some input, for instance), so it never goes into a log."""
+    stack = traceback.extract_tb(exc.__traceback__)[-frames:]
+    return {
+        "error": type(exc).__name__,
+        "where": [f"{frame.filename}:{frame.lineno}:{frame.name}" for frame in stack],
+    }
 
 
 def configure_logging(level: str = "info") -> None:

@@ -19,6 +19,7 @@ from circles.auth import TokenError
 from circles.backends.base import BackendUnavailable, CircleStore
 from circles.clock import Clock
 from circles.hub import Connection, Hub
+from circles.logging import exception_fields
 from circles.model import Circle, CircleId, CircleState, Membership
 from circles.outbox import OutboxClosed
 from circles.transport import Transport
@@ -225,9 +226,9 @@ async def _say(frame: Say, conn: Connection, ctx: SessionContext) -> None:
         await ctx.hub.say(conn, frame.ref, screened.text, frame.cw)
     except BackendUnavailable:
         conn.send(Error(code=ErrorCode.UNAVAILABLE, detail="not sent; try again", ref=frame.ref))
-    except Exception:
+    except Exception as exc:
         # Never let one message take the session down; the text is not logged.
-        log.exception("session.say_failed", circle=conn.circle_id)
+        log.error("session.say_failed", circle=conn.circle_id, **exception_fields(exc))
         conn.send(Error(code=ErrorCode.INTERNAL, detail="not sent; server error", ref=frame.ref))
 
 

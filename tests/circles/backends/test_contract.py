@@ -1,0 +1,148 @@
+"""The contract every backend keeps. The Redis backend will run this same suite."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from circles.backends.base import Backend
+from circles.backends.memory import MemoryBackend
+from circles.model import Circle, CircleId, MemberId, new_circle_id
+from protocol import Frame, Member, Message, Presence, PresenceAction, Role
+
+HISTORY_MAX = 10
+
+
+@pytest.fixture(params=["memory"])
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    factories: dict[str, Callable[[], Backend]] = {
+        "memory": lambda: MemoryBackend(history_max=HISTORY_MAX)
+    }
+    instance = factories[request.param]()
+    await instance.start()
+    try:
+        yield instance
+    finally:
+        await instance.close()
+
+
+def _circle(**changes: object) -> Circle:
+    values: dict[str, object] = {
+        "id": new_circle_id(),
+        "title": "t",
+        "opens_at": 1,
+        "closes_at": 2,
+        "capacity": 5,
+        "created_at": 0,
+    }
+    values.update(changes)
+    return Circle(**values)  # type: ignore[arg-type]
+
+
+def _message(text: str) -> Message:
+    return Message(id=0, name="Ann", role=Role.PARTICIPANT, text=text, ts=5)
+
+
+async def test_circles_are_created_listed_and_read(backend: Backend) -> None:
+    first, second = _circle(title="one"), _circle(title="two")
+    await backend.circles.create(first)
+    await backend.circles.create(second)
+    assert await backend.circles.get(first.id) == first
+    assert await backend.circles.get(CircleId("c_unknown")) is None
+    listed = await backend.circles.list()
+    assert [c.id for c in listed if c.id in (first.id, second.id)] == [first.id, second.id]
+    with pytest.raises(ValueError, match="exists"):
+        await backend.circles.create(first)
+
+
+async def test_append_gives_increasing_ids_and_publishes_to_subscribers(backend: Backend) -> None:
+    circle, other = new_circle_id(), new_circle_id()
+    seen: list[Frame] = []
+    elsewhere: list[Frame] = []
+    subscription = await backend.events.subscribe(circle, seen.append)
+    await backend.events.subscribe(other, elsewhere.append)
+    stored = [await backend.events.append(circle, _message(f"m{i}")) for i in range(3)]
+    assert [m.id for m in stored] == [1, 2, 3]
+    assert [m.text for m in stored] == ["m0", "m1", "m2"]
+    assert seen == stored
+    assert elsewhere == []
+    await subscription.close()
+    await backend.events.append(circle, _message("after"))
+    assert len(seen) == 3
+
+
+async def test_ids_are_per_circle(backend: Backend) -> None:
+    a, b = new_circle_id(), new_circle_id()
+    assert (await backend.events.append(a, _message("x"))).id == 1
+    assert (await backend.events.append(b, _message("y"))).id == 1
+    assert (await backend.events.append(a, _message("z"))).id == 2
+
+
+async def test_broadcast_reaches_subscribers_and_stays_out_of_history(backend: Backend) -> None:
+    circle = new_circle_id()
+    seen: list[Frame] = []
+    await backend.events.subscribe(circle, seen.append)
+    presence = Presence(
+        action=PresenceAction.JOIN, member=Member(name="Ann", role=Role.PARTICIPANT)
+    )
+    await backend.events.broadcast(circle, presence)
+    assert seen == [presence]
+    page = await backend.events.read(circle, after_id=None, limit=10)
+    assert page.messages == []
+    assert page.last_id == 0
+
+
+async def test_read_recent_and_after(backend: Backend) -> None:
+    circle = new_circle_id()
+    for i in range(6):
+        await backend.events.append(circle, _message(f"m{i}"))
+    recent = await backend.events.read(circle, after_id=None, limit=4)
+    assert [m.id for m in recent.messages] == [3, 4, 5, 6]
+    assert (recent.last_id, recent.gap) == (6, False)
+    after = await backend.events.read(circle, after_id=2, limit=3)
+    assert [m.id for m in after.messages] == [3, 4, 5]
+    assert not after.gap
+    assert after.epoch == recent.epoch
+    caught_up = await backend.events.read(circle, after_id=6, limit=3)
+    assert caught_up.messages == []
+    assert not caught_up.gap
+    from_start = await backend.events.read(circle, after_id=0, limit=100)
+    assert [m.id for m in from_start.messages] == [1, 2, 3, 4, 5, 6]
+
+
+async def test_read_after_trimmed_history_reports_a_gap(backend: Backend) -> None:
+    circle = new_circle_id()
+    for i in range(HISTORY_MAX + 5):
+        await backend.events.append(circle, _message(f"m{i}"))
+    page = await backend.events.read(circle, after_id=2, limit=100)
+    assert page.gap
+    assert [m.id for m in page.messages] == list(range(6, HISTORY_MAX + 6))
+    exact = await backend.events.read(circle, after_id=5, limit=100)
+    assert not exact.gap
+    assert exact.messages[0].id == 6
+
+
+async def test_epochs_differ_between_circles_and_stay_for_one(backend: Backend) -> None:
+    a, b = new_circle_id(), new_circle_id()
+    first = await backend.events.read(a, after_id=None, limit=1)
+    await backend.events.append(a, _message("x"))
+    again = await backend.events.read(a, after_id=None, limit=1)
+    other = await backend.events.read(b, after_id=None, limit=1)
+    assert first.epoch == again.epoch != other.epoch
+
+
+async def test_presence_counts_connections_and_keeps_arrival_order(backend: Backend) -> None:
+    circle = new_circle_id()
+    ann, bo = Member(name="Ann", role=Role.FACILITATOR), Member(name="Bo", role=Role.PARTICIPANT)
+    assert await backend.presence.join(circle, MemberId("a"), ann)
+    assert await backend.presence.join(circle, MemberId("b"), bo)
+    assert not await backend.presence.join(circle, MemberId("a"), ann)  # second tab
+    assert await backend.presence.members(circle) == [ann, bo]
+    assert not await backend.presence.leave(circle, MemberId("a"))
+    assert await backend.presence.members(circle) == [ann, bo]
+    assert await backend.presence.leave(circle, MemberId("a"))
+    assert await backend.presence.members(circle) == [bo]
+    assert not await backend.presence.leave(circle, MemberId("nobody"))
+    assert await backend.presence.leave(circle, MemberId("b"))
+    assert await backend.presence.members(circle) == []

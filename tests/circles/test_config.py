@@ -1,0 +1,120 @@
+"""Settings read from ``CIRCLES_*`` variables, and what start-up refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from circles.app import create_app, make_backend
+from circles.backends.memory import MemoryBackend
+from circles.config import ConfigError, Settings
+from tests.support import ADMIN_KEY, SECRET
+
+KEYS = {"CIRCLES_SECRET": SECRET, "CIRCLES_ADMIN_KEY": ADMIN_KEY}
+
+
+def test_from_env_reads_every_variable() -> None:
+    env = {
+        **KEYS,
+        "CIRCLES_HOST": "0.0.0.0",
+        "CIRCLES_PORT": "9001",
+        "CIRCLES_AUDIENCE": "circles-staging",
+        "CIRCLES_PUBLIC_URL": "https://circles.example.org",
+        "CIRCLES_HISTORY_MAX": "50",
+        "CIRCLES_LOG_LEVEL": "debug",
+        "CIRCLES_WEB_DIR": "/srv/circles/web",
+        "UNRELATED": "ignored",
+    }
+    settings = Settings.from_env(env)
+    assert settings.secret == SECRET
+    assert settings.admin_key == ADMIN_KEY
+    assert settings.host == "0.0.0.0"
+    assert settings.port == 9001
+    assert settings.audience == "circles-staging"
+    assert settings.public_url == "https://circles.example.org"
+    assert settings.redis_url is None
+    assert settings.history_max == 50
+    assert settings.log_level == "debug"
+    assert settings.web_dir == Path("/srv/circles/web")
+
+
+def test_defaults_when_only_the_keys_are_set() -> None:
+    settings = Settings.from_env(KEYS)
+    assert (settings.host, settings.port, settings.audience) == ("127.0.0.1", 8000, "circles")
+    assert settings.public_url is None
+    assert settings.redis_url is None
+    assert (settings.web_dir / "index.html").is_file()
+
+
+def test_empty_variables_count_as_unset() -> None:
+    settings = Settings.from_env({**KEYS, "CIRCLES_PORT": "", "CIRCLES_PUBLIC_URL": ""})
+    assert settings.port == 8000
+    assert settings.public_url is None
+
+
+def test_overrides_win_over_the_environment_and_none_does_not() -> None:
+    env = {**KEYS, "CIRCLES_HOST": "0.0.0.0", "CIRCLES_PORT": "9001"}
+    settings = Settings.from_env(env, host="::1", port=None)
+    assert settings.host == "::1"
+    assert settings.port == 9001
+    settings = Settings.from_env(KEYS, port=1234, secret="s" * 40)
+    assert (settings.port, settings.secret) == (1234, "s" * 40)
+
+
+@pytest.mark.parametrize("missing", ["CIRCLES_SECRET", "CIRCLES_ADMIN_KEY"])
+def test_a_missing_key_names_its_variable(missing: str) -> None:
+    env = {k: v for k, v in KEYS.items() if k != missing}
+    with pytest.raises(ConfigError, match=f"{missing} is not set"):
+        Settings.from_env(env)
+    with pytest.raises(ConfigError, match=f"{missing} is not set"):
+        Settings.from_env({**env, missing: ""})
+
+
+@pytest.mark.parametrize("variable", ["CIRCLES_SECRET", "CIRCLES_ADMIN_KEY"])
+def test_a_key_shorter_than_32_characters_is_refused(variable: str) -> None:
+    with pytest.raises(ConfigError, match=f"{variable} must have at least 32"):
+        Settings.from_env({**KEYS, variable: "k" * 31})
+    assert Settings.from_env({**KEYS, variable: "k" * 32})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("CIRCLES_PORT", "eighty"), ("CIRCLES_PORT", "80.5"), ("CIRCLES_HISTORY_MAX", "lots")],
+)
+def test_a_number_that_is_not_an_integer_is_refused(variable: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"{variable} must be int"):
+        Settings.from_env({**KEYS, variable: value})
+
+
+def test_redis_url_is_refused_until_the_redis_backend_exists() -> None:
+    settings = Settings.from_env({**KEYS, "CIRCLES_REDIS_URL": "redis://127.0.0.1:6379/0"})
+    assert settings.redis_url == "redis://127.0.0.1:6379/0"
+    with pytest.raises(ConfigError, match="Redis backend is not built yet"):
+        make_backend(settings)
+    with pytest.raises(ConfigError, match="Redis backend is not built yet"):
+        create_app(settings)
+
+
+def test_without_redis_the_memory_backend_is_used() -> None:
+    settings = Settings.from_env(KEYS)
+    assert isinstance(make_backend(settings), MemoryBackend)
+    assert isinstance(create_app(settings).state.backend, MemoryBackend)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "base_url"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"host": "0.0.0.0", "port": 9001}, "http://0.0.0.0:9001"),
+        ({"host": "::1", "port": 9001}, "http://[::1]:9001"),
+        ({"host": "fe80::1", "port": 80}, "http://[fe80::1]:80"),
+        ({"public_url": "https://circles.example.org"}, "https://circles.example.org"),
+        (
+            {"public_url": "https://example.org/circles/", "port": 9001},
+            "https://example.org/circles",
+        ),
+    ],
+)
+def test_base_url(overrides: dict[str, object], base_url: str) -> None:
+    assert Settings.from_env(KEYS, **overrides).base_url == base_url

@@ -1,0 +1,214 @@
+"""The session alone, over an in-memory transport: keepalive, screening, failures."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import functools
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
+
+from circles.auth import verify_token
+from circles.backends.base import BackendUnavailable
+from circles.backends.memory import MemoryBackend
+from circles.clock import SystemClock
+from circles.hub import Hub, HubSettings
+from circles.session import SessionContext, SessionSettings, run_session
+from moderation import Action, Pipeline, Verdict
+from protocol import (
+    MSGPACK,
+    SERVER_FRAMES,
+    SERVER_LIMITS,
+    Ack,
+    CloseCode,
+    Error,
+    ErrorCode,
+    Frame,
+    Hello,
+    Message,
+    Ping,
+    Pong,
+    Say,
+    Welcome,
+)
+from tests.support import SECRET, open_circle, token_for
+
+
+class FakeTransport:
+    """A WebSocket as a pair of queues."""
+
+    def __init__(self, offered: Sequence[str] = ("circles.v1.msgpack",)) -> None:
+        self.offered_subprotocols = list(offered)
+        self.accepted: str | None = None
+        self.inbound: asyncio.Queue[bytes | str | None] = asyncio.Queue()
+        self.outbound: asyncio.Queue[bytes | str] = asyncio.Queue()
+        self.closed: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    async def accept(self, subprotocol: str | None) -> None:
+        self.accepted = subprotocol
+
+    async def receive(self) -> bytes | str | None:
+        return await self.inbound.get()
+
+    async def send(self, data: bytes | str) -> None:
+        await self.outbound.put(data)
+
+    async def close(self, code: int, reason: str = "") -> None:
+        if not self.closed.done():
+            self.closed.set_result(code)
+
+    def push(self, frame: Frame) -> None:
+        self.inbound.put_nowait(MSGPACK.encode(frame))
+
+    async def next(self) -> Frame:
+        async with asyncio.timeout(5):
+            data = await self.outbound.get()
+        return MSGPACK.decode(data, SERVER_LIMITS, SERVER_FRAMES)
+
+    async def next_of(self, kind: type[Frame]) -> Frame:
+        while not isinstance(frame := await self.next(), kind):
+            pass
+        return frame
+
+
+@dataclasses.dataclass
+class Rig:
+    context: SessionContext
+    backend: MemoryBackend
+    circle_id: str
+
+    @contextlib.asynccontextmanager
+    async def session(self, name: str = "Ann") -> AsyncIterator[FakeTransport]:
+        transport = FakeTransport()
+        task = asyncio.create_task(run_session(transport, self.circle_id, self.context))
+        transport.push(Hello(token=token_for(self.circle_id, name)))
+        assert isinstance(await transport.next(), Welcome)
+        try:
+            yield transport
+        finally:
+            transport.inbound.put_nowait(None)
+            async with asyncio.timeout(5):
+                await task
+
+
+async def _rig(settings: SessionSettings | None = None, pipeline: Pipeline | None = None) -> Rig:
+    backend = MemoryBackend()
+    clock = SystemClock()
+    context = SessionContext(
+        hub=Hub(backend, clock, HubSettings()),
+        circles=backend.circles,
+        pipeline=pipeline or Pipeline(),
+        verify_token=functools.partial(verify_token, SECRET, "circles"),
+        clock=clock,
+        settings=settings or SessionSettings(),
+    )
+    circle = await open_circle(backend)
+    return Rig(context, backend, circle.id)
+
+
+async def test_the_server_pings_and_a_silent_client_is_closed() -> None:
+    rig = await _rig(SessionSettings(ping_interval=0.05, ping_timeout=0.1))
+    transport = FakeTransport()
+    task = asyncio.create_task(run_session(transport, rig.circle_id, rig.context))
+    transport.push(Hello(token=token_for(rig.circle_id)))
+    pings = []
+    async with asyncio.timeout(5):
+        while not transport.closed.done():
+            frame = await transport.next()
+            if isinstance(frame, Ping):
+                pings.append(frame.n)
+            if len(pings) >= 2:
+                break
+        assert await transport.closed == CloseCode.KEEPALIVE_TIMEOUT
+        await task
+    assert pings[:2] == [1, 2]
+
+
+async def test_a_client_that_answers_pings_stays() -> None:
+    rig = await _rig(SessionSettings(ping_interval=0.03, ping_timeout=0.05))
+    async with rig.session() as transport:
+        for _ in range(8):  # well past interval + timeout
+            ping = await transport.next_of(Ping)
+            transport.push(Pong(n=ping.n))  # type: ignore[attr-defined]
+        assert not transport.closed.done()
+
+
+async def test_a_client_ping_gets_a_pong_with_the_same_n() -> None:
+    rig = await _rig()
+    async with rig.session() as transport:
+        transport.push(Ping(n=41))
+        assert await transport.next_of(Pong) == Pong(n=41)
+
+
+class Blocker:
+    name = "blocker"
+
+    def screen(self, text: str) -> Verdict:
+        if "forbidden" in text:
+            return Verdict(Action.BLOCK, reason="please keep names of others out")
+        return Verdict()
+
+
+class Redactor:
+    name = "redactor"
+
+    async def screen(self, text: str) -> Verdict:
+        return Verdict(Action.REDACT, text=text.replace("555-0100", "[number removed]"))
+
+
+class Broken:
+    name = "broken"
+
+    def screen(self, text: str) -> Verdict:
+        raise RuntimeError("stage bug " + text)
+
+
+async def test_blocked_messages_reach_no_one_and_the_sender_learns_why() -> None:
+    rig = await _rig(pipeline=Pipeline([Blocker(), Redactor()]))
+    async with rig.session("Ann") as ann, rig.session("Bo") as bo:
+        ann.push(Say(ref="r1", text="this is forbidden"))
+        error = await ann.next_of(Error)
+        assert error == Error(
+            code=ErrorCode.FORBIDDEN, detail="please keep names of others out", ref="r1"
+        )
+        ann.push(Say(ref="r2", text="call 555-0100"))
+        ack = await ann.next_of(Ack)
+        message = await bo.next_of(Message)
+        assert (message.id, message.text) == (ack.id, "call [number removed]")  # type: ignore[attr-defined]
+        assert message.id == 1  # type: ignore[attr-defined]
+
+
+async def test_a_failing_stage_refuses_the_message_and_the_session_carries_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rig = await _rig(pipeline=Pipeline([Broken()]))
+    async with rig.session() as ann:
+        ann.push(Say(ref="r1", text="MARKER-7c1e"))
+        error = await ann.next_of(Error)
+        assert (error.code, error.ref) == (ErrorCode.INTERNAL, "r1")  # type: ignore[attr-defined]
+        ann.push(Ping(n=1))
+        assert await ann.next_of(Pong) == Pong(n=1)
+    assert "MARKER-7c1e" not in capsys.readouterr().out
+
+
+async def test_when_the_backend_is_unavailable_nothing_is_acknowledged() -> None:
+    rig = await _rig()
+
+    async def refuse(*args: object, **kwargs: object) -> Message:
+        raise BackendUnavailable("down")
+
+    async with rig.session() as ann:
+        rig.backend.events.append = refuse  # type: ignore[method-assign]
+        ann.push(Say(ref="r1", text="hello"))
+        error = await ann.next_of(Error)
+        assert (error.code, error.ref) == (ErrorCode.UNAVAILABLE, "r1")  # type: ignore[attr-defined]
+
+
+async def test_the_connection_closes_with_the_outbox_close_code() -> None:
+    rig = await _rig()
+    async with rig.session() as ann:
+        rig.context.hub.close_all(CloseCode.SERVICE_RESTART, "restart")
+        async with asyncio.timeout(5):
+            assert await ann.closed == CloseCode.SERVICE_RESTART
