@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-import msgpack
+import msgpack  # type: ignore[import-untyped]
 
 from protocol.codes import ErrorCode
 from protocol.errors import FrameError
@@ -41,9 +41,7 @@ def _ref_of(raw: Mapping[str, object], limits: Limits) -> str | None:
     return None
 
 
-def _frame_from(
-    raw: object, limits: Limits, accept: Mapping[str, type[Frame]]
-) -> Frame:
+def _frame_from(raw: object, limits: Limits, accept: Mapping[str, type[Frame]]) -> Frame:
     if not isinstance(raw, dict):
         raise FrameError(ErrorCode.MALFORMED, "a frame must be a map")
     kind = raw.get("type")

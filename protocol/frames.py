@@ -241,7 +241,17 @@ class Error(Frame):
 
 
 def _catalogue(sender: Sender) -> dict[str, type[Frame]]:
-    every: tuple[type[Frame], ...] = (Hello, Say, Ping, Pong, Message, Welcome, Ack, Presence, Error)
+    every: tuple[type[Frame], ...] = (
+        Hello,
+        Say,
+        Ping,
+        Pong,
+        Message,
+        Welcome,
+        Ack,
+        Presence,
+        Error,
+    )
     return {cls.TYPE: cls for cls in every if sender in cls.SENDERS}
 
 

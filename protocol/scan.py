@@ -16,18 +16,22 @@ from protocol.limits import Limits
 
 __all__ = ["scan_json", "scan_msgpack"]
 
-# JSON strings (with escapes) are removed first, so brackets inside text do not count.
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_JSON_STRUCTURE = re.compile(r"[\[\]{},]")
+# One token at a time: a JSON string (with escapes) or a structural character, so that
+# brackets and commas inside strings do not count. Possessive quantifiers and the optional
+# closing quote keep this linear: an unterminated string runs to the end of the text (the
+# parser refuses it there) instead of being retried from every later quote, which made
+# the scan quadratic on text such as '"\\"\\"\\"...'.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+"?|[\[\]{},]', re.DOTALL)
 
 
 def scan_json(text: str, limits: Limits) -> None:
     """Refuse JSON text nested deeper than ``limits.max_depth`` or with a collection of
     more than ``limits.max_items`` items. Malformed JSON is left to the parser."""
-    stripped = _JSON_STRING.sub('""', text)
     items: list[int] = []  # commas seen in each open container
-    for match in _JSON_STRUCTURE.finditer(stripped):
+    for match in _JSON_TOKEN.finditer(text):
         char = match.group()
+        if char[0] == '"':
+            continue
         if char in "[{":
             items.append(0)
             if len(items) > limits.max_depth:

@@ -61,7 +61,9 @@ def _spec_for(hint: Any, metadata: Mapping[str, Any]) -> _Spec:
         (item,) = typing.get_args(hint)
         return _Spec("list", inner=_spec_for(item, metadata))
     if hint is str:
-        return _Spec("str", limit=metadata.get("limit", "string"), min_len=metadata.get("min_len", 0))
+        return _Spec(
+            "str", limit=metadata.get("limit", "string"), min_len=metadata.get("min_len", 0)
+        )
     if hint is bool:
         return _Spec("bool")
     if hint is int:
@@ -141,7 +143,7 @@ def build(cls: type[T], raw: Mapping[str, object], limits: Limits, path: str = "
     Raises :class:`~protocol.errors.FrameError` on a missing or invalid field.
     """
     kwargs: dict[str, object] = {}
-    for field in _schema(cls):
+    for field in _schema(typing.cast(type, cls)):  # type[T] is hashable; mypy cannot tell
         where = f"{path}.{field.name}" if path else field.name
         if field.name in raw:
             kwargs[field.name] = _convert(raw[field.name], field.spec, limits, where)

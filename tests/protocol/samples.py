@@ -1,0 +1,184 @@
+"""Sample frames and Hypothesis strategies shared by the protocol tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgpack
+from hypothesis import strategies as st
+
+from protocol import (
+    CLIENT_FRAMES,
+    CLIENT_LIMITS,
+    JSON,
+    MSGPACK,
+    SERVER_FRAMES,
+    SERVER_LIMITS,
+    Ack,
+    CircleInfo,
+    Codec,
+    Error,
+    ErrorCode,
+    Frame,
+    Hello,
+    Limits,
+    Member,
+    Message,
+    Ping,
+    Pong,
+    Presence,
+    PresenceAction,
+    ResumeResult,
+    Role,
+    Say,
+    Welcome,
+)
+from protocol.schema import MAX_SAFE_INT
+
+__all__ = [
+    "CLIENT_SAMPLES",
+    "CODECS",
+    "CODEC_IDS",
+    "SERVER_SAMPLES",
+    "client_frames",
+    "encode_raw",
+    "server_frames",
+    "side",
+]
+
+CODECS: tuple[Codec, ...] = (MSGPACK, JSON)
+CODEC_IDS = ("msgpack", "json")
+
+TS = 1_800_000_000_000  # 2027-01-15, Unix epoch milliseconds
+
+ZOE = Member(name="Zoë 🌱", role=Role.FACILITATOR)
+SAM = Member(name="Sam", role=Role.PARTICIPANT)
+CIRCLE = CircleInfo(
+    id="c-7f3a",
+    title="Tuesday evening circle · 火曜日",
+    opens_at=TS,
+    closes_at=TS + 5_400_000,
+    capacity=12,
+)
+MESSAGE = Message(id=41, name=SAM.name, role=SAM.role, text="I'm here 🙂\nthank you", ts=TS)
+MESSAGE_CW = Message(
+    id=42, name=ZOE.name, role=ZOE.role, text="Wëlcome — ça va? 你好 👋🏽", ts=TS + 1, cw="grief 💔"
+)
+
+#: One or more samples of every frame a client sends, optional fields absent and present.
+CLIENT_SAMPLES: tuple[Frame, ...] = (
+    Hello(token="eyJhbGciOiJIUzI1NiJ9.e30.sig"),
+    Hello(token="eyJhbGciOiJIUzI1NiJ9.e30.sig", last_id=0),
+    Hello(token="eyJhbGciOiJIUzI1NiJ9.e30.sig", last_id=42, epoch="01J9Z3K8"),
+    Say(ref="r1", text="Hello 👋 — ça va? 你好"),
+    Say(ref="ü-2", text="It was hard today.\n\tStill here.", cw="grief 💔"),
+    Ping(),
+    Ping(n=7),
+    Pong(),
+    Pong(n=MAX_SAFE_INT),
+)
+
+#: One or more samples of every frame a server sends, optional fields absent and present.
+SERVER_SAMPLES: tuple[Frame, ...] = (
+    Ping(),
+    Ping(n=0),
+    Pong(n=3),
+    MESSAGE,
+    MESSAGE_CW,
+    Welcome(
+        circle=CIRCLE,
+        you=SAM,
+        members=[],
+        epoch="01J9Z3K8",
+        last_id=0,
+        resume=ResumeResult.FRESH,
+        history=[],
+    ),
+    Welcome(
+        circle=CIRCLE,
+        you=SAM,
+        members=[ZOE, SAM],
+        epoch="01J9Z3K8",
+        last_id=42,
+        resume=ResumeResult.GAP,
+        history=[MESSAGE, MESSAGE_CW],
+        more=True,
+    ),
+    Ack(ref="r1", id=43, ts=TS + 2),
+    Presence(action=PresenceAction.JOIN, member=ZOE),
+    Presence(action=PresenceAction.LEAVE, member=SAM),
+    Error(code=ErrorCode.INVALID_FIELD, detail="text: must not be blank", ref="r1"),
+    Error(code=ErrorCode.RATE_LIMITED, detail="wait a moment"),
+)
+
+
+def side(frame_or_type: Frame | type[Frame]) -> tuple[Limits, dict[str, type[Frame]]]:
+    """The limits and catalogue a receiver of this frame uses (client frames first)."""
+    kind = frame_or_type.TYPE
+    if kind in CLIENT_FRAMES:
+        return CLIENT_LIMITS, CLIENT_FRAMES
+    return SERVER_LIMITS, SERVER_FRAMES
+
+
+def encode_raw(codec: Codec, value: Any) -> bytes | str:
+    """Encode any plain value the way ``codec`` would put it on the wire."""
+    if codec.binary:
+        packed: bytes = msgpack.packb(value, use_bin_type=True)
+        return packed
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- Hypothesis strategies of valid frames ---------------------------------------------
+
+_ints = st.integers(min_value=0, max_value=MAX_SAFE_INT)
+_names = st.text(min_size=1, max_size=40)
+_refs = st.text(min_size=1, max_size=64)
+_strings = st.text(max_size=60)
+_texts = st.text(min_size=1, max_size=300).filter(str.strip)
+_labels = st.none() | st.text(min_size=1, max_size=80).filter(str.strip)
+_members = st.builds(Member, name=_names, role=st.sampled_from(Role))
+_messages = st.builds(
+    Message,
+    id=_ints,
+    name=_names,
+    role=st.sampled_from(Role),
+    text=st.text(max_size=300),
+    ts=_ints,
+    cw=st.none() | st.text(max_size=80),
+)
+_circles = st.builds(
+    CircleInfo, id=_strings, title=_strings, opens_at=_ints, closes_at=_ints, capacity=_ints
+)
+_hellos = st.builds(Hello, token=st.text(min_size=1, max_size=500)) | st.builds(
+    Hello, token=st.text(min_size=1, max_size=500), last_id=_ints, epoch=st.none() | _strings
+)
+_pings = st.builds(Ping, n=st.none() | _ints) | st.builds(Pong, n=st.none() | _ints)
+
+
+def client_frames() -> st.SearchStrategy[Frame]:
+    """Any valid frame a client may send."""
+    return st.one_of(_hellos, st.builds(Say, ref=_refs, text=_texts, cw=_labels), _pings)
+
+
+def server_frames() -> st.SearchStrategy[Frame]:
+    """Any valid frame a server may send."""
+    welcomes = st.builds(
+        Welcome,
+        circle=_circles,
+        you=_members,
+        members=st.lists(_members, max_size=5),
+        epoch=_strings,
+        last_id=_ints,
+        resume=st.sampled_from(ResumeResult),
+        history=st.lists(_messages, max_size=4),
+        more=st.booleans(),
+    )
+    return st.one_of(
+        _pings,
+        _messages,
+        welcomes,
+        st.builds(Ack, ref=_refs, id=_ints, ts=_ints),
+        st.builds(Presence, action=st.sampled_from(PresenceAction), member=_members),
+        st.builds(Error, code=st.sampled_from(ErrorCode), detail=_strings, ref=st.none() | _refs),
+    )

@@ -1,0 +1,190 @@
+"""protocol/frames.py: the catalogue, cross-field checks, privacy of repr, and the
+frame catalogue in docs/protocol.md (fields and examples)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from protocol import (
+    CLIENT_FRAMES,
+    JSON,
+    SERVER_FRAMES,
+    CircleInfo,
+    ErrorCode,
+    Frame,
+    FrameError,
+    Hello,
+    Member,
+    Message,
+    ResumeResult,
+    Role,
+    Say,
+    Welcome,
+)
+from protocol.frames import Sender
+from tests.protocol.doc import code, json_blocks, section, subsections, tables
+from tests.protocol.samples import CLIENT_SAMPLES, SERVER_SAMPLES, side
+
+ALL_FRAMES = {**CLIENT_FRAMES, **SERVER_FRAMES}
+SECRET = "MARKER-text-a91f"
+TOKEN = "MARKER-token-5c2e"
+WARNING = "MARKER-cw-77d0"
+
+
+# --- the catalogue --------------------------------------------------------------------
+
+
+def test_clients_send_hello_say_ping_pong() -> None:
+    assert set(CLIENT_FRAMES) == {"hello", "say", "ping", "pong"}
+
+
+def test_servers_send_the_rest_and_ping_pong() -> None:
+    assert set(SERVER_FRAMES) == {"ping", "pong", "welcome", "message", "ack", "presence", "error"}
+
+
+@pytest.mark.parametrize("kind", sorted(ALL_FRAMES))
+def test_a_frame_is_keyed_by_its_type_and_senders(kind: str) -> None:
+    cls = ALL_FRAMES[kind]
+    assert kind == cls.TYPE
+    assert (kind in CLIENT_FRAMES) == (Sender.CLIENT in cls.SENDERS)
+    assert (kind in SERVER_FRAMES) == (Sender.SERVER in cls.SENDERS)
+
+
+@pytest.mark.parametrize("frame", [*CLIENT_SAMPLES, *SERVER_SAMPLES], ids=repr)
+def test_frames_are_frozen(frame: Frame) -> None:
+    field = dataclasses.fields(frame)[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(frame, field.name, None)
+
+
+@pytest.mark.parametrize("frame", [*CLIENT_SAMPLES, *SERVER_SAMPLES], ids=repr)
+def test_valid_samples_pass_their_checks(frame: Frame) -> None:
+    frame.check()
+
+
+# --- checks across fields ----------------------------------------------------------------
+
+
+def test_hello_refuses_epoch_without_last_id() -> None:
+    with pytest.raises(FrameError) as caught:
+        Hello(token="t", epoch="e1").check()
+    assert caught.value.code is ErrorCode.INVALID_FIELD
+    Hello(token="t", last_id=3).check()
+    Hello(token="t", last_id=3, epoch="e1").check()
+
+
+@pytest.mark.parametrize(
+    ("text", "cw"), [(" ", None), ("\n\t\u2003", None), ("hi", " "), ("hi", "")]
+)
+def test_say_refuses_blank_text_or_warning_and_names_its_ref(text: str, cw: str | None) -> None:
+    with pytest.raises(FrameError) as caught:
+        Say(ref="r7", text=text, cw=cw).check()
+    assert caught.value.code is ErrorCode.INVALID_FIELD
+    assert caught.value.ref == "r7"
+
+
+def test_say_with_surrounding_whitespace_is_kept_as_is() -> None:
+    frame = Say(ref="r", text="  hi  ", cw=" cw ")
+    frame.check()
+    assert JSON.decode(JSON.encode(frame), side(frame)[0]) == frame
+
+
+# --- privacy -------------------------------------------------------------------------------
+
+
+def _private_frames() -> list[Frame]:
+    message = Message(id=1, name="Sam", role=Role.PARTICIPANT, text=SECRET, ts=1, cw=WARNING)
+    return [
+        Hello(token=TOKEN, last_id=1, epoch="e"),
+        Say(ref="r1", text=SECRET, cw=WARNING),
+        message,
+        Welcome(
+            circle=CircleInfo(id="c", title="t", opens_at=0, closes_at=1, capacity=2),
+            you=Member(name="Sam", role=Role.PARTICIPANT),
+            members=[],
+            epoch="e",
+            last_id=1,
+            resume=ResumeResult.EXACT,
+            history=[message],
+        ),
+    ]
+
+
+@pytest.mark.parametrize("frame", _private_frames(), ids=lambda f: f.TYPE)
+def test_repr_hides_text_warnings_and_tokens(frame: Frame) -> None:
+    for shown in (repr(frame), str(frame), f"{frame!r:>10}"):
+        assert "MARKER" not in shown
+
+
+def test_repr_still_shows_what_helps_debugging() -> None:
+    assert repr(Say(ref="r1", text=SECRET)) == "Say(ref='r1')"
+    assert "last_id=9" in repr(Hello(token=TOKEN, last_id=9))
+    assert "id=5" in repr(Message(id=5, name="Sam", role=Role.PARTICIPANT, text=SECRET, ts=1))
+
+
+def test_frame_errors_never_quote_the_text() -> None:
+    frames = [
+        '{"type":"say","ref":"r1","text":"MARKER' + "x" * 5000 + '"}',
+        '{"type":"say","ref":"r1","text":" MARKER ","cw":" "}',
+        '{"type":"say","ref":"r1","text":["MARKER"]}',
+        '{"type":"MARKER"}',
+        '{"type":"hello","token":"MARKER","epoch":"MARKER"}',
+    ]
+    for text in frames:
+        with pytest.raises(FrameError) as caught:
+            JSON.decode(text, side(Say)[0])
+        assert "MARKER" not in str(caught.value)
+        assert "MARKER" not in caught.value.detail
+
+
+# --- docs/protocol.md -----------------------------------------------------------------------
+
+
+def _frame_sections() -> dict[str, str]:
+    return {
+        code(name): body
+        for name, body in subsections("## Frame catalogue").items()
+        if name.startswith("`")
+    }
+
+
+def test_every_frame_has_a_section_and_a_catalogue_row() -> None:
+    assert set(_frame_sections()) == set(ALL_FRAMES)
+    (rows,) = [t for t in tables(section("## Frame catalogue")) if t[0][0] == "`hello`"]
+    senders = {code(row[0]): row[1] for row in rows}
+    expected = {"client": Sender.CLIENT, "server": Sender.SERVER}
+    expected["client and server"] = Sender.CLIENT | Sender.SERVER
+    assert {kind: expected[who] for kind, who in senders.items()} == {
+        kind: cls.SENDERS for kind, cls in ALL_FRAMES.items()
+    }
+
+
+@pytest.mark.parametrize("kind", sorted(ALL_FRAMES))
+def test_a_frames_field_table_lists_exactly_its_fields(kind: str) -> None:
+    (rows,) = tables(_frame_sections()[kind])
+    documented = [code(row[0]) for row in rows]
+    actual = [f.name for f in dataclasses.fields(ALL_FRAMES[kind])]
+    assert documented == actual
+    for row, field in zip(rows, dataclasses.fields(ALL_FRAMES[kind]), strict=True):
+        optional = field.default is not dataclasses.MISSING
+        assert ("optional" in row[2]) == optional, field.name
+
+
+def test_nested_value_tables_list_exactly_their_fields() -> None:
+    member, circle = tables(subsections("## Frame catalogue")["Values inside frames"])
+    assert [code(row[0]) for row in member] == [f.name for f in dataclasses.fields(Member)]
+    assert [code(row[0]) for row in circle] == [f.name for f in dataclasses.fields(CircleInfo)]
+
+
+@pytest.mark.parametrize("kind", sorted(ALL_FRAMES))
+def test_a_frames_example_decodes_to_that_frame(kind: str) -> None:
+    examples = json_blocks(_frame_sections()[kind])
+    assert examples, f"no example for {kind}"
+    cls = ALL_FRAMES[kind]
+    for example in examples:
+        limits, accept = side(cls)
+        frame = JSON.decode(example.strip(), limits, accept)
+        assert type(frame) is cls
+        assert JSON.decode(JSON.encode(frame), limits, accept) == frame
