@@ -166,6 +166,8 @@ class Hub:
     async def say(self, conn: Connection, ref: str, text: str, cw: str | None) -> Message:
         """Append a message to the circle (which publishes it) and ack the sender.
 
+        A ``say`` re-sent with the same ``ref`` by the same member (after a reconnect
+        that lost the ack) is acked with the first one's id and not delivered again.
         Raises BackendUnavailable when the backend cannot take it; nothing is acked then.
         """
         draft = Message(
@@ -176,7 +178,9 @@ class Hub:
             ts=self._clock.now_ms(),
             cw=cw,
         )
-        stored = await self._backend.events.append(conn.circle_id, draft)
+        dedup_key = f"{conn.membership.member_id}\x00{ref}"
+        appended = await self._backend.events.append(conn.circle_id, draft, dedup_key)
+        stored = appended.message
         conn.send(Ack(ref=ref, id=stored.id, ts=stored.ts))
         return stored
 

@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import itertools
 import random
+import secrets
 import sys
 import threading
 import urllib.parse
@@ -143,6 +144,8 @@ class TerminalClient:
         self.last_id: int | None = None
         self.epoch: str | None = None
         self._pending: dict[str, Say] = {}
+        # refs never repeat for this member: a repeated ref means "the same message again"
+        self._ref_prefix = secrets.token_hex(6)
         self._refs = itertools.count(1)
         self._live: ClientConnection | None = None  # set once welcomed, cleared on close
         self._delays = delays()
@@ -170,9 +173,8 @@ class TerminalClient:
             if self._pending:
                 self._write(
                     f"({len(self._pending)} message(s) not confirmed before the drop;"
-                    " if one is missing once reconnected, send it again)"
+                    " they will be sent again once reconnected)"
                 )
-                self._settle(*self._pending)
             delay = next(self._delays)
             self._write(f"(connection lost; reconnecting in {delay:.1f} s)")
             with contextlib.suppress(TimeoutError):
@@ -221,6 +223,10 @@ class TerminalClient:
             case Welcome():
                 self._welcome(frame)
                 self._live = ws
+                # unconfirmed messages go again with their own ref: the server
+                # acknowledges a repeat without delivering it twice
+                for say in list(self._pending.values()):
+                    await ws.send(self._codec.encode(say))
             case Message():
                 self._show(frame)
             case Ack(ref=ref):
@@ -309,7 +315,7 @@ class TerminalClient:
         if ws is None:
             self._write("(not connected; that message was not sent, please try again soon)")
             return
-        say = Say(ref=f"t{next(self._refs)}", text=text, cw=cw)
+        say = Say(ref=f"{self._ref_prefix}-{next(self._refs)}", text=text, cw=cw)
         self._pending[say.ref] = say
         self._drained.clear()
         with contextlib.suppress(ConnectionClosed):  # the connect loop reports the loss

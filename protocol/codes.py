@@ -52,8 +52,8 @@ class CloseCode(enum.IntEnum):
     INTERNAL_ERROR = 1011
     #: The server is restarting. Reconnect with backoff and jitter, then resume.
     SERVICE_RESTART = 1012
-    #: The client broke the protocol: first frame not ``hello``, wrong frame kind
-    #: for the subprotocol, or too many invalid frames in a row.
+    #: The client broke the protocol: a first frame that is not a valid ``hello``, or
+    #: too many invalid frames in a row.
     PROTOCOL_ERROR = 4400
     #: The token is malformed, forged (bad signature) or meant for another audience.
     TOKEN_INVALID = 4401
@@ -83,6 +83,7 @@ RECONNECT_CODES: frozenset[int] = frozenset(
         CloseCode.SERVICE_RESTART,
         CloseCode.KEEPALIVE_TIMEOUT,
         CloseCode.SLOW_CONSUMER,
+        1001,  # going away: never sent by Circles, but proxies send it when they restart
         1006,  # abnormal closure (network loss), never sent, only observed
     }
 )

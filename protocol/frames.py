@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 from typing import ClassVar
 
 from protocol.codes import ErrorCode
@@ -35,6 +36,11 @@ __all__ = [
     "Sender",
     "Welcome",
 ]
+
+
+# C0 and C1 controls and DEL, except tab and newline: they carry no text, can drive a
+# terminal, and cost six bytes each once escaped in JSON.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class Sender(enum.Flag):
@@ -139,8 +145,13 @@ class Say(Frame):
     def check(self) -> None:
         if not self.text.strip():
             raise FrameError(ErrorCode.INVALID_FIELD, "text: must not be blank", ref=self.ref)
-        if self.cw is not None and not self.cw.strip():
-            raise FrameError(ErrorCode.INVALID_FIELD, "cw: must not be blank", ref=self.ref)
+        if _CONTROL.search(self.text):
+            raise FrameError(ErrorCode.INVALID_FIELD, "text: control characters", ref=self.ref)
+        if self.cw is not None:
+            if not self.cw.strip():
+                raise FrameError(ErrorCode.INVALID_FIELD, "cw: must not be blank", ref=self.ref)
+            if _CONTROL.search(self.cw) or "\n" in self.cw:
+                raise FrameError(ErrorCode.INVALID_FIELD, "cw: control characters", ref=self.ref)
 
 
 # --- both directions -----------------------------------------------------------------

@@ -20,7 +20,8 @@ class Limits:
     String limits count Unicode code points.
     """
 
-    max_frame_bytes: int = 16_384
+    # 4,000 four-byte characters plus the longest ref and cw fit under this
+    max_frame_bytes: int = 20_480
     max_items: int = 32
     max_depth: int = 3
     max_text_chars: int = 4_000

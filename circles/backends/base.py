@@ -16,6 +16,7 @@ from circles.model import Circle, CircleId, MemberId
 from protocol import Frame, Member, Message
 
 __all__ = [
+    "Appended",
     "Backend",
     "BackendUnavailable",
     "CircleStore",
@@ -52,6 +53,15 @@ class HistoryPage:
     gap: bool
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Appended:
+    """The result of an append: the message with its id and time, and whether the
+    dedup key had been seen (then nothing was appended; id and ts are the first's)."""
+
+    message: Message
+    duplicate: bool
+
+
 class CircleStore(Protocol):
     """Circle records."""
 
@@ -75,9 +85,13 @@ class Subscription(Protocol):
 class EventLog(Protocol):
     """Ordered history plus fan-out to every node with members in a circle."""
 
-    async def append(self, circle_id: CircleId, message: Message) -> Message:
+    async def append(self, circle_id: CircleId, message: Message, dedup_key: str) -> Appended:
         """Give ``message`` the circle's next id, keep it in history and publish it, as
-        one atomic step. Returns the message with its id. Raises BackendUnavailable."""
+        one atomic step. Raises BackendUnavailable.
+
+        ``dedup_key`` names the request (member and client reference): a second append
+        with a key the circle has seen recently (at least as long as history reaches)
+        appends and publishes nothing and returns the first message's id and time."""
         ...
 
     async def broadcast(self, circle_id: CircleId, frame: Frame) -> None:

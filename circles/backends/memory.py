@@ -11,7 +11,7 @@ import collections
 import dataclasses
 import secrets
 
-from circles.backends.base import HistoryPage, Listener
+from circles.backends.base import Appended, HistoryPage, Listener
 from circles.model import Circle, CircleId, MemberId
 from protocol import Frame, Member, Message
 
@@ -39,6 +39,10 @@ class _History:
     epoch: str
     messages: collections.deque[Message]
     last_id: int = 0
+    #: dedup key -> (id, ts) of the message it appended, oldest first
+    keys: collections.OrderedDict[str, tuple[int, int]] = dataclasses.field(
+        default_factory=collections.OrderedDict
+    )
 
 
 class _MemorySubscription:
@@ -69,13 +73,19 @@ class MemoryEventLog:
             self._histories[circle_id] = history
         return history
 
-    async def append(self, circle_id: CircleId, message: Message) -> Message:
+    async def append(self, circle_id: CircleId, message: Message, dedup_key: str) -> Appended:
         history = self._history(circle_id)
+        seen = history.keys.get(dedup_key)
+        if seen is not None:
+            return Appended(dataclasses.replace(message, id=seen[0], ts=seen[1]), duplicate=True)
         history.last_id += 1
         stored = dataclasses.replace(message, id=history.last_id)
         history.messages.append(stored)
+        history.keys[dedup_key] = (stored.id, stored.ts)
+        if len(history.keys) > self._history_max:
+            history.keys.popitem(last=False)
         self._publish(circle_id, stored)
-        return stored
+        return Appended(stored, duplicate=False)
 
     async def broadcast(self, circle_id: CircleId, frame: Frame) -> None:
         self._publish(circle_id, frame)

@@ -56,6 +56,10 @@
     members: new Map(), // name -> role
     you: null,
     pending: new Map(), // ref -> list item of an own message not yet confirmed
+    outgoing: new Map(), // ref -> the say frame, sent again with the same ref after a reconnect
+    // refs must never repeat for this member (the server treats a repeat as a resend),
+    // so each page load gets its own random prefix
+    refPrefix: Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, "0")).join(""),
     refSeq: 0,
     attempt: 0,
     firstDelay: 0.5 + Math.random() * 2.5, // jitter spreads out a whole circle reconnecting
@@ -164,6 +168,7 @@
 
   function settle(ref, outcome, failed) {
     const li = state.pending.get(ref);
+    state.outgoing.delete(ref);
     if (!li) return false;
     state.pending.delete(ref);
     li.querySelector(".pending").textContent = outcome;
@@ -221,6 +226,9 @@
       case "welcome":
         state.ws = ws;
         onWelcome(frame);
+        // messages that were never confirmed go again with their own ref: the server
+        // acknowledges a repeat without delivering it twice
+        for (const [ref, say] of state.outgoing) send(ws, say);
         break;
       case "message":
         showMessage(frame);
@@ -229,6 +237,7 @@
         if (state.lastId !== null && frame.id <= state.lastId) {
           const li = state.pending.get(frame.ref); // the message itself came first
           state.pending.delete(frame.ref);
+          state.outgoing.delete(frame.ref);
           if (li) li.remove();
         } else if (state.pending.has(frame.ref)) {
           state.pending.get(frame.ref).dataset.id = String(frame.id);
@@ -288,10 +297,13 @@
       state.ws = null;
       $("send").disabled = true;
       const again = RECONNECT.has(event.code);
-      const unsure = again
-        ? "Not confirmed: the connection dropped. If it is not above once reconnected, send it again."
-        : "Not confirmed: the connection ended.";
-      for (const ref of [...state.pending.keys()]) settle(ref, unsure, true);
+      if (again) {
+        for (const li of state.pending.values()) {
+          li.querySelector(".pending").textContent = "Will be sent when the connection is back…";
+        }
+      } else {
+        for (const ref of [...state.pending.keys()]) settle(ref, "Not sent: the connection ended.", true);
+      }
       if (again) later();
       else end(event.code, event.reason);
     });
@@ -337,10 +349,11 @@
       formError.hidden = false;
       return;
     }
-    const ref = `w${++state.refSeq}`;
+    const ref = `${state.refPrefix}-${++state.refSeq}`;
     const frame = { type: "say", ref, text: message };
     if (label) frame.cw = label;
     showPending(ref, message, label);
+    state.outgoing.set(ref, frame);
     send(state.ws, frame);
     text.value = "";
     cw.value = "";

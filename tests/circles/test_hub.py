@@ -130,10 +130,10 @@ class RacingLog(MemoryEventLog):
         self.armed = False
         draft = Message(id=0, name="Talker", role=Role.PARTICIPANT, text="racing", ts=1)
         if self.when == "before":
-            await self.append(circle_id, draft)
+            await self.append(circle_id, draft, "racing")
             return await super().read(circle_id, after_id=after_id, limit=limit)
         page = await super().read(circle_id, after_id=after_id, limit=limit)
-        await self.append(circle_id, draft)
+        await self.append(circle_id, draft, "racing")
         return page
 
 

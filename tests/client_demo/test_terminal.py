@@ -344,7 +344,7 @@ async def test_content_warning_errors_and_unknown_frames() -> None:
         lines.end()
         assert await asyncio.wait_for(task, WAIT) == 0
 
-    assert says == [Say(ref="t1", text="I miss her", cw="grief")]
+    assert [(s.text, s.cw) for s in says] == [("I miss her", "grief")]
     assert screen.lines[3:] == [
         "(to add a content warning: /cw LABEL | your message)",
         "(commands: /cw LABEL | message, /quit)",
@@ -421,3 +421,37 @@ def test_backoff_starts_jittered_and_is_capped() -> None:
 
 def test_clean_keeps_newlines_and_defuses_control_characters() -> None:
     assert terminal.clean("a\nb\x1b[31m\u202e\x9b") == "a\nb\ufffd[31m\ufffd\ufffd"
+
+
+async def test_an_unconfirmed_message_is_sent_again_with_its_ref_after_a_reconnect() -> None:
+    lines, screen = Lines(), Screen()
+    says: list[Say] = []
+
+    async def script(peer: Peer, n: int) -> None:
+        await peer.send(welcome(ResumeResult.FRESH if n == 1 else ResumeResult.EXACT, []))
+        say = await peer.recv()
+        assert isinstance(say, Say)
+        says.append(say)
+        if n == 1:
+            await peer.ws.close(1012, "restarting")  # the ack was lost
+            return
+        await peer.send(Ack(say.ref, 1, TS))
+        await peer.send(msg(1, say.text, BEA))
+        await until_closed(peer)
+
+    async with running(script) as (_, url):
+        task = asyncio.create_task(client(url, lines, screen).run())
+        await screen.shows("Here now:")
+        lines.feed("are you there?")
+        await screen.shows("Bea (participant): are you there?")
+        lines.feed("/quit")
+        assert await asyncio.wait_for(task, WAIT) == 0
+
+    assert [s.text for s in says] == ["are you there?", "are you there?"]
+    assert says[0].ref == says[1].ref
+
+
+async def test_refs_differ_between_two_runs_of_the_client() -> None:
+    first = client("ws://127.0.0.1:9/x", Lines(), Screen())
+    second = client("ws://127.0.0.1:9/x", Lines(), Screen())
+    assert first._ref_prefix != second._ref_prefix

@@ -183,3 +183,30 @@ async def test_resume_with_another_epoch_is_reset() -> None:
         async with Client.connect(url) as ann:  # an id beyond the circle's also means reset
             back = await ann.hello(token_for(circle.id, "Ann"), last_id=40)
             assert back.resume is ResumeResult.RESET
+
+
+async def test_a_say_resent_after_a_lost_ack_is_acked_again_and_not_repeated() -> None:
+    async with node() as n:
+        circle = await open_circle(n.backend)
+        url = n.ws_url(circle.id)
+        async with Client.connect(url, JSON) as bo:
+            await bo.hello(token_for(circle.id, "Bo"))
+            async with Client.connect(url) as ann:
+                await ann.hello(token_for(circle.id, "Ann"))
+                await ann.send(Say(ref="r-1", text="did this arrive?"))
+                first = await ann.expect(Ack)
+            # Ann's connection dropped before she saw the ack: she resends on a new one
+            async with Client.connect(url) as ann:
+                await ann.hello(token_for(circle.id, "Ann"), last_id=0)
+                await ann.send(Say(ref="r-1", text="did this arrive?"))
+                again = await ann.expect(Ack)
+                assert (again.id, again.ts) == (first.id, first.ts)
+                await ann.send(Say(ref="r-2", text="next"))
+                assert (await ann.expect(Ack)).id == first.id + 1
+            texts = [(await bo.expect(Message)).text for _ in range(2)]
+            assert texts == ["did this arrive?", "next"]
+        # another member may use the same ref: refs are per member
+        async with Client.connect(url) as cy:
+            await cy.hello(token_for(circle.id, "Cy"))
+            await cy.send(Say(ref="r-1", text="mine"))
+            assert (await cy.expect(Ack)).id == first.id + 2

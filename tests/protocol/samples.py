@@ -135,8 +135,19 @@ _ints = st.integers(min_value=0, max_value=MAX_SAFE_INT)
 _names = st.text(min_size=1, max_size=40)
 _refs = st.text(min_size=1, max_size=64)
 _strings = st.text(max_size=60)
-_texts = st.text(min_size=1, max_size=300).filter(str.strip)
-_labels = st.none() | st.text(min_size=1, max_size=80).filter(str.strip)
+# what a person can type: no control characters but tab and newline (Say.check)
+_typed = st.characters(
+    blacklist_categories=("Cs",),
+    blacklist_characters=[
+        *map(chr, range(0x00, 0x09)),
+        *map(chr, range(0x0B, 0x20)),
+        *map(chr, range(0x7F, 0xA0)),
+    ],
+)
+_texts = st.text(_typed, min_size=1, max_size=300).filter(str.strip)
+_labels = st.none() | st.text(_typed, min_size=1, max_size=80).filter(
+    lambda label: bool(label.strip()) and "\n" not in label
+)
 _members = st.builds(Member, name=_names, role=st.sampled_from(Role))
 _messages = st.builds(
     Message,

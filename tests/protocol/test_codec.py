@@ -418,7 +418,8 @@ def test_refuses_an_oversized_frame_before_scanning(
 
 @pytest.mark.usefixtures("parsers_must_not_run")
 def test_json_size_is_counted_in_utf8_bytes() -> None:
-    text = json.dumps({"type": "ping", "pad": "💔" * 5_000}, ensure_ascii=False)
+    pad = "💔" * (CLIENT_LIMITS.max_frame_bytes // 3)
+    text = json.dumps({"type": "ping", "pad": pad}, ensure_ascii=False)
     assert len(text) < CLIENT_LIMITS.max_frame_bytes < len(text.encode())
     assert refused(JSON, text).code is ErrorCode.TOO_LARGE
 

@@ -188,3 +188,25 @@ def test_a_frames_example_decodes_to_that_frame(kind: str) -> None:
         frame = JSON.decode(example.strip(), limits, accept)
         assert type(frame) is cls
         assert JSON.decode(JSON.encode(frame), limits, accept) == frame
+
+
+@pytest.mark.parametrize(
+    ("text", "cw"),
+    [
+        ("a\x00b", None),
+        ("\x1b[2J cleared", None),
+        ("bell\x07", None),
+        ("c1\x85", None),
+        ("del\x7f", None),
+        ("fine", "two\nlines"),
+        ("fine", "esc\x1b"),
+    ],
+)
+def test_say_refuses_control_characters_but_tab_and_newline(text: str, cw: str | None) -> None:
+    with pytest.raises(FrameError) as refused:
+        Say(ref="r9", text=text, cw=cw).check()
+    assert (refused.value.code, refused.value.ref) == (ErrorCode.INVALID_FIELD, "r9")
+
+
+def test_say_keeps_tabs_newlines_and_every_script() -> None:
+    Say(ref="r", text="line one\n\tline two — ça va? 你好 🙂\u200d", cw="grief").check()

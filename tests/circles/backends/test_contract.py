@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -44,6 +46,14 @@ def _message(text: str) -> Message:
     return Message(id=0, name="Ann", role=Role.PARTICIPANT, text=text, ts=5)
 
 
+_keys = itertools.count()
+
+
+async def _append(backend: Backend, circle: CircleId, text: str, key: str | None = None) -> Message:
+    appended = await backend.events.append(circle, _message(text), key or f"k{next(_keys)}")
+    return appended.message
+
+
 async def test_circles_are_created_listed_and_read(backend: Backend) -> None:
     first, second = _circle(title="one"), _circle(title="two")
     await backend.circles.create(first)
@@ -62,21 +72,21 @@ async def test_append_gives_increasing_ids_and_publishes_to_subscribers(backend:
     elsewhere: list[Frame] = []
     subscription = await backend.events.subscribe(circle, seen.append)
     await backend.events.subscribe(other, elsewhere.append)
-    stored = [await backend.events.append(circle, _message(f"m{i}")) for i in range(3)]
+    stored = [await _append(backend, circle, f"m{i}") for i in range(3)]
     assert [m.id for m in stored] == [1, 2, 3]
     assert [m.text for m in stored] == ["m0", "m1", "m2"]
     assert seen == stored
     assert elsewhere == []
     await subscription.close()
-    await backend.events.append(circle, _message("after"))
+    await _append(backend, circle, "after")
     assert len(seen) == 3
 
 
 async def test_ids_are_per_circle(backend: Backend) -> None:
     a, b = new_circle_id(), new_circle_id()
-    assert (await backend.events.append(a, _message("x"))).id == 1
-    assert (await backend.events.append(b, _message("y"))).id == 1
-    assert (await backend.events.append(a, _message("z"))).id == 2
+    assert (await _append(backend, a, "x")).id == 1
+    assert (await _append(backend, b, "y")).id == 1
+    assert (await _append(backend, a, "z")).id == 2
 
 
 async def test_broadcast_reaches_subscribers_and_stays_out_of_history(backend: Backend) -> None:
@@ -96,7 +106,7 @@ async def test_broadcast_reaches_subscribers_and_stays_out_of_history(backend: B
 async def test_read_recent_and_after(backend: Backend) -> None:
     circle = new_circle_id()
     for i in range(6):
-        await backend.events.append(circle, _message(f"m{i}"))
+        await _append(backend, circle, f"m{i}")
     recent = await backend.events.read(circle, after_id=None, limit=4)
     assert [m.id for m in recent.messages] == [3, 4, 5, 6]
     assert (recent.last_id, recent.gap) == (6, False)
@@ -114,7 +124,7 @@ async def test_read_recent_and_after(backend: Backend) -> None:
 async def test_read_after_trimmed_history_reports_a_gap(backend: Backend) -> None:
     circle = new_circle_id()
     for i in range(HISTORY_MAX + 5):
-        await backend.events.append(circle, _message(f"m{i}"))
+        await _append(backend, circle, f"m{i}")
     page = await backend.events.read(circle, after_id=2, limit=100)
     assert page.gap
     assert [m.id for m in page.messages] == list(range(6, HISTORY_MAX + 6))
@@ -126,7 +136,7 @@ async def test_read_after_trimmed_history_reports_a_gap(backend: Backend) -> Non
 async def test_epochs_differ_between_circles_and_stay_for_one(backend: Backend) -> None:
     a, b = new_circle_id(), new_circle_id()
     first = await backend.events.read(a, after_id=None, limit=1)
-    await backend.events.append(a, _message("x"))
+    await _append(backend, a, "x")
     again = await backend.events.read(a, after_id=None, limit=1)
     other = await backend.events.read(b, after_id=None, limit=1)
     assert first.epoch == again.epoch != other.epoch
@@ -146,3 +156,25 @@ async def test_presence_counts_connections_and_keeps_arrival_order(backend: Back
     assert not await backend.presence.leave(circle, MemberId("nobody"))
     assert await backend.presence.leave(circle, MemberId("b"))
     assert await backend.presence.members(circle) == []
+
+
+async def test_an_append_with_a_seen_dedup_key_is_acknowledged_but_not_repeated(
+    backend: Backend,
+) -> None:
+    circle = new_circle_id()
+    seen: list[Frame] = []
+    await backend.events.subscribe(circle, seen.append)
+    first = await backend.events.append(circle, _message("once"), "ann\x00r1")
+    assert not first.duplicate
+    await _append(backend, circle, "other")
+    again = await backend.events.append(
+        circle, dataclasses.replace(_message("once"), ts=99), "ann\x00r1"
+    )
+    assert again.duplicate
+    assert (again.message.id, again.message.ts) == (first.message.id, first.message.ts)
+    assert [f.text for f in seen if isinstance(f, Message)] == ["once", "other"]
+    page = await backend.events.read(circle, after_id=None, limit=10)
+    assert [m.text for m in page.messages] == ["once", "other"]
+    # the same key in another circle is another request
+    elsewhere = await backend.events.append(new_circle_id(), _message("once"), "ann\x00r1")
+    assert not elsewhere.duplicate
