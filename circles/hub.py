@@ -68,10 +68,16 @@ class Connection:
         """Queue a frame for this connection only."""
         return self.outbox.put(self.codec.encode(frame))
 
-    def deliver(self, event_id: int | None, data: bytes | str) -> None:
-        """Queue an event encoded for everyone (buffered while the join is completing)."""
+    def deliver(self, event_id: int | None, data: bytes | str, about: Member | None) -> None:
+        """Queue an event encoded for everyone (buffered while the join is completing).
+
+        ``about`` is the member a presence event concerns: the announcement of this
+        member's own arrival is dropped while joining, as ``welcome`` already lists them.
+        """
         if self._buffer is None:
             self.outbox.put(data)
+        elif about == self.member:
+            return
         elif len(self._buffer) < self._capacity:
             self._buffer.append((event_id, data))
         else:
@@ -98,6 +104,7 @@ class _Room:
 
     def deliver(self, frame: Frame) -> None:
         event_id = frame.id if isinstance(frame, Message) else None
+        about = frame.member if isinstance(frame, Presence) else None
         encoded: dict[str, bytes | str] = {}
         for conn in self.connections:
             if conn.outbox.closed is not None:
@@ -105,7 +112,7 @@ class _Room:
             data = encoded.get(conn.codec.subprotocol)
             if data is None:
                 data = encoded[conn.codec.subprotocol] = conn.codec.encode(frame)
-            conn.deliver(event_id, data)
+            conn.deliver(event_id, data, about)
 
 
 class Hub:

@@ -50,7 +50,7 @@ async def _still_works(sender: Client, receiver: Client, text: str) -> None:
         (msgpack.packb({"type": "welcome", "ref": "r1"}), ErrorCode.UNEXPECTED),
         (msgpack.packb({"type": "hello", "token": "again"}), ErrorCode.UNEXPECTED),
         (msgpack.packb({"type": "say", "x": [[[[1]]]]}), ErrorCode.TOO_LARGE),
-        (b"\x80" + b"\x00" * 20_000, ErrorCode.TOO_LARGE),  # over the frame limit
+        (b"\x80" + b"\x00" * 30_000, ErrorCode.TOO_LARGE),  # over the frame limit
         ("a text frame on the msgpack subprotocol", ErrorCode.MALFORMED),
     ],
 )
