@@ -23,6 +23,7 @@ from circles.backends.base import Backend
 from circles.clock import Clock
 from circles.config import Settings
 from circles.model import Circle, CircleId, MemberId, Membership, new_circle_id
+from circles.text import check_visible_text
 from protocol import Role
 
 __all__ = ["ApiError", "api_routes", "circle_json", "join_link"]
@@ -123,18 +124,11 @@ def _int(data: dict[str, Any], name: str, low: int, high: int) -> int:
     return raw
 
 
-def _str(data: dict[str, Any], name: str, max_chars: int) -> str:
-    raw = data[name]
-    if not isinstance(raw, str) or not raw.strip() or len(raw.strip()) > max_chars:
-        raise ApiError(400, "invalid_field", f"{name}: a non-empty string of at most {max_chars}")
-    return raw.strip()
-
-
 Handler = Callable[[Request], Awaitable[Response]]
 
 
 def api_routes(settings: Settings, backend: Backend, clock: Clock) -> list[Route]:
-    """The HTTP API's routes, bound to this node's backend and clock."""
+    """The HTTP API's routes, bound to this node's backend and clock, to mount at /v1."""
 
     def admin(handler: Handler) -> Handler:
         async def guarded(request: Request) -> Response:
@@ -162,7 +156,12 @@ def api_routes(settings: Settings, backend: Backend, clock: Clock) -> list[Route
     async def create_circle(request: Request) -> Response:
         data = await _json_body(request)
         _fields(data, {"title", "opens_at", "closes_at", "capacity"}, set())
-        title = _str(data, "title", MAX_TITLE_CHARS)
+        if not isinstance(data["title"], str):
+            raise ApiError(400, "invalid_field", "title: a string")
+        try:
+            title = check_visible_text(data["title"], MAX_TITLE_CHARS, "title")
+        except ValueError as exc:
+            raise ApiError(400, "invalid_field", str(exc)) from None
         opens_at, closes_at = _time(data, "opens_at"), _time(data, "closes_at")
         capacity = _int(data, "capacity", 1, MAX_CAPACITY)
         now = clock.now_ms()
@@ -181,6 +180,11 @@ def api_routes(settings: Settings, backend: Backend, clock: Clock) -> list[Route
         now = clock.now_ms()
         circles = await backend.circles.list()
         return JSONResponse({"circles": [circle_json(c, now) for c in circles]})
+
+    async def circles_collection(request: Request) -> Response:
+        if request.method == "POST":
+            return await create_circle(request)
+        return await list_circles(request)
 
     @admin
     async def get_circle(request: Request) -> Response:
@@ -224,8 +228,8 @@ def api_routes(settings: Settings, backend: Backend, clock: Clock) -> list[Route
         return JSONResponse(body, status_code=201)
 
     return [
-        Route("/v1/circles", create_circle, methods=["POST"]),
-        Route("/v1/circles", list_circles, methods=["GET"]),
-        Route("/v1/circles/{circle_id}", get_circle, methods=["GET"]),
-        Route("/v1/circles/{circle_id}/tokens", create_token, methods=["POST"]),
+        # one route per path, so a wrong method's 405 names every allowed one
+        Route("/circles", circles_collection, methods=["GET", "POST"]),
+        Route("/circles/{circle_id}", get_circle, methods=["GET"]),
+        Route("/circles/{circle_id}/tokens", create_token, methods=["POST"]),
     ]

@@ -75,6 +75,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
+async def _server_error(request: Request, exc: Exception) -> Response:
+    # Runs outside every other middleware, so it adds the page headers itself.
+    log.error("http.crashed", path=request.url.path, **exception_fields(exc))
+    body = {"error": {"code": "internal", "detail": "server error"}}
+    headers = {name.decode(): value.decode() for name, value in _PAGE_HEADERS}
+    return JSONResponse(body, status_code=500, headers=headers)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -122,10 +130,15 @@ def create_app(
             await backend.close()
             log.info("node.stopped")
 
+    # Everything under /v1 is matched inside its own mount, so a wrong method or an
+    # unknown path there gets the API's 405 or 404, never the pages' static files.
+    v1 = [
+        *api_routes(settings, backend, clock),
+        WebSocketRoute("/circles/{circle_id}/ws", websocket),
+    ]
     routes: list[Route | WebSocketRoute | Mount] = [
         Route("/healthz", healthz, methods=["GET"]),
-        *api_routes(settings, backend, clock),
-        WebSocketRoute("/v1/circles/{circle_id}/ws", websocket),
+        Mount("/v1", routes=v1),
     ]
     if settings.web_dir.is_dir():
         routes.append(Mount("/", StaticFiles(directory=settings.web_dir, html=True)))
@@ -139,7 +152,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: _http_error, 500: _server_error},
         middleware=[],
     )
     app.state.backend = backend

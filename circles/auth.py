@@ -7,11 +7,10 @@ library's, so tests decide what "now" is.
 
 from __future__ import annotations
 
-import unicodedata
-
 import jwt
 
 from circles.model import CircleId, MemberId, Membership
+from circles.text import check_visible_text
 from protocol import CloseCode, Role
 
 __all__ = ["TokenError", "check_display_name", "mint_token", "verify_token"]
@@ -36,14 +35,7 @@ def check_display_name(raw: str) -> str:
 
     Raises ValueError with a reason a person can read.
     """
-    name = unicodedata.normalize("NFC", raw).strip()
-    if not name:
-        raise ValueError("a display name must not be empty")
-    if len(name) > MAX_NAME_CHARS:
-        raise ValueError(f"a display name has at most {MAX_NAME_CHARS} characters")
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") for ch in name):
-        raise ValueError("a display name must not contain control or invisible characters")
-    return name
+    return check_visible_text(raw, MAX_NAME_CHARS, "a display name")
 
 
 def mint_token(secret: str, audience: str, membership: Membership, now_ms: int) -> str:

@@ -49,6 +49,12 @@ class Settings:
             raise ConfigError(f"CIRCLES_SECRET must have at least {MIN_SECRET_CHARS} characters")
         if len(self.admin_key) < MIN_SECRET_CHARS:
             raise ConfigError(f"CIRCLES_ADMIN_KEY must have at least {MIN_SECRET_CHARS} characters")
+        if not 0 <= self.port <= 65535:
+            raise ConfigError("CIRCLES_PORT must be from 0 to 65535")
+        if self.history_max < 1:
+            raise ConfigError("CIRCLES_HISTORY_MAX must be at least 1")
+        if self.ws_max_bytes < self.session.limits.max_frame_bytes:
+            raise ConfigError("the WebSocket size cap must be at least the frame limit")
 
     @property
     def base_url(self) -> str:

@@ -103,13 +103,20 @@ class Node:
         return f"ws://{self.host}:{self.port}/v1/circles/{circle_id}/ws"
 
 
-@contextlib.asynccontextmanager
-async def running(app: Starlette, settings: Settings) -> AsyncIterator[Node]:
-    """Serve ``app`` under uvicorn on a free loopback port, in this event loop."""
+def _listening_socket() -> socket.socket:
     # IPPROTO_TCP given explicitly, or asyncio would not set TCP_NODELAY on accepted sockets
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextlib.asynccontextmanager
+async def running(
+    app: Starlette, settings: Settings, sock: socket.socket | None = None
+) -> AsyncIterator[Node]:
+    """Serve ``app`` under uvicorn on a free loopback port (or ``sock``), in this loop."""
+    sock = sock or _listening_socket()
     port = sock.getsockname()[1]
     config = uvicorn_config(app, dataclasses.replace(settings, port=port))
     server = uvicorn.Server(config)
@@ -129,8 +136,10 @@ async def running(app: Starlette, settings: Settings) -> AsyncIterator[Node]:
 
 @contextlib.asynccontextmanager
 async def node(settings: Settings | None = None, **kwargs: Any) -> AsyncIterator[Node]:
-    settings = settings or make_settings()
-    async with running(create_app(settings, **kwargs), settings) as n:
+    # The port is known before the app is built, so the links it makes are right.
+    sock = _listening_socket()
+    settings = dataclasses.replace(settings or make_settings(), port=sock.getsockname()[1])
+    async with running(create_app(settings, **kwargs), settings, sock) as n:
         yield n
 
 

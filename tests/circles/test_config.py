@@ -87,6 +87,19 @@ def test_a_number_that_is_not_an_integer_is_refused(variable: str, value: str) -
         Settings.from_env({**KEYS, variable: value})
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("CIRCLES_PORT", "-1", "CIRCLES_PORT must be from 0 to 65535"),
+        ("CIRCLES_PORT", "65536", "CIRCLES_PORT must be from 0 to 65535"),
+        ("CIRCLES_HISTORY_MAX", "0", "CIRCLES_HISTORY_MAX must be at least 1"),
+    ],
+)
+def test_numbers_out_of_range_are_refused(variable: str, value: str, says: str) -> None:
+    with pytest.raises(ConfigError, match=says):
+        Settings.from_env({**KEYS, variable: value})
+
+
 def test_redis_url_is_refused_until_the_redis_backend_exists() -> None:
     settings = Settings.from_env({**KEYS, "CIRCLES_REDIS_URL": "redis://127.0.0.1:6379/0"})
     assert settings.redis_url == "redis://127.0.0.1:6379/0"
