@@ -102,7 +102,11 @@ class _Room:
         self.subscription: Subscription | None = None
         self.lock = asyncio.Lock()
 
-    def deliver(self, frame: Frame) -> None:
+    def on_reset(self) -> None:
+        for conn in self.connections:
+            conn.outbox.close(CloseCode.RESYNC, "history changed; reconnect to resume")
+
+    def on_event(self, frame: Frame) -> None:
         event_id = frame.id if isinstance(frame, Message) else None
         about = frame.member if isinstance(frame, Presence) else None
         encoded: dict[str, bytes | str] = {}
@@ -203,9 +207,7 @@ class Hub:
                 if self._rooms.get(conn.circle_id) is not room:
                     continue  # the room emptied and went away while we waited
                 if room.subscription is None:
-                    room.subscription = await self._backend.events.subscribe(
-                        conn.circle_id, room.deliver
-                    )
+                    room.subscription = await self._backend.events.subscribe(conn.circle_id, room)
                 room.connections.add(conn)
                 return
 

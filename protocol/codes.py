@@ -69,6 +69,10 @@ class CloseCode(enum.IntEnum):
     HELLO_TIMEOUT = 4408
     #: The circle is not open now (before ``opens_at`` or after ``closes_at``).
     CIRCLE_NOT_OPEN = 4409
+    #: The server could not keep this connection's stream complete (the circle's
+    #: history was lost, or a gap could not be filled). Reconnect and resume: the
+    #: ``welcome`` says plainly what could be recovered.
+    RESYNC = 4412
     #: Nothing was heard from the client (not even ``pong``) within the keepalive window.
     KEEPALIVE_TIMEOUT = 4410
     #: The client did not read fast enough and its outgoing queue filled up.
@@ -83,6 +87,7 @@ RECONNECT_CODES: frozenset[int] = frozenset(
         CloseCode.SERVICE_RESTART,
         CloseCode.KEEPALIVE_TIMEOUT,
         CloseCode.SLOW_CONSUMER,
+        CloseCode.RESYNC,
         1001,  # going away: never sent by Circles, but proxies send it when they restart
         1006,  # abnormal closure (network loss), never sent, only observed
     }

@@ -50,10 +50,20 @@ def test_protocol_is_sans_io() -> None:
 
 
 def test_backends_do_not_import_the_hub_session_or_app() -> None:
-    for module, _ in _imports("circles/backends").items():
-        source = (ROOT / module).read_text()
-        for forbidden in ("circles.hub", "circles.session", "circles.app", "circles.api"):
-            assert forbidden not in source, f"{module} imports {forbidden}"
+    forbidden = {"circles.hub", "circles.session", "circles.app", "circles.api", "circles.cli"}
+    for path in (ROOT / "circles" / "backends").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            for name in names:
+                assert not any(name == f or name.startswith(f + ".") for f in forbidden), (
+                    f"{path} imports {name}"
+                )
 
 
 def test_the_terminal_client_imports_only_protocol_from_this_project() -> None:
@@ -69,3 +79,14 @@ def test_the_terminal_client_imports_only_protocol_from_this_project() -> None:
         for alias in node.names
     }
     assert not modules & {"circles", "moderation"}
+
+
+def test_the_web_page_reconnects_after_the_same_close_codes_as_the_protocol_says() -> None:
+    import re
+
+    from protocol import RECONNECT_CODES
+
+    source = (ROOT / "client-demo" / "web" / "app.js").read_text()
+    match = re.search(r"const RECONNECT = new Set\(\[([\d,\s]+)\]\)", source)
+    assert match is not None
+    assert {int(code) for code in match.group(1).split(",")} == set(RECONNECT_CODES)

@@ -9,7 +9,6 @@ process (and doubles as the test fake); the Redis backend implements them for ma
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Protocol
 
 from circles.model import Circle, CircleId, MemberId
@@ -32,9 +31,17 @@ class BackendUnavailable(Exception):
     """The backend cannot serve the request now; the same request may be retried later."""
 
 
-#: Called on the event loop for every event of a subscribed circle, in id order for
-#: messages. Must not block: the hub only encodes and enqueues.
-Listener = Callable[[Frame], None]
+class Listener(Protocol):
+    """Receives a subscribed circle's events, on the event loop. Must not block."""
+
+    def on_event(self, frame: Frame) -> None:
+        """Every event, messages in id order with no gap and no duplicate."""
+        ...
+
+    def on_reset(self) -> None:
+        """The backend could not keep that promise (the history was lost, or a gap could
+        not be filled): every member must resume from history."""
+        ...
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -92,7 +92,7 @@ class MemoryEventLog:
 
     def _publish(self, circle_id: CircleId, frame: Frame) -> None:
         for listener in tuple(self._listeners.get(circle_id, ())):
-            listener(frame)
+            listener.on_event(frame)
 
     async def read(self, circle_id: CircleId, *, after_id: int | None, limit: int) -> HistoryPage:
         history = self._history(circle_id)

@@ -4,8 +4,9 @@
   "use strict";
 
   const SUBPROTOCOL = "circles.v1.json";
-  // protocol/codes.py RECONNECT_CODES: the server asks us to come back (1006: network loss).
-  const RECONNECT = new Set([1006, 1011, 1012, 4410, 4429]);
+  // protocol/codes.py RECONNECT_CODES: the server asks us to come back (1001: a proxy went
+  // away, 1006: network loss). tests/test_architecture.py checks the two agree.
+  const RECONNECT = new Set([1001, 1006, 1011, 1012, 4410, 4412, 4429]);
   const FAREWELL = {
     0: "This address cannot be used for a connection. Please check the link.",
     1000: "The connection was closed. The circle may have ended.",

@@ -1,7 +1,8 @@
-"""The contract every backend keeps. The Redis backend will run this same suite."""
+"""The contract every backend keeps, run against the memory backend and a real Redis."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 from collections.abc import AsyncIterator, Callable
@@ -10,33 +11,64 @@ import pytest
 
 from circles.backends.base import Backend
 from circles.backends.memory import MemoryBackend
+from circles.backends.redis import RedisBackend, RedisSettings
+from circles.clock import SystemClock
 from circles.model import Circle, CircleId, MemberId, new_circle_id
 from protocol import Frame, Member, Message, Presence, PresenceAction, Role
+from tests.conftest import delete_prefix
 
 HISTORY_MAX = 10
 
 
-@pytest.fixture(params=["memory"])
+@pytest.fixture(params=["memory", "redis"])
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    factories: dict[str, Callable[[], Backend]] = {
-        "memory": lambda: MemoryBackend(history_max=HISTORY_MAX)
-    }
-    instance = factories[request.param]()
+    if request.param == "memory":
+        memory = MemoryBackend(history_max=HISTORY_MAX)
+        await memory.start()
+        yield memory
+        await memory.close()
+        return
+    url: str = request.getfixturevalue("redis_url")
+    prefix: str = request.getfixturevalue("redis_prefix")
+    instance = RedisBackend(RedisSettings(url=url, prefix=prefix, history_max=HISTORY_MAX))
     await instance.start()
     try:
         yield instance
     finally:
         await instance.close()
+        await delete_prefix(url, prefix)
+
+
+class Recorder:
+    """A listener that keeps what it hears."""
+
+    def __init__(self) -> None:
+        self.frames: list[Frame] = []
+        self.resets = 0
+
+    def on_event(self, frame: Frame) -> None:
+        self.frames.append(frame)
+
+    def on_reset(self) -> None:
+        self.resets += 1
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait until ``check()`` holds: pub/sub delivers a moment after the append."""
+    async with asyncio.timeout(timeout):
+        while not check():
+            await asyncio.sleep(0.005)
 
 
 def _circle(**changes: object) -> Circle:
+    now = SystemClock().now_ms()
     values: dict[str, object] = {
         "id": new_circle_id(),
         "title": "t",
-        "opens_at": 1,
-        "closes_at": 2,
+        "opens_at": now,
+        "closes_at": now + 3600_000,
         "capacity": 5,
-        "created_at": 0,
+        "created_at": now,
     }
     values.update(changes)
     return Circle(**values)  # type: ignore[arg-type]
@@ -68,18 +100,20 @@ async def test_circles_are_created_listed_and_read(backend: Backend) -> None:
 
 async def test_append_gives_increasing_ids_and_publishes_to_subscribers(backend: Backend) -> None:
     circle, other = new_circle_id(), new_circle_id()
-    seen: list[Frame] = []
-    elsewhere: list[Frame] = []
-    subscription = await backend.events.subscribe(circle, seen.append)
-    await backend.events.subscribe(other, elsewhere.append)
+    seen, elsewhere = Recorder(), Recorder()
+    subscription = await backend.events.subscribe(circle, seen)
+    await backend.events.subscribe(other, elsewhere)
     stored = [await _append(backend, circle, f"m{i}") for i in range(3)]
     assert [m.id for m in stored] == [1, 2, 3]
     assert [m.text for m in stored] == ["m0", "m1", "m2"]
-    assert seen == stored
-    assert elsewhere == []
+    await eventually(lambda: len(seen.frames) >= 3)
+    assert seen.frames == stored
     await subscription.close()
+    await _append(backend, other, "marker")
     await _append(backend, circle, "after")
-    assert len(seen) == 3
+    await eventually(lambda: len(elsewhere.frames) == 1)  # the later append had its turn
+    assert len(seen.frames) == 3
+    assert [f.text for f in elsewhere.frames] == ["marker"]  # type: ignore[attr-defined]
 
 
 async def test_ids_are_per_circle(backend: Backend) -> None:
@@ -91,13 +125,14 @@ async def test_ids_are_per_circle(backend: Backend) -> None:
 
 async def test_broadcast_reaches_subscribers_and_stays_out_of_history(backend: Backend) -> None:
     circle = new_circle_id()
-    seen: list[Frame] = []
-    await backend.events.subscribe(circle, seen.append)
+    seen = Recorder()
+    await backend.events.subscribe(circle, seen)
     presence = Presence(
         action=PresenceAction.JOIN, member=Member(name="Ann", role=Role.PARTICIPANT)
     )
     await backend.events.broadcast(circle, presence)
-    assert seen == [presence]
+    await eventually(lambda: bool(seen.frames))
+    assert seen.frames == [presence]
     page = await backend.events.read(circle, after_id=None, limit=10)
     assert page.messages == []
     assert page.last_id == 0
@@ -162,8 +197,8 @@ async def test_an_append_with_a_seen_dedup_key_is_acknowledged_but_not_repeated(
     backend: Backend,
 ) -> None:
     circle = new_circle_id()
-    seen: list[Frame] = []
-    await backend.events.subscribe(circle, seen.append)
+    seen = Recorder()
+    await backend.events.subscribe(circle, seen)
     first = await backend.events.append(circle, _message("once"), "ann\x00r1")
     assert not first.duplicate
     await _append(backend, circle, "other")
@@ -172,9 +207,12 @@ async def test_an_append_with_a_seen_dedup_key_is_acknowledged_but_not_repeated(
     )
     assert again.duplicate
     assert (again.message.id, again.message.ts) == (first.message.id, first.message.ts)
-    assert [f.text for f in seen if isinstance(f, Message)] == ["once", "other"]
+    await eventually(lambda: len(seen.frames) >= 2)
+    await _append(backend, circle, "last")
+    await eventually(lambda: len(seen.frames) >= 3)
+    assert [f.text for f in seen.frames if isinstance(f, Message)] == ["once", "other", "last"]
     page = await backend.events.read(circle, after_id=None, limit=10)
-    assert [m.text for m in page.messages] == ["once", "other"]
+    assert [m.text for m in page.messages] == ["once", "other", "last"]
     # the same key in another circle is another request
     elsewhere = await backend.events.append(new_circle_id(), _message("once"), "ann\x00r1")
     assert not elsewhere.duplicate

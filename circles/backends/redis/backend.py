@@ -1,0 +1,150 @@
+"""The Redis backend: circle state, history, presence and fan-out shared by many nodes.
+
+One connection pool for commands (a *blocking* pool: when every connection is busy a
+command waits for one instead of failing, up to ``pool_timeout``) and one pub/sub
+connection per node. The backend owns its background tasks (subscriber, probe,
+presence heartbeat) in one task group, from :meth:`start` to :meth:`close`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import secrets
+
+import structlog
+from redis.asyncio import BlockingConnectionPool, Redis
+
+from circles.backends.base import BackendUnavailable
+from circles.backends.redis.errors import UNAVAILABLE_ERRORS
+from circles.backends.redis.events import FALLBACK_TTL_MS, RedisEventLog
+from circles.backends.redis.keys import Keys
+from circles.backends.redis.presence import RedisPresenceStore
+from circles.backends.redis.store import RedisCircleStore
+from circles.backends.redis.subscriber import Subscriber
+from circles.clock import Clock, SystemClock
+from circles.model import CircleId
+from protocol import Member, Presence, PresenceAction
+
+__all__ = ["RedisBackend", "RedisSettings"]
+
+log = structlog.get_logger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RedisSettings:
+    url: str = "redis://127.0.0.1:6379/0"
+    #: Prefix of every key and channel; all keys of a circle also share its hash tag.
+    prefix: str = "circles"
+    #: Messages kept per circle.
+    history_max: int = 1_000
+    #: How long a circle's keys outlive its closes_at.
+    retention_ms: int = 3600 * 1000
+    #: Connections of the command pool; commands wait for a free one, never fail on it.
+    pool_size: int = 64
+    #: Seconds a command waits for a free pool connection before counting as unavailable.
+    pool_timeout: float = 5.0
+    #: Seconds a command may take before counting as unavailable.
+    command_timeout: float = 5.0
+    #: A presence entry expires this long after its node last refreshed it.
+    presence_ttl_ms: int = 15_000
+    #: Seconds between the subscriber's self-probes, and the silence that counts as deaf.
+    probe_interval: float = 1.0
+    probe_timeout: float = 3.0
+
+
+class RedisBackend:
+    """Circle state, history, presence and fan-out in Redis, for any number of nodes."""
+
+    def __init__(self, settings: RedisSettings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.node_id = secrets.token_hex(6)
+        self._clock = clock or SystemClock()
+        keys = Keys(settings.prefix)
+        self.keys = keys
+        self._pool = BlockingConnectionPool.from_url(
+            settings.url,
+            max_connections=settings.pool_size,
+            timeout=settings.pool_timeout,
+            socket_timeout=settings.command_timeout,
+            socket_connect_timeout=settings.command_timeout,
+        )
+        self.redis = Redis(connection_pool=self._pool)
+        self.circles = RedisCircleStore(self.redis, keys, settings.retention_ms)
+        self.events = RedisEventLog(
+            self.redis, keys, history_max=settings.history_max, retention_ms=settings.retention_ms
+        )
+        self.presence = RedisPresenceStore(
+            self.redis,
+            keys,
+            self.node_id,
+            ttl_ms=settings.presence_ttl_ms,
+            retention_ms=settings.retention_ms,
+            fallback_ttl_ms=FALLBACK_TTL_MS,
+        )
+        self.subscriber = Subscriber(
+            settings.url,
+            keys.node_channel(self.node_id),
+            self.redis,
+            self._clock,
+            on_message=self.events.on_channel_message,
+            on_resubscribed=self.events.resync,
+            probe_interval=settings.probe_interval,
+            probe_timeout=settings.probe_timeout,
+        )
+        self.events.add_channel = self.subscriber.add
+        self.events.remove_channel = self.subscriber.remove
+        self.presence.on_gone = self._announce_gone
+        self._group: asyncio.TaskGroup | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self, connect_timeout: float = 5.0) -> None:
+        """Start the background tasks and wait (a little) for the subscriber to connect.
+
+        A node whose Redis is unreachable still starts; it reports not ready until
+        the subscriber hears again."""
+        self._group = asyncio.TaskGroup()
+        await self._group.__aenter__()
+        for work in (self.subscriber.run, self.subscriber.probe, self.presence.heartbeat):
+            self._tasks.append(self._group.create_task(work(), name=f"redis.{work.__name__}"))
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(connect_timeout):
+                await self.subscriber.connected_event.wait()
+        if not self.subscriber.hearing:
+            log.warning("redis.not_ready_at_start")
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self._group is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._group.__aexit__(None, None, None)
+        self._tasks.clear()
+        self._group = None
+        await self.redis.aclose()
+        await self._pool.aclose()
+
+    async def ready(self) -> tuple[bool, str]:
+        """Whether this node can serve: Redis answers and the subscriber hears."""
+        try:
+            async with asyncio.timeout(self.settings.command_timeout):
+                await self.redis.ping()
+        except (*UNAVAILABLE_ERRORS, BackendUnavailable):  # type: ignore[misc]
+            return False, "redis unreachable"
+        if not self.subscriber.hearing:
+            return False, "redis subscriber not hearing"
+        return True, "ok"
+
+    async def _announce_gone(self, circle_id: CircleId, members: list[Member]) -> None:
+        for member in members:
+            await self.events.broadcast(
+                circle_id, Presence(action=PresenceAction.LEAVE, member=member)
+            )
+
+    async def purge(self, circle_id: CircleId) -> int:
+        """Delete every key of a circle (tests and, later, retention); how many existed."""
+        keys = self.keys.circle_keys(circle_id)
+        deleted: int = await self.redis.delete(*keys)
+        await self.redis.zrem(self.keys.index, circle_id)
+        return deleted

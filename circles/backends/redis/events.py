@@ -1,0 +1,240 @@
+"""History in a Redis Stream per circle, live fan-out through pub/sub.
+
+Appending is one Lua script: next id, XADD, remember the dedup key, PUBLISH the event
+with its id and epoch. A node keeps, per subscribed circle, the last id it delivered;
+an event whose id is not the next one makes it read the missing ones from history
+first, so listeners always get messages in id order with no gap and no duplicate.
+When that is impossible (the history was lost, or trimmed past the gap) the listeners
+are told to resynchronise and their members resume through ``welcome``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import secrets
+from collections.abc import Awaitable, Callable
+
+import structlog
+from redis.asyncio import Redis
+
+from circles.backends.base import Appended, BackendUnavailable, HistoryPage, Listener
+from circles.backends.redis import lua
+from circles.backends.redis.errors import unavailable_on_redis_errors
+from circles.backends.redis.keys import Keys
+from circles.logging import exception_fields
+from circles.model import CircleId
+from protocol import MSGPACK, SERVER_FRAMES, SERVER_LIMITS, Frame, Message
+
+__all__ = ["RedisEventLog"]
+
+log = structlog.get_logger(__name__)
+
+#: Keys of a circle that does not exist (tests, or a purge racing a write) still expire.
+FALLBACK_TTL_MS = 24 * 3600 * 1000
+
+
+@dataclasses.dataclass(slots=True)
+class _Feed:
+    """This node's view of one circle's live stream."""
+
+    listeners: list[Listener] = dataclasses.field(default_factory=list)
+    last_id: int = 0
+    epoch: str = ""
+    ready: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    early: list[bytes] = dataclasses.field(default_factory=list)
+
+
+class _RedisSubscription:
+    def __init__(self, log_: RedisEventLog, circle_id: CircleId, listener: Listener) -> None:
+        self._log = log_
+        self._circle_id = circle_id
+        self._listener = listener
+
+    async def close(self) -> None:
+        await self._log._unsubscribe(self._circle_id, self._listener)
+
+
+def _decode_message(body: bytes, message_id: int) -> Message:
+    frame = MSGPACK.decode(body, SERVER_LIMITS, SERVER_FRAMES)
+    if not isinstance(frame, Message):
+        raise ValueError("a history entry is not a message")
+    return dataclasses.replace(frame, id=message_id)
+
+
+class RedisEventLog:
+    """The EventLog port on Redis. The subscriber calls :meth:`on_channel_message`."""
+
+    def __init__(self, redis: Redis, keys: Keys, *, history_max: int, retention_ms: int) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._history_max = history_max
+        self._retention_ms = retention_ms
+        self._append_script = redis.register_script(lua.APPEND)
+        self._meta_script = redis.register_script(lua.READ_META)
+        self._feeds: dict[CircleId, _Feed] = {}
+        # set by the backend once its subscriber exists
+        self.add_channel: Callable[[str], Awaitable[None]] | None = None
+        self.remove_channel: Callable[[str], Awaitable[None]] | None = None
+
+    # --- the port -----------------------------------------------------------------
+
+    async def append(self, circle_id: CircleId, message: Message, dedup_key: str) -> Appended:
+        k = self._keys
+        body = MSGPACK.encode(dataclasses.replace(message, id=0))
+        with unavailable_on_redis_errors():
+            result = await self._append_script(
+                keys=[k.circle(circle_id), k.meta(circle_id), k.log(circle_id),
+                      k.refs(circle_id), k.ref_order(circle_id)],
+                args=[k.channel(circle_id), dedup_key, body, message.ts, self._history_max,
+                      self._retention_ms, FALLBACK_TTL_MS, secrets.token_hex(8)],
+            )  # fmt: skip
+        if result[0] == 1:
+            return Appended(dataclasses.replace(message, id=int(result[1])), duplicate=False)
+        first = dataclasses.replace(message, id=int(result[1]), ts=int(result[2]))
+        return Appended(first, duplicate=True)
+
+    async def broadcast(self, circle_id: CircleId, frame: Frame) -> None:
+        with unavailable_on_redis_errors():
+            await self._redis.publish(self._keys.channel(circle_id), b"e|" + MSGPACK.encode(frame))
+
+    async def read(self, circle_id: CircleId, *, after_id: int | None, limit: int) -> HistoryPage:
+        k = self._keys
+        with unavailable_on_redis_errors():
+            async with self._redis.pipeline(transaction=True) as pipe:
+                await self._meta_script(
+                    keys=[k.meta(circle_id)],
+                    args=[secrets.token_hex(8), FALLBACK_TTL_MS],
+                    client=pipe,
+                )
+                if after_id is None:
+                    pipe.xrevrange(k.log(circle_id), "+", "-", count=limit)
+                else:
+                    pipe.xrange(k.log(circle_id), f"{after_id + 1}-0", "+", count=limit)
+                (seq, epoch), entries = await pipe.execute()
+        if after_id is None:
+            entries = list(reversed(entries))
+        messages = [
+            _decode_message(fields[b"m"], int(entry_id.split(b"-")[0]))
+            for entry_id, fields in entries
+        ]
+        last_id = max(int(seq), messages[-1].id if messages else 0)
+        gap = (
+            after_id is not None
+            and after_id < last_id
+            and (not messages or messages[0].id > after_id + 1)
+        )
+        return HistoryPage(messages, epoch.decode(), last_id, gap=gap)
+
+    async def meta(self, circle_id: CircleId) -> tuple[int, str]:
+        """The circle's last id and epoch (creating the epoch of a new history)."""
+        with unavailable_on_redis_errors():
+            seq, epoch = await self._meta_script(
+                keys=[self._keys.meta(circle_id)], args=[secrets.token_hex(8), FALLBACK_TTL_MS]
+            )
+        return int(seq), epoch.decode()
+
+    async def subscribe(self, circle_id: CircleId, listener: Listener) -> _RedisSubscription:
+        feed = self._feeds.get(circle_id)
+        if feed is None:
+            feed = self._feeds[circle_id] = _Feed()
+            try:
+                assert self.add_channel is not None
+                await self.add_channel(self._keys.channel(circle_id))
+                feed.last_id, feed.epoch = await self.meta(circle_id)
+            except BaseException:
+                del self._feeds[circle_id]
+                feed.ready.set()
+                raise
+            feed.ready.set()
+            early, feed.early = feed.early, []
+            for data in early:
+                await self._apply(circle_id, feed, data)
+        else:
+            await feed.ready.wait()
+            if self._feeds.get(circle_id) is not feed:
+                return await self.subscribe(circle_id, listener)
+        feed.listeners.append(listener)
+        return _RedisSubscription(self, circle_id, listener)
+
+    async def _unsubscribe(self, circle_id: CircleId, listener: Listener) -> None:
+        feed = self._feeds.get(circle_id)
+        if feed is None or listener not in feed.listeners:
+            return
+        feed.listeners.remove(listener)
+        if not feed.listeners:
+            del self._feeds[circle_id]
+            assert self.remove_channel is not None
+            await self.remove_channel(self._keys.channel(circle_id))
+
+    # --- from the subscriber --------------------------------------------------------
+
+    async def on_channel_message(self, channel: str, data: bytes) -> None:
+        circle_id = self._keys.channel_circle(channel)
+        feed = self._feeds.get(circle_id) if circle_id is not None else None
+        if circle_id is None or feed is None:
+            return
+        if not feed.ready.is_set():
+            feed.early.append(data)
+            return
+        await self._apply(circle_id, feed, data)
+
+    async def resync(self) -> None:
+        """After a reconnect: deliver what every subscribed circle missed meanwhile."""
+        for circle_id, feed in list(self._feeds.items()):
+            if feed.ready.is_set():
+                await self._fill(circle_id, feed, up_to=None)
+
+    async def _apply(self, circle_id: CircleId, feed: _Feed, data: bytes) -> None:
+        try:
+            if data.startswith(b"e|"):
+                frame = MSGPACK.decode(data[2:], SERVER_LIMITS, SERVER_FRAMES)
+                self._deliver(feed, frame)
+                return
+            _, raw_id, raw_epoch, body = data.split(b"|", 3)
+            message_id, epoch = int(raw_id), raw_epoch.decode()
+            if epoch != feed.epoch:
+                self._reset(circle_id, feed, epoch, message_id - 1)
+                return
+            if message_id <= feed.last_id:
+                return  # already delivered (a gap fill went past it)
+            if message_id > feed.last_id + 1:
+                await self._fill(circle_id, feed, up_to=message_id - 1)
+                if message_id <= feed.last_id or feed.epoch != epoch:
+                    return
+            self._deliver(feed, _decode_message(body, message_id))
+            feed.last_id = message_id
+        except BackendUnavailable:
+            # cannot fill now: the members must resume once Redis answers again
+            self._reset(circle_id, feed, feed.epoch, feed.last_id)
+        except Exception as exc:
+            log.error("redis.event_failed", circle=circle_id, **exception_fields(exc))
+
+    async def _fill(self, circle_id: CircleId, feed: _Feed, up_to: int | None) -> None:
+        """Deliver history after ``feed.last_id`` (up to ``up_to``, or all of it)."""
+        while True:
+            page = await self.read(circle_id, after_id=feed.last_id, limit=100)
+            if page.epoch != feed.epoch or page.gap:
+                self._reset(circle_id, feed, page.epoch, page.last_id)
+                return
+            for message in page.messages:
+                if up_to is not None and message.id > up_to:
+                    return
+                self._deliver(feed, message)
+                feed.last_id = message.id
+            if not page.messages or feed.last_id >= page.last_id:
+                return
+
+    def _reset(self, circle_id: CircleId, feed: _Feed, epoch: str, last_id: int) -> None:
+        log.warning("redis.feed_reset", circle=circle_id)
+        feed.epoch, feed.last_id = epoch, last_id
+        for listener in list(feed.listeners):
+            listener.on_reset()
+
+    @staticmethod
+    def _deliver(feed: _Feed, frame: Frame) -> None:
+        for listener in list(feed.listeners):
+            try:
+                listener.on_event(frame)
+            except Exception as exc:  # one room's bug must not stop the others
+                log.error("redis.listener_failed", **exception_fields(exc))

@@ -1,0 +1,75 @@
+"""Where a circle lives in Redis.
+
+Every key of one circle carries the circle id as a hash tag (``{c_…}``), so a whole
+circle maps to one slot of a Redis Cluster and a Lua script may touch all its keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from circles.model import CircleId
+
+__all__ = ["Keys"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Keys:
+    """Key names under one configurable prefix."""
+
+    prefix: str = "circles"
+
+    def circle(self, circle_id: CircleId) -> str:
+        """Hash: the circle's record."""
+        return f"{self.prefix}:{{{circle_id}}}:circle"
+
+    def meta(self, circle_id: CircleId) -> str:
+        """Hash: ``seq`` (last message id) and ``epoch`` of the circle's history."""
+        return f"{self.prefix}:{{{circle_id}}}:meta"
+
+    def log(self, circle_id: CircleId) -> str:
+        """Stream: the history; entry id ``<message id>-0``, field ``m`` the message."""
+        return f"{self.prefix}:{{{circle_id}}}:log"
+
+    def refs(self, circle_id: CircleId) -> str:
+        """Hash: dedup key -> ``id:ts`` of the message it appended."""
+        return f"{self.prefix}:{{{circle_id}}}:refs"
+
+    def ref_order(self, circle_id: CircleId) -> str:
+        """Sorted set: dedup keys by message id, to forget the oldest."""
+        return f"{self.prefix}:{{{circle_id}}}:reforder"
+
+    def presence(self, circle_id: CircleId) -> str:
+        """Hash: ``member\\x00node`` -> connection count, name, role, expiry."""
+        return f"{self.prefix}:{{{circle_id}}}:presence"
+
+    def channel(self, circle_id: CircleId) -> str:
+        """Pub/sub channel of the circle's live events."""
+        return f"{self.prefix}:{{{circle_id}}}:events"
+
+    def circle_keys(self, circle_id: CircleId) -> list[str]:
+        """Every key one circle owns."""
+        return [
+            self.circle(circle_id),
+            self.meta(circle_id),
+            self.log(circle_id),
+            self.refs(circle_id),
+            self.ref_order(circle_id),
+            self.presence(circle_id),
+        ]
+
+    @property
+    def index(self) -> str:
+        """Sorted set: every circle id by creation time (for listing)."""
+        return f"{self.prefix}:circles"
+
+    def node_channel(self, node_id: str) -> str:
+        """Pub/sub channel a node publishes to itself, to prove its subscriber hears."""
+        return f"{self.prefix}:node:{node_id}"
+
+    def channel_circle(self, channel: str) -> CircleId | None:
+        """The circle id of a circle's channel name, or None for another channel."""
+        start, end = channel.find("{"), channel.rfind("}")
+        if start < 0 or end < start or not channel.endswith(":events"):
+            return None
+        return CircleId(channel[start + 1 : end])
