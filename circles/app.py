@@ -20,8 +20,9 @@ from circles.api import api_routes
 from circles.auth import verify_token
 from circles.backends.base import Backend
 from circles.backends.memory import MemoryBackend
+from circles.backends.redis import RedisBackend, RedisSettings
 from circles.clock import Clock, SystemClock
-from circles.config import ConfigError, Settings
+from circles.config import Settings
 from circles.hub import Hub
 from circles.logging import exception_fields
 from circles.session import SessionContext, run_session
@@ -43,10 +44,16 @@ _PAGE_HEADERS = [
 ]
 
 
-def make_backend(settings: Settings) -> Backend:
-    """The backend the settings ask for."""
+def make_backend(settings: Settings, clock: Clock | None = None) -> Backend:
+    """The backend the settings ask for: Redis when a URL is set, else memory."""
     if settings.redis_url:
-        raise ConfigError("CIRCLES_REDIS_URL is set, but the Redis backend is not built yet")
+        redis_settings = RedisSettings(
+            url=settings.redis_url,
+            prefix=settings.redis_prefix,
+            history_max=settings.history_max,
+            retention_ms=settings.retention_minutes * 60_000,
+        )
+        return RedisBackend(redis_settings, clock)
     return MemoryBackend(history_max=settings.history_max)
 
 
@@ -93,7 +100,7 @@ def create_app(
     """The ASGI app of one node. ``app.state`` holds ``backend``, ``hub``, ``clock``,
     ``settings`` and ``session_context``."""
     clock = clock or SystemClock()
-    backend = backend or make_backend(settings)
+    backend = backend or make_backend(settings, clock)
     hub = Hub(backend, clock, settings.hub)
     context = SessionContext(
         hub=hub,
@@ -117,6 +124,11 @@ def create_app(
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def readyz(request: Request) -> Response:
+        ready, why = await backend.ready()
+        status = 200 if ready else 503
+        return JSONResponse({"status": "ok" if ready else "not ready", "detail": why}, status)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await backend.start()
@@ -138,6 +150,7 @@ def create_app(
     ]
     routes: list[Route | WebSocketRoute | Mount] = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
         Mount("/v1", routes=v1),
     ]
     if settings.web_dir.is_dir():

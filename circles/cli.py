@@ -28,12 +28,15 @@ __all__ = ["main"]
 def _settings(args: argparse.Namespace, *, ephemeral_keys: bool) -> Settings:
     env = dict(os.environ)
     generated = []
+    if args.redis or env.get("CIRCLES_REDIS_URL"):
+        # several nodes must share their keys: generating them per node would not work
+        ephemeral_keys = False
     if ephemeral_keys:
         for name in ("CIRCLES_SECRET", "CIRCLES_ADMIN_KEY"):
             if not env.get(name):
                 env[name] = secrets.token_urlsafe(32)
                 generated.append(name)
-    settings = Settings.from_env(env, host=args.host, port=args.port)
+    settings = Settings.from_env(env, host=args.host, port=args.port, redis_url=args.redis)
     if generated:
         # Printed to the terminal for the operator, never logged.
         print(f"Generated for this run only: {', '.join(generated)}", file=sys.stderr)
@@ -142,6 +145,11 @@ def _parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=helptext)
         command.add_argument("--host", help="address to listen on (default 127.0.0.1)")
         command.add_argument("--port", type=int, help="port to listen on (default 8000)")
+        command.add_argument(
+            "--redis",
+            metavar="URL",
+            help="Redis URL, for several nodes (default: CIRCLES_REDIS_URL, else in memory)",
+        )
         command.set_defaults(run=_serve if name == "serve" else _demo)
 
     token = commands.add_parser("token", help="mint a join token (needs CIRCLES_SECRET)")

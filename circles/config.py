@@ -33,6 +33,10 @@ class Settings:
     public_url: str | None = None
     #: Redis URL; when unset the embedded memory backend is used.
     redis_url: str | None = None
+    #: Prefix of every Redis key and channel of this deployment.
+    redis_prefix: str = "circles"
+    #: Minutes a circle's data outlives its closes_at (Redis expires it then).
+    retention_minutes: int = 60
     #: Messages kept per circle in history.
     history_max: int = 1_000
     #: Largest WebSocket message the transport reads at all (closes with 1009 above).
@@ -51,6 +55,8 @@ class Settings:
             raise ConfigError(f"CIRCLES_ADMIN_KEY must have at least {MIN_SECRET_CHARS} characters")
         if not 0 <= self.port <= 65535:
             raise ConfigError("CIRCLES_PORT must be from 0 to 65535")
+        if self.retention_minutes < 0:
+            raise ConfigError("CIRCLES_RETENTION_MINUTES must not be negative")
         if self.history_max < 1:
             raise ConfigError("CIRCLES_HISTORY_MAX must be at least 1")
         if self.ws_max_bytes < self.session.limits.max_frame_bytes:
@@ -75,6 +81,8 @@ class Settings:
             ("audience", str),
             ("public_url", str),
             ("redis_url", str),
+            ("redis_prefix", str),
+            ("retention_minutes", int),
             ("history_max", int),
             ("log_level", str),
         ):

@@ -15,7 +15,7 @@ import structlog
 from circles.backends.base import Backend, HistoryPage, Subscription
 from circles.clock import Clock
 from circles.model import Circle, CircleId, Membership
-from circles.outbox import Outbox
+from circles.outbox import Outbox, OutboxLimits
 from protocol import (
     Ack,
     CloseCode,
@@ -40,8 +40,8 @@ class HubSettings:
     welcome_history: int = 50
     #: Messages per history read while resuming, and at most in ``welcome``.
     resume_page: int = 100
-    #: Frames a connection's outbox holds before the member counts as too slow.
-    outbox_frames: int = 256
+    #: When a connection's outbox shows a member too slow to keep up.
+    outbox: OutboxLimits = dataclasses.field(default_factory=OutboxLimits)
 
 
 class Connection:
@@ -52,12 +52,14 @@ class Connection:
     into the outbox and events go straight there.
     """
 
-    def __init__(self, membership: Membership, codec: Codec, outbox_frames: int) -> None:
+    def __init__(
+        self, membership: Membership, codec: Codec, limits: OutboxLimits, clock: Clock
+    ) -> None:
         self.membership = membership
         self.member = Member(name=membership.name, role=membership.role)
         self.codec = codec
-        self.outbox = Outbox(outbox_frames)
-        self._capacity = outbox_frames
+        self.outbox = Outbox(limits, clock.monotonic)
+        self._capacity = limits.hard
         self._buffer: list[tuple[int | None, bytes | str]] | None = []
 
     @property
@@ -129,7 +131,7 @@ class Hub:
         self._rooms: dict[CircleId, _Room] = {}
 
     def connection(self, membership: Membership, codec: Codec) -> Connection:
-        return Connection(membership, codec, self._settings.outbox_frames)
+        return Connection(membership, codec, self._settings.outbox, self._clock)
 
     def connections(self) -> list[Connection]:
         return [conn for room in self._rooms.values() for conn in room.connections]

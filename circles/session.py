@@ -126,7 +126,11 @@ async def run_session(transport: Transport, circle_id: str, ctx: SessionContext)
         ending = closes.exceptions[0]  # type: ignore[assignment]
     finally:
         await ctx.hub.leave(conn)
-    bound.info("session.closed", code=ending.code and int(ending.code), reason=ending.reason)
+    closed = {"code": ending.code and int(ending.code), "reason": ending.reason}
+    if ending.code is CloseCode.SLOW_CONSUMER:
+        bound.warning("session.closed", **closed)  # worth an operator's attention
+    else:
+        bound.info("session.closed", **closed)
     if ending.code is not None:
         await _close(transport, ctx, ending.code, ending.reason)
 

@@ -160,3 +160,6 @@ class MemoryBackend:
 
     async def close(self) -> None:
         """Nothing to release."""
+
+    async def ready(self) -> tuple[bool, str]:
+        return True, "ok"

@@ -8,6 +8,7 @@ import pytest
 
 from circles.app import create_app, make_backend
 from circles.backends.memory import MemoryBackend
+from circles.backends.redis import RedisBackend
 from circles.config import ConfigError, Settings
 from tests.support import ADMIN_KEY, SECRET
 
@@ -100,13 +101,24 @@ def test_numbers_out_of_range_are_refused(variable: str, value: str, says: str) 
         Settings.from_env({**KEYS, variable: value})
 
 
-def test_redis_url_is_refused_until_the_redis_backend_exists() -> None:
-    settings = Settings.from_env({**KEYS, "CIRCLES_REDIS_URL": "redis://127.0.0.1:6379/0"})
-    assert settings.redis_url == "redis://127.0.0.1:6379/0"
-    with pytest.raises(ConfigError, match="Redis backend is not built yet"):
-        make_backend(settings)
-    with pytest.raises(ConfigError, match="Redis backend is not built yet"):
-        create_app(settings)
+def test_a_redis_url_selects_the_redis_backend_with_its_settings() -> None:
+    env = {
+        **KEYS,
+        "CIRCLES_REDIS_URL": "redis://127.0.0.1:6379/3",
+        "CIRCLES_REDIS_PREFIX": "org1",
+        "CIRCLES_RETENTION_MINUTES": "90",
+        "CIRCLES_HISTORY_MAX": "500",
+    }
+    backend = make_backend(Settings.from_env(env))
+    assert isinstance(backend, RedisBackend)
+    assert (backend.settings.url, backend.settings.prefix) == ("redis://127.0.0.1:6379/3", "org1")
+    assert (backend.settings.retention_ms, backend.settings.history_max) == (90 * 60_000, 500)
+    assert isinstance(create_app(Settings.from_env(env)).state.backend, RedisBackend)
+
+
+def test_a_negative_retention_is_refused() -> None:
+    with pytest.raises(ConfigError, match="CIRCLES_RETENTION_MINUTES"):
+        Settings.from_env({**KEYS, "CIRCLES_RETENTION_MINUTES": "-5"})
 
 
 def test_without_redis_the_memory_backend_is_used() -> None:

@@ -10,6 +10,7 @@ from circles.backends.memory import MemoryBackend, MemoryEventLog
 from circles.clock import ManualClock
 from circles.hub import Connection, Hub, HubSettings
 from circles.model import Circle, CircleId, MemberId, Membership, new_circle_id
+from circles.outbox import OutboxLimits
 from protocol import (
     JSON,
     MSGPACK,
@@ -162,7 +163,7 @@ async def test_a_message_published_while_joining_arrives_exactly_once(
 
 
 async def test_a_full_join_buffer_closes_the_connection_as_slow(clock: ManualClock) -> None:
-    hub = Hub(MemoryBackend(), clock, HubSettings(outbox_frames=2))
+    hub = Hub(MemoryBackend(), clock, HubSettings(outbox=OutboxLimits(soft=1, hard=2)))
     circle = _circle(clock)
     conn = hub.connection(_membership(circle, "Ann"), MSGPACK)
     for i in range(3):
@@ -174,7 +175,7 @@ async def test_a_full_join_buffer_closes_the_connection_as_slow(clock: ManualClo
 async def test_a_slow_member_is_closed_and_the_others_still_get_every_event(
     clock: ManualClock,
 ) -> None:
-    hub = Hub(MemoryBackend(), clock, HubSettings(outbox_frames=4))
+    hub = Hub(MemoryBackend(), clock, HubSettings(outbox=OutboxLimits(soft=2, hard=4)))
     circle = _circle(clock)
     slow = await _joined(hub, circle, "Slow")
     fast = await _joined(hub, circle, "Fast", JSON)
@@ -241,3 +242,24 @@ def test_welcome_carries_no_account_ids() -> None:
     fields = {f.name for f in dataclasses.fields(Welcome)}
     assert "member_id" not in fields
     assert {f.name for f in dataclasses.fields(Message)} >= {"name", "role"}
+
+
+async def test_a_whole_circle_speaking_at_once_is_a_burst_not_a_slow_consumer(
+    clock: ManualClock,
+) -> None:
+    # Every member's outbox gets one message per speaker before any writer runs.
+    hub = Hub(MemoryBackend(), clock, HubSettings(outbox=OutboxLimits(soft=16, hard=1024)))
+    circle = _circle(clock)
+    members = [await _joined(hub, circle, f"M{i}") for i in range(40)]
+    for conn in members:
+        _drain(conn)
+    for i, conn in enumerate(members):
+        await hub.say(conn, f"r{i}", "all at once", None)
+    assert all(conn.outbox.closed is None for conn in members)
+    # a member whose queue then stays deep past the grace period is too slow
+    for conn in members[1:]:
+        _drain(conn)
+    clock.advance(HubSettings().outbox.grace + 1)
+    await hub.say(members[1], "late", "still there?", None)
+    assert members[0].outbox.closed is not None
+    assert all(conn.outbox.closed is None for conn in members[1:])

@@ -4,40 +4,69 @@ import asyncio
 
 import pytest
 
-from circles.outbox import Outbox, OutboxClosed
+from circles.clock import ManualClock
+from circles.outbox import Outbox, OutboxClosed, OutboxLimits
 from protocol import CloseCode
 
 
+def _outbox(soft: int = 2, hard: int = 4, grace: float = 5.0) -> tuple[Outbox, ManualClock]:
+    clock = ManualClock()
+    return Outbox(OutboxLimits(soft=soft, hard=hard, grace=grace), clock.monotonic), clock
+
+
 async def test_frames_come_out_in_order() -> None:
-    outbox = Outbox(capacity=3)
+    outbox, _ = _outbox(soft=3)
     for data in (b"a", "b", b"c"):
         assert outbox.put(data)
     assert [await outbox.get() for _ in range(3)] == [b"a", "b", b"c"]
 
 
-async def test_a_live_frame_that_finds_it_full_closes_it_as_slow_consumer() -> None:
-    outbox = Outbox(capacity=2)
-    assert outbox.put(b"1")
-    assert outbox.put(b"2")
-    assert not outbox.put(b"3")
+async def test_a_burst_above_the_soft_bound_that_drains_is_fine() -> None:
+    outbox, clock = _outbox(soft=2, hard=10, grace=5.0)
+    for i in range(9):
+        assert outbox.put(b"%d" % i)
+    clock.advance(4.0)
+    for _ in range(8):
+        await outbox.get()
+    clock.advance(4.0)  # 8 s since it first went over, but it drained meanwhile
+    assert outbox.put(b"again")
+    assert outbox.closed is None
+
+
+async def test_a_queue_that_stays_above_the_soft_bound_is_a_slow_consumer() -> None:
+    outbox, clock = _outbox(soft=2, hard=10, grace=5.0)
+    for i in range(3):
+        assert outbox.put(b"%d" % i)
+    clock.advance(5.5)
+    assert not outbox.put(b"late")
     assert outbox.closed is not None
     assert outbox.closed.code is CloseCode.SLOW_CONSUMER
     assert len(outbox) == 0  # dropped: history keeps everything for the reconnect
     with pytest.raises(OutboxClosed):
         await outbox.get()
+    assert not outbox.put(b"more")
+
+
+async def test_reaching_the_hard_bound_is_a_slow_consumer_at_once() -> None:
+    outbox, _ = _outbox(soft=2, hard=4)
+    for i in range(4):
+        assert outbox.put(b"%d" % i)
     assert not outbox.put(b"4")
+    assert outbox.closed is not None
+    assert outbox.closed.code is CloseCode.SLOW_CONSUMER
 
 
 async def test_replay_frames_do_not_count_as_overflow() -> None:
-    outbox = Outbox(capacity=1)
+    outbox, clock = _outbox(soft=1, hard=2)
     for i in range(10):
         assert outbox.put(b"%d" % i, replay=True)
+    clock.advance(60)
     assert outbox.closed is None
     assert len(outbox) == 10
 
 
 async def test_get_waits_for_a_frame_and_wakes_on_close() -> None:
-    outbox = Outbox(capacity=2)
+    outbox, _ = _outbox()
     waiting = asyncio.create_task(outbox.get())
     await asyncio.sleep(0)
     outbox.put(b"x")
@@ -53,7 +82,7 @@ async def test_get_waits_for_a_frame_and_wakes_on_close() -> None:
 
 
 async def test_the_first_close_wins() -> None:
-    outbox = Outbox(capacity=1)
+    outbox, _ = _outbox()
     outbox.close(CloseCode.SLOW_CONSUMER, "slow")
     outbox.close(CloseCode.SERVICE_RESTART, "restart")
     assert outbox.closed is not None

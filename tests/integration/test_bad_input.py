@@ -9,6 +9,7 @@ import msgpack
 import pytest
 
 from circles.hub import HubSettings
+from circles.outbox import OutboxLimits
 from circles.session import SessionSettings
 from protocol import (
     JSON,
@@ -213,7 +214,8 @@ async def test_joining_outside_the_circles_hours_is_refused_with_4409() -> None:
 
 async def test_a_member_who_does_not_read_is_closed_and_the_others_are_not_slowed() -> None:
     settings = make_settings(
-        hub=HubSettings(outbox_frames=8), session=SessionSettings(close_timeout=5)
+        hub=HubSettings(outbox=OutboxLimits(soft=8, hard=32, grace=0.2)),
+        session=SessionSettings(close_timeout=5),
     )
     async with node(settings) as n:
         circle = await open_circle(n.backend)
