@@ -1,0 +1,275 @@
+"""What only the Redis backend has to prove: several nodes, gaps, resets, crashes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as redis
+
+from circles.backends.base import BackendUnavailable
+from circles.backends.redis import RedisBackend, RedisSettings
+from circles.clock import SystemClock
+from circles.hub import Hub, HubSettings
+from circles.model import Circle, MemberId, Membership, new_circle_id
+from protocol import (
+    MSGPACK,
+    SERVER_FRAMES,
+    SERVER_LIMITS,
+    CloseCode,
+    Frame,
+    Member,
+    Message,
+    Presence,
+    PresenceAction,
+    Role,
+)
+from tests.circles.backends.test_contract import Recorder, eventually
+from tests.conftest import delete_prefix
+from tests.redis_server import free_port, own_redis
+
+
+@contextlib.asynccontextmanager
+async def nodes(
+    url: str, prefix: str, count: int = 2, **settings: object
+) -> AsyncIterator[list[RedisBackend]]:
+    started = []
+    try:
+        for _ in range(count):
+            backend = RedisBackend(RedisSettings(url=url, prefix=prefix, **settings))  # type: ignore[arg-type]
+            await backend.start()
+            started.append(backend)
+        yield started
+    finally:
+        for backend in started:
+            await backend.close()
+        with contextlib.suppress(redis.ConnectionError, OSError):
+            await delete_prefix(url, prefix)
+
+
+async def _circle(backend: RedisBackend) -> Circle:
+    now = SystemClock().now_ms()
+    circle = Circle(new_circle_id(), "t", now - 1000, now + 3600_000, 30, now)
+    await backend.circles.create(circle)
+    return circle
+
+
+def _drain(conn: object) -> list[Frame]:
+    frames = []
+    outbox = conn.outbox  # type: ignore[attr-defined]
+    while len(outbox):
+        data = outbox._frames.popleft()
+        frames.append(conn.codec.decode(data, SERVER_LIMITS, SERVER_FRAMES))  # type: ignore[attr-defined]
+    return frames
+
+
+async def test_members_on_two_nodes_see_one_order(redis_url: str, redis_prefix: str) -> None:
+    async with nodes(redis_url, redis_prefix) as (a, b):
+        circle = await _circle(a)
+        hubs = [Hub(n, SystemClock(), HubSettings()) for n in (a, b)]
+        conns = []
+        for i in range(4):
+            hub = hubs[i % 2]
+            membership = Membership(circle.id, MemberId(f"m{i}"), f"M{i}", Role.PARTICIPANT, 2**42)
+            conn = hub.connection(membership, MSGPACK)
+            await hub.join(conn, circle, None, None)
+            conns.append(conn)
+        sends = [
+            hubs[i % 2].say(conns[i], f"r{j}", f"{i}:{j}", None) for j in range(5) for i in range(4)
+        ]
+        await asyncio.gather(*sends)
+        seen: dict[int, list[tuple[int, str]]] = {i: [] for i in range(4)}
+
+        def all_arrived() -> bool:
+            for i, conn in enumerate(conns):
+                seen[i] += [(f.id, f.text) for f in _drain(conn) if isinstance(f, Message)]
+            return all(len(s) == 20 for s in seen.values())
+
+        await eventually(all_arrived)
+        assert seen[0] == seen[1] == seen[2] == seen[3]
+        assert [mid for mid, _ in seen[0]] == list(range(1, 21))
+        members = await b.presence.members(circle.id)
+        assert [m.name for m in members] == ["M0", "M1", "M2", "M3"]
+
+
+async def test_a_publish_lost_on_the_way_is_filled_from_history(
+    redis_url: str, redis_prefix: str
+) -> None:
+    async with nodes(redis_url, redis_prefix) as (a, b):
+        circle = new_circle_id()
+        heard = Recorder()
+        await b.events.subscribe(circle, heard)
+        first = await a.events.append(circle, _msg("one"), "k1")
+        # a message that reaches history but whose PUBLISH is lost
+        k = a.keys
+        lost = MSGPACK.encode(_msg("lost"))
+        client = redis.Redis.from_url(redis_url)
+        try:
+            await client.hincrby(k.meta(circle), "seq", 1)
+            await client.xadd(k.log(circle), {"m": lost}, id="2-0")
+        finally:
+            await client.aclose()
+        await a.events.append(circle, _msg("three"), "k3")
+        await eventually(lambda: len(heard.frames) == 3)
+        assert [(f.id, f.text) for f in heard.frames] == [  # type: ignore[attr-defined]
+            (first.message.id, "one"),
+            (2, "lost"),
+            (3, "three"),
+        ]
+        assert heard.resets == 0
+
+
+async def test_a_lost_history_is_a_new_epoch_and_listeners_are_reset(
+    redis_url: str, redis_prefix: str
+) -> None:
+    async with nodes(redis_url, redis_prefix) as (a, b):
+        circle = new_circle_id()
+        heard = Recorder()
+        await b.events.subscribe(circle, heard)
+        await a.events.append(circle, _msg("before"), "k1")
+        await eventually(lambda: len(heard.frames) == 1)
+        before = await a.events.read(circle, after_id=None, limit=10)
+        client = redis.Redis.from_url(redis_url)
+        try:  # what a Redis restart without persistence does to this circle
+            await client.delete(*a.keys.circle_keys(circle))
+        finally:
+            await client.aclose()
+        await a.events.append(circle, _msg("after"), "k2")
+        await eventually(lambda: heard.resets == 1)
+        after = await a.events.read(circle, after_id=None, limit=10)
+        assert after.epoch != before.epoch
+        assert [(m.id, m.text) for m in after.messages] == [(1, "after")]
+
+
+async def test_a_hub_room_told_to_reset_closes_its_members_to_resume(
+    redis_url: str, redis_prefix: str
+) -> None:
+    async with nodes(redis_url, redis_prefix, count=1) as (a,):
+        circle = await _circle(a)
+        hub = Hub(a, SystemClock(), HubSettings())
+        membership = Membership(circle.id, MemberId("m"), "M", Role.PARTICIPANT, 2**42)
+        conn = hub.connection(membership, MSGPACK)
+        await hub.join(conn, circle, None, None)
+        client = redis.Redis.from_url(redis_url)
+        try:
+            await client.delete(a.keys.meta(circle.id), a.keys.log(circle.id))
+        finally:
+            await client.aclose()
+        await a.events.append(circle.id, _msg("new history"), "k")
+        await eventually(lambda: conn.outbox.closed is not None)
+        assert conn.outbox.closed is not None
+        assert conn.outbox.closed.code is CloseCode.RESYNC
+
+
+async def test_a_crashed_nodes_members_leave_everyones_presence(
+    redis_url: str, redis_prefix: str
+) -> None:
+    async with nodes(redis_url, redis_prefix, presence_ttl_ms=600) as (a, b):
+        circle = new_circle_id()
+        heard = Recorder()
+        await b.events.subscribe(circle, heard)
+        gone, stays = Member("Gone", Role.PARTICIPANT), Member("Stays", Role.FACILITATOR)
+        assert await a.presence.join(circle, MemberId("g"), gone)
+        assert await b.presence.join(circle, MemberId("s"), stays)
+        assert not await b.presence.join(circle, MemberId("g"), gone)  # also on node b
+        assert await b.presence.leave(circle, MemberId("g")) is False  # still on a
+        # node a dies without a word: its entries stop being refreshed
+        for task in a._tasks:
+            task.cancel()
+        await eventually(lambda: any(isinstance(f, Presence) for f in heard.frames), 5)
+        leaves = [f for f in heard.frames if isinstance(f, Presence)]
+        assert leaves == [Presence(action=PresenceAction.LEAVE, member=gone)]
+        assert await b.presence.members(circle) == [stays]
+
+
+async def test_a_say_while_redis_is_unreachable_is_refused_not_lost() -> None:
+    port = free_port()  # nothing listens there
+    backend = RedisBackend(
+        RedisSettings(url=f"redis://127.0.0.1:{port}/0", command_timeout=0.5, pool_timeout=0.5)
+    )
+    await backend.start(connect_timeout=0.3)
+    try:
+        with pytest.raises(BackendUnavailable):
+            await backend.events.append(new_circle_id(), _msg("x"), "k")
+        with pytest.raises(BackendUnavailable):
+            await backend.circles.get(new_circle_id())
+        ready, why = await backend.ready()
+        assert (ready, why) == (False, "redis unreachable")
+    finally:
+        await backend.close()
+
+
+async def test_the_subscriber_reconnects_and_fills_what_it_missed() -> None:
+    async with own_redis() as server, nodes(server.url, "t", probe_interval=0.2) as (a, b):
+        circle = new_circle_id()
+        heard = Recorder()
+        await b.events.subscribe(circle, heard)
+        await a.events.append(circle, _msg("m1"), "k1")
+        await eventually(lambda: len(heard.frames) == 1)
+        client = redis.Redis.from_url(server.url)
+        try:
+            # b's subscriber is cut off; a message is published meanwhile
+            killed = await client.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+            assert killed >= 2
+            await a.events.append(circle, _msg("m2"), "k2")
+            await eventually(lambda: b.subscriber.hearing and a.subscriber.hearing, 10)
+            await a.events.append(circle, _msg("m3"), "k3")
+        finally:
+            await client.aclose()
+        await eventually(lambda: len(heard.frames) == 3, 10)
+        assert [f.id for f in heard.frames] == [1, 2, 3]  # type: ignore[attr-defined]
+        assert (await b.ready())[0]
+
+
+async def test_duplicate_refs_are_recognised_on_any_node(redis_url: str, redis_prefix: str) -> None:
+    async with nodes(redis_url, redis_prefix) as (a, b):
+        circle = new_circle_id()
+        first = await a.events.append(circle, _msg("hello"), "acct\x00r1")
+        again = await b.events.append(circle, _msg("hello"), "acct\x00r1")
+        assert again.duplicate
+        assert again.message.id == first.message.id
+
+
+async def test_old_dedup_keys_are_forgotten_with_the_history(
+    redis_url: str, redis_prefix: str
+) -> None:
+    async with nodes(redis_url, redis_prefix, count=1, history_max=3) as (a,):
+        circle = new_circle_id()
+        for i in range(6):
+            await a.events.append(circle, _msg(f"m{i}"), f"k{i}")
+        client = redis.Redis.from_url(redis_url)
+        try:
+            assert await client.hlen(a.keys.refs(circle)) == 3
+            assert await client.xlen(a.keys.log(circle)) == 3
+        finally:
+            await client.aclose()
+        # a recent key is still known; the oldest ones went with the trimmed history
+        assert (await a.events.append(circle, _msg("m5"), "k5")).duplicate
+        assert not (await a.events.append(circle, _msg("m0"), "k0")).duplicate
+
+
+async def test_keys_share_the_circles_hash_tag_and_expire_after_retention(
+    redis_url: str, redis_prefix: str
+) -> None:
+    async with nodes(redis_url, redis_prefix, count=1, retention_ms=60_000) as (a,):
+        circle = await _circle(a)
+        await a.events.append(circle.id, _msg("m"), "k")
+        await a.presence.join(circle.id, MemberId("x"), Member("X", Role.PARTICIPANT))
+        client = redis.Redis.from_url(redis_url)
+        try:
+            keys = [
+                k.decode()
+                async for k in client.scan_iter(match=f"{redis_prefix}:{{{circle.id}}}:*")
+            ]
+            assert len(keys) == 6
+            for key in keys:
+                expire_at = await client.pexpiretime(key)
+                assert abs(expire_at - (circle.closes_at + 60_000)) < 5_000, key
+        finally:
+            await client.aclose()
+
+
+def _msg(text: str) -> Message:
+    return Message(id=0, name="Ann", role=Role.PARTICIPANT, text=text, ts=1)
