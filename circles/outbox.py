@@ -50,6 +50,9 @@ class Outbox:
         self._monotonic = monotonic
         self._over_since: float | None = None
         self._frames: collections.deque[bytes | str] = collections.deque()
+        # Replay frames (welcome and missed history) come first and do not count
+        # towards the bounds: this many frames at the front of the queue are replay.
+        self._replay_left = 0
         self._ready = asyncio.Event()
         self._closed_event = asyncio.Event()
         self.closed: OutboxClosed | None = None
@@ -59,11 +62,15 @@ class Outbox:
 
     def put(self, data: bytes | str, *, replay: bool = False) -> bool:
         """Queue ``data``. Returns False (and closes the outbox) when the queue shows a
-        slow consumer. ``replay`` frames (the welcome and the history after it) are
-        bounded by the history they come from, so they never count as overflow."""
+        slow consumer. ``replay`` frames (the welcome and the history after it, queued
+        before any live frame) are bounded by the history they come from, so neither
+        they nor the live frames behind them count them as overflow."""
         if self.closed is not None:
             return False
-        if not replay and self._too_slow():
+        if replay:
+            if len(self._frames) == self._replay_left:  # nothing live queued before it
+                self._replay_left += 1
+        elif self._too_slow():
             self.close(CloseCode.SLOW_CONSUMER, "too slow to keep up; reconnect to resume")
             return False
         self._frames.append(data)
@@ -71,7 +78,7 @@ class Outbox:
         return True
 
     def _too_slow(self) -> bool:
-        queued = len(self._frames)
+        queued = len(self._frames) - self._replay_left
         if queued >= self._limits.hard:
             return True
         if queued < self._limits.soft:
@@ -99,7 +106,9 @@ class Outbox:
         if self.closed is not None:
             raise self.closed
         data = self._frames.popleft()
-        if len(self._frames) < self._limits.soft:
+        if self._replay_left:
+            self._replay_left -= 1
+        if len(self._frames) - self._replay_left < self._limits.soft:
             self._over_since = None
         return data
 

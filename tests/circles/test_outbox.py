@@ -87,3 +87,20 @@ async def test_the_first_close_wins() -> None:
     outbox.close(CloseCode.SERVICE_RESTART, "restart")
     assert outbox.closed is not None
     assert outbox.closed.code is CloseCode.SLOW_CONSUMER
+
+
+async def test_live_frames_behind_a_long_replay_are_not_overflow() -> None:
+    outbox, _ = _outbox(soft=2, hard=4, grace=5.0)
+    for i in range(50):  # a member resuming after fifty missed messages
+        assert outbox.put(b"replay %d" % i, replay=True)
+    for i in range(3):  # live events arriving before the writer ran at all
+        assert outbox.put(b"live %d" % i)
+    assert outbox.closed is None
+    for _ in range(50):
+        assert (await outbox.get()).startswith(b"replay")
+    assert await outbox.get() == b"live 0"
+    # from here on only live frames count
+    assert outbox.put(b"live 3")
+    assert outbox.put(b"live 4")
+    assert not outbox.put(b"live 5")  # four live frames queued: the hard bound
+    assert outbox.closed is not None

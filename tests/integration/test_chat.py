@@ -5,16 +5,19 @@ from __future__ import annotations
 import pytest
 
 from circles.hub import HubSettings
+from circles.outbox import OutboxLimits
 from protocol import (
     JSON,
     MSGPACK,
     Ack,
+    Hello,
     Message,
     Presence,
     PresenceAction,
     ResumeResult,
     Role,
     Say,
+    Welcome,
 )
 from tests.support import Client, make_settings, node, open_circle, token_for
 
@@ -210,3 +213,29 @@ async def test_a_say_resent_after_a_lost_ack_is_acked_again_and_not_repeated() -
             await cy.hello(token_for(circle.id, "Cy"))
             await cy.send(Say(ref="r-1", text="mine"))
             assert (await cy.expect(Ack)).id == first.id + 2
+
+
+async def test_a_long_resume_while_the_circle_talks_is_not_a_slow_consumer() -> None:
+    settings = make_settings(hub=HubSettings(outbox=OutboxLimits(soft=16, hard=64)))
+    async with node(settings) as n:
+        circle = await open_circle(n.backend)
+        url = n.ws_url(circle.id)
+        async with Client.connect(url) as talker:
+            welcome = await talker.hello(token_for(circle.id, "Talker"))
+            for i in range(300):  # Ann misses far more than her outbox's bounds
+                await talker.send(Say(ref=f"a{i}", text=f"m{i}"))
+            for _ in range(300):
+                await talker.expect(Ack)
+            async with Client.connect(url, JSON) as ann:
+                await ann.send(
+                    Hello(token=token_for(circle.id, "Ann"), last_id=0, epoch=welcome.epoch)
+                )
+                for i in range(10):  # live messages while her replay is still queued
+                    await talker.send(Say(ref=f"b{i}", text=f"live {i}"))
+                back = await ann.recv()
+                assert isinstance(back, Welcome)
+                assert back.resume is ResumeResult.EXACT
+                ids = [m.id for m in back.history]
+                while len(ids) < 310:
+                    ids.append((await ann.expect(Message)).id)
+                assert ids == list(range(1, 311))
