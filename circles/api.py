@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from circles.auth import check_display_name, mint_token
+from circles.auth import MEMBER_ID, check_display_name, mint_token
 from circles.backends.base import Backend
 from circles.clock import Clock
 from circles.config import Settings
@@ -207,8 +207,10 @@ def api_routes(settings: Settings, backend: Backend, clock: Clock) -> list[Route
             roles = " or ".join(r.value for r in Role)
             raise ApiError(400, "invalid_field", f"role: {roles}") from None
         member_id = data.get("member_id", "m_" + secrets.token_urlsafe(9))
-        if not isinstance(member_id, str) or not 1 <= len(member_id) <= 128:
-            raise ApiError(400, "invalid_field", "member_id: a string of 1 to 128 characters")
+        if not isinstance(member_id, str) or not MEMBER_ID.fullmatch(member_id):
+            raise ApiError(
+                400, "invalid_field", "member_id: 1 to 128 printable ASCII characters, no spaces"
+            )
         now = clock.now_ms()
         expires_at = (
             _time(data, "expires_at") if "expires_at" in data else circle.closes_at + TOKEN_GRACE_MS

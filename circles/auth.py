@@ -7,6 +7,8 @@ library's, so tests decide what "now" is.
 
 from __future__ import annotations
 
+import re
+
 import jwt
 
 from circles.model import CircleId, MemberId, Membership
@@ -19,6 +21,9 @@ _ALGORITHM = "HS256"
 _LEEWAY_MS = 30_000
 _REQUIRED = ["sub", "cir", "name", "role", "aud", "iat", "exp"]
 MAX_NAME_CHARS = 40
+#: Account ids: printable ASCII, no spaces, at most 128 characters (they key presence
+#: and dedup, so nothing invisible may hide in them).
+MEMBER_ID = re.compile(r"[!-~]{1,128}")
 
 
 class TokenError(Exception):
@@ -88,6 +93,8 @@ def verify_token(secret: str, audience: str, token: str, now_ms: int) -> Members
         display_name = check_display_name(name)
     except ValueError:
         raise TokenError(CloseCode.TOKEN_INVALID, "token claims are invalid") from None
+    if not MEMBER_ID.fullmatch(sub):
+        raise TokenError(CloseCode.TOKEN_INVALID, "token member id is invalid")
     expires_at = exp * 1000
     if expires_at + _LEEWAY_MS <= now_ms:
         raise TokenError(CloseCode.TOKEN_EXPIRED, "token has expired")

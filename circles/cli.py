@@ -19,7 +19,7 @@ from circles.clock import SystemClock
 from circles.config import MIN_SECRET_CHARS, ConfigError, Settings
 from circles.logging import configure_logging
 from circles.model import Circle, CircleId, MemberId, Membership, new_circle_id
-from circles.server import uvicorn_config
+from circles.server import listening_socket, uvicorn_config
 from protocol import Role
 
 __all__ = ["main"]
@@ -48,7 +48,8 @@ def _settings(args: argparse.Namespace, *, ephemeral_keys: bool) -> Settings:
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args, ephemeral_keys=True)
     configure_logging(settings.log_level)
-    uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
+    sock = listening_socket(settings.host, settings.port, settings.stall_timeout)
+    uvicorn.Server(uvicorn_config(create_app(settings), settings)).run(sockets=[sock])
     return 0
 
 
@@ -94,7 +95,8 @@ def _demo(args: argparse.Namespace) -> int:
     server = uvicorn.Server(uvicorn_config(app, settings))
 
     async def run() -> None:
-        serving = asyncio.create_task(server.serve())
+        sock = listening_socket(settings.host, settings.port, settings.stall_timeout)
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
         for _ in range(200):  # wait up to 10 s for the socket to listen
             if server.started or serving.done():
                 break

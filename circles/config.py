@@ -39,6 +39,9 @@ class Settings:
     retention_minutes: int = 60
     #: Messages kept per circle in history.
     history_max: int = 1_000
+    #: Seconds a connection may leave sent data unacknowledged (a client that stopped
+    #: reading, or vanished) before the kernel ends it.
+    stall_timeout: float = 30.0
     #: Largest WebSocket message the transport reads at all (closes with 1009 above).
     ws_max_bytes: int = 1024 * 1024
     #: Where the browser pages are.
@@ -55,6 +58,12 @@ class Settings:
             raise ConfigError(f"CIRCLES_ADMIN_KEY must have at least {MIN_SECRET_CHARS} characters")
         if not 0 <= self.port <= 65535:
             raise ConfigError("CIRCLES_PORT must be from 0 to 65535")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ConfigError("CIRCLES_LOG_LEVEL must be debug, info, warning or error")
+        if not 1 <= self.stall_timeout <= 3600:
+            raise ConfigError("CIRCLES_STALL_TIMEOUT must be from 1 to 3600 seconds")
+        if self.history_max > 100_000:
+            raise ConfigError("CIRCLES_HISTORY_MAX must be at most 100000")
         if self.retention_minutes < 0:
             raise ConfigError("CIRCLES_RETENTION_MINUTES must not be negative")
         if self.history_max < 1:
@@ -85,6 +94,7 @@ class Settings:
             ("retention_minutes", int),
             ("history_max", int),
             ("log_level", str),
+            ("stall_timeout", float),
         ):
             raw = env.get(f"CIRCLES_{name.upper()}")
             if raw is None or raw == "":

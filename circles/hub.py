@@ -8,11 +8,12 @@ the room and the same bytes go to every member's outbox.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 
 import structlog
 
-from circles.backends.base import Backend, HistoryPage, Subscription
+from circles.backends.base import Backend, BackendUnavailable, HistoryPage, Subscription
 from circles.clock import Clock
 from circles.model import Circle, CircleId, Membership
 from circles.outbox import Outbox, OutboxLimits
@@ -141,18 +142,26 @@ class Hub:
     ) -> Welcome:
         """Add ``conn`` to its circle: subscribe, announce, replay, then go live."""
         await self._enter(conn)
+        circle_id, member_id = conn.circle_id, conn.membership.member_id
+        present = False
         try:
-            circle_id, member_id = conn.circle_id, conn.membership.member_id
-            if await self._backend.presence.join(circle_id, member_id, conn.member):
+            first = await self._backend.presence.join(circle_id, member_id, conn.member)
+            present = True
+            if first:
                 await self._backend.events.broadcast(
                     circle_id, Presence(action=PresenceAction.JOIN, member=conn.member)
                 )
             members = await self._backend.presence.members(circle_id)
             resume, messages, page = await self._replay(circle_id, last_id, epoch)
         except BaseException:
+            # leave nothing behind: not in the room, and not present (which would
+            # otherwise last as long as the process)
+            if present:
+                with contextlib.suppress(BackendUnavailable):
+                    await self._backend.presence.leave(circle_id, member_id)
             await self._exit(conn)
             raise
-        first = messages[: self._settings.resume_page]
+        replay = messages[: self._settings.resume_page]
         welcome = Welcome(
             circle=circle.info(),
             you=conn.member,
@@ -160,10 +169,10 @@ class Hub:
             epoch=page.epoch,
             last_id=page.last_id,
             resume=resume,
-            history=first,
-            more=len(messages) > len(first),
+            history=replay,
+            more=len(messages) > len(replay),
         )
-        conn.go_live(welcome, messages[len(first) :], page.last_id)
+        conn.go_live(welcome, messages[len(replay) :], page.last_id)
         return welcome
 
     async def leave(self, conn: Connection) -> None:

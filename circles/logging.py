@@ -20,6 +20,8 @@ def exception_fields(exc: BaseException, frames: int = 6) -> dict[str, object]:
     """Log fields for an exception *without its message*: the type and where it was
     raised. An exception's message may quote a member's text (a stage that fails
     on some input, for instance), so it never goes into a log."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]  # a task group's failure: name the task's own error
     stack = traceback.extract_tb(exc.__traceback__)[-frames:]
     return {
         "error": type(exc).__name__,
@@ -60,3 +62,6 @@ def configure_logging(level: str = "info") -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    # uvicorn's info lines name the client's address beside the circle's path; an IP
+    # address tied to a support circle is not ours to keep. Its warnings still show.
+    logging.getLogger("uvicorn.error").setLevel(max(logging.WARNING, root.level))

@@ -111,7 +111,7 @@ async def run_session(transport: Transport, circle_id: str, ctx: SessionContext)
         welcome = await ctx.hub.join(conn, circle, hello.last_id, hello.epoch)
     except BackendUnavailable:
         bound.warning("session.join_failed")
-        await _close(transport, ctx, CloseCode.INTERNAL_ERROR, "temporarily unavailable; retry")
+        await _close(transport, ctx, CloseCode.TRY_AGAIN_LATER, "temporarily unavailable; retry")
         return
     bound.info("session.joined", resume=welcome.resume.value, replayed=len(welcome.history))
 
@@ -160,7 +160,10 @@ async def _handshake(
         raise _Close(exc.close_code, exc.reason) from None
     if membership.circle_id != circle_id:
         raise _Close(CloseCode.WRONG_CIRCLE, "token is for another circle")
-    circle = await ctx.circles.get(circle_id)
+    try:
+        circle = await ctx.circles.get(circle_id)
+    except BackendUnavailable:
+        raise _Close(CloseCode.TRY_AGAIN_LATER, "temporarily unavailable; retry") from None
     if circle is None:
         raise _Close(CloseCode.CIRCLE_NOT_FOUND, "no such circle")
     match circle.state(now):

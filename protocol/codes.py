@@ -52,6 +52,9 @@ class CloseCode(enum.IntEnum):
     INTERNAL_ERROR = 1011
     #: The server is restarting. Reconnect with backoff and jitter, then resume.
     SERVICE_RESTART = 1012
+    #: The server cannot serve the circle right now (its store is unreachable).
+    #: Reconnect with backoff and jitter, then resume.
+    TRY_AGAIN_LATER = 1013
     #: The client broke the protocol: a first frame that is not a valid ``hello``, or
     #: too many invalid frames in a row.
     PROTOCOL_ERROR = 4400
@@ -85,6 +88,7 @@ RECONNECT_CODES: frozenset[int] = frozenset(
     {
         CloseCode.INTERNAL_ERROR,
         CloseCode.SERVICE_RESTART,
+        CloseCode.TRY_AGAIN_LATER,
         CloseCode.KEEPALIVE_TIMEOUT,
         CloseCode.SLOW_CONSUMER,
         CloseCode.RESYNC,

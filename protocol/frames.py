@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
+import unicodedata
 from typing import ClassVar
 
 from protocol.codes import ErrorCode
@@ -41,6 +42,12 @@ __all__ = [
 # C0 and C1 controls and DEL, except tab and newline: they carry no text, can drive a
 # terminal, and cost six bytes each once escaped in JSON.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows anything: not only spaces and invisible format characters
+    (zero-width spaces and joiners, direction marks)."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
 
 
 class Sender(enum.Flag):
@@ -143,12 +150,14 @@ class Say(Frame):
     cw: str | None = dataclasses.field(default=None, metadata=limit("label"), repr=False)
 
     def check(self) -> None:
-        if not self.text.strip():
+        if _CONTROL.search(self.ref):
+            raise FrameError(ErrorCode.INVALID_FIELD, "ref: control characters")
+        if not _visible(self.text):
             raise FrameError(ErrorCode.INVALID_FIELD, "text: must not be blank", ref=self.ref)
         if _CONTROL.search(self.text):
             raise FrameError(ErrorCode.INVALID_FIELD, "text: control characters", ref=self.ref)
         if self.cw is not None:
-            if not self.cw.strip():
+            if not _visible(self.cw):
                 raise FrameError(ErrorCode.INVALID_FIELD, "cw: must not be blank", ref=self.ref)
             if _CONTROL.search(self.cw) or "\n" in self.cw:
                 raise FrameError(ErrorCode.INVALID_FIELD, "cw: control characters", ref=self.ref)

@@ -21,7 +21,7 @@ from circles.clock import Clock, SystemClock
 from circles.config import Settings
 from circles.hub import HubSettings
 from circles.model import Circle, CircleId, MemberId, Membership, new_circle_id
-from circles.server import uvicorn_config
+from circles.server import listening_socket, uvicorn_config
 from circles.session import SessionSettings
 from protocol import (
     JSON,
@@ -103,12 +103,8 @@ class Node:
         return f"ws://{self.host}:{self.port}/v1/circles/{circle_id}/ws"
 
 
-def _listening_socket() -> socket.socket:
-    # IPPROTO_TCP given explicitly, or asyncio would not set TCP_NODELAY on accepted sockets
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
+def _listening_socket(stall_timeout: float = 30.0) -> socket.socket:
+    return listening_socket("127.0.0.1", 0, stall_timeout)
 
 
 @contextlib.asynccontextmanager
@@ -137,8 +133,9 @@ async def running(
 @contextlib.asynccontextmanager
 async def node(settings: Settings | None = None, **kwargs: Any) -> AsyncIterator[Node]:
     # The port is known before the app is built, so the links it makes are right.
-    sock = _listening_socket()
-    settings = dataclasses.replace(settings or make_settings(), port=sock.getsockname()[1])
+    settings = settings or make_settings()
+    sock = _listening_socket(settings.stall_timeout)
+    settings = dataclasses.replace(settings, port=sock.getsockname()[1])
     async with running(create_app(settings, **kwargs), settings, sock) as n:
         yield n
 

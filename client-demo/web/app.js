@@ -6,7 +6,7 @@
   const SUBPROTOCOL = "circles.v1.json";
   // protocol/codes.py RECONNECT_CODES: the server asks us to come back (1001: a proxy went
   // away, 1006: network loss). tests/test_architecture.py checks the two agree.
-  const RECONNECT = new Set([1001, 1006, 1011, 1012, 4410, 4412, 4429]);
+  const RECONNECT = new Set([1001, 1006, 1011, 1012, 1013, 4410, 4412, 4429]);
   const FAREWELL = {
     0: "This address cannot be used for a connection. Please check the link.",
     1000: "The connection was closed. The circle may have ended.",
@@ -30,9 +30,27 @@
     return node;
   };
 
+  // The link carries the token in its fragment (never sent to a server). Keep it for this
+  // tab only and take it out of the address bar, so it is not on screen or in history;
+  // a reload still finds it.
   const params = new URLSearchParams(location.hash.slice(1));
   const circleId = params.get("circle");
-  const token = params.get("token");
+  const storeKey = circleId ? `circles.token.${circleId}` : null;
+  let token = params.get("token");
+  if (storeKey && token) {
+    try {
+      sessionStorage.setItem(storeKey, token);
+      history.replaceState(null, "", `#circle=${encodeURIComponent(circleId)}`);
+    } catch {
+      // storage refused (private mode): keep the token in the address bar instead
+    }
+  } else if (storeKey) {
+    try {
+      token = sessionStorage.getItem(storeKey);
+    } catch {
+      token = null;
+    }
+  }
   if (!circleId || !token) {
     $("nolink").hidden = false;
     $("status").textContent = "Not connected: no circle link.";
@@ -376,7 +394,20 @@
   window.addEventListener("online", () => {
     if (!state.ended && !state.socket) connect();
   });
-  window.addEventListener("hashchange", () => location.reload());
+  // The skip link moves focus without touching the address (a reload must still work).
+  $("skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    text.focus();
+  });
+
+  // Another circle link pasted into this tab: start over with it. (In-page anchors
+  // such as the skip link change the hash too, and must not.)
+  window.addEventListener("hashchange", () => {
+    const next = new URLSearchParams(location.hash.slice(1));
+    if (next.get("token") || (next.get("circle") && next.get("circle") !== circleId)) {
+      location.reload();
+    }
+  });
 
   connect();
 })();

@@ -630,6 +630,9 @@ BAD_TOKENS: dict[str, tuple[dict[str, Any], str]] = {
     "member_id empty": ({"name": "Ann", "member_id": ""}, "member_id"),
     "member_id null": ({"name": "Ann", "member_id": None}, "member_id"),
     "member_id 129 chars": ({"name": "Ann", "member_id": "m" * 129}, "member_id"),
+    "member_id with NUL": ({"name": "Ann", "member_id": "a\u0000b"}, "member_id"),
+    "member_id with space": ({"name": "Ann", "member_id": "a b"}, "member_id"),
+    "member_id not ASCII": ({"name": "Ann", "member_id": "zoë"}, "member_id"),
     "expires_at past": ({"name": "Ann", "expires_at": _PAST}, "expires_at is in the past"),
     "expires_at without zone": (
         {"name": "Ann", "expires_at": "2099-01-01T00:00:00"},

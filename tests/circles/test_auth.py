@@ -64,6 +64,9 @@ def test_expiry_is_judged_by_the_given_clock_with_a_small_leeway() -> None:
         {"sub": "a", "cir": "c_1", "name": "A\u200bnn", "role": "participant"},
         {"sub": "a", "cir": "c_1", "role": "participant"},
         {"sub": "a", "cir": "c_1", "name": "Ann", "role": "participant", "exp": "soon"},
+        {"sub": "a\u0000b", "cir": "c_1", "name": "Ann", "role": "participant"},
+        {"sub": "", "cir": "c_1", "name": "Ann", "role": "participant"},
+        {"sub": "x" * 129, "cir": "c_1", "name": "Ann", "role": "participant"},
     ],
 )
 def test_well_signed_tokens_with_bad_claims_are_invalid(claims: dict[str, object]) -> None:

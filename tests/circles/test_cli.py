@@ -430,6 +430,9 @@ async def test_serve_logs_json_and_never_message_text(tmp_path: Path) -> None:
     for secret in (marker, ann_token, bo_token, ADMIN_KEY, SECRET):
         assert secret not in stdout
         assert secret not in stderr
+    # nor the clients' addresses (ports other than the server's own)
+    addresses = set(re.findall(r"127\.0\.0\.1:(\d+)", stdout + stderr))
+    assert addresses <= {str(server.port)}, addresses
     events = [record["event"] for record in _log_lines(stderr)]
     # the logs did record these sessions, so the absence above means something
     for event in ("node.started", "session.joined", "session.refused", "session.closed"):

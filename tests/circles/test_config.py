@@ -94,6 +94,9 @@ def test_a_number_that_is_not_an_integer_is_refused(variable: str, value: str) -
         ("CIRCLES_PORT", "-1", "CIRCLES_PORT must be from 0 to 65535"),
         ("CIRCLES_PORT", "65536", "CIRCLES_PORT must be from 0 to 65535"),
         ("CIRCLES_HISTORY_MAX", "0", "CIRCLES_HISTORY_MAX must be at least 1"),
+        ("CIRCLES_HISTORY_MAX", "100001", "CIRCLES_HISTORY_MAX must be at most 100000"),
+        ("CIRCLES_LOG_LEVEL", "verbose", "CIRCLES_LOG_LEVEL must be"),
+        ("CIRCLES_STALL_TIMEOUT", "0", "CIRCLES_STALL_TIMEOUT must be from 1"),
     ],
 )
 def test_numbers_out_of_range_are_refused(variable: str, value: str, says: str) -> None:

@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from circles.backends.base import HistoryPage
+from circles.backends.base import BackendUnavailable, HistoryPage
 from circles.backends.memory import MemoryBackend, MemoryEventLog
 from circles.clock import ManualClock
 from circles.hub import Connection, Hub, HubSettings
@@ -263,3 +263,20 @@ async def test_a_whole_circle_speaking_at_once_is_a_burst_not_a_slow_consumer(
     await hub.say(members[1], "late", "still there?", None)
     assert members[0].outbox.closed is not None
     assert all(conn.outbox.closed is None for conn in members[1:])
+
+
+async def test_a_join_that_fails_half_way_leaves_no_presence_behind(clock: ManualClock) -> None:
+    backend = MemoryBackend()
+    hub = Hub(backend, clock, HubSettings())
+    circle = _circle(clock)
+
+    async def unavailable(*args: object, **kwargs: object) -> object:
+        raise BackendUnavailable("down")
+
+    backend.events.read = unavailable  # type: ignore[method-assign]
+    conn = hub.connection(_membership(circle, "Ann"), MSGPACK)
+    with pytest.raises(BackendUnavailable):
+        await hub.join(conn, circle, None, None)
+    assert await backend.presence.members(circle.id) == []
+    assert hub.connections() == []
+    assert backend.events._listeners == {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
 
 import msgpack
 import pytest
@@ -260,3 +261,50 @@ async def test_a_member_who_does_not_read_is_closed_and_the_others_are_not_slowe
             assert heard == list(range(1, sent + 1))
             # once Slow reads again, it learns why it was closed
             assert await slow.close_code() == CloseCode.SLOW_CONSUMER
+
+
+def _established(port: int) -> int:
+    """Server-side TCP connections on ``port`` that are still established."""
+    out = subprocess.run(
+        ["ss", "-Htn", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return len([line for line in out.splitlines() if line.strip()])
+
+
+async def test_a_client_that_never_reads_again_loses_its_server_socket_in_bounded_time() -> None:
+    settings = make_settings(
+        hub=HubSettings(outbox=OutboxLimits(soft=8, hard=32, grace=0.2)),
+        session=SessionSettings(close_timeout=0.5),
+        stall_timeout=1.0,
+    )
+    async with node(settings) as n:
+        circle = await open_circle(n.backend)
+        url = n.ws_url(circle.id)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (n.host, n.port))
+        async with (
+            # its own close handshake cannot complete either: do not wait long for it
+            Client.connect(url, sock=sock, max_queue=1, close_timeout=0.2) as stalled,
+            Client.connect(url) as talker,
+        ):
+            await stalled.hello(token_for(circle.id, "Stalled"))
+            await talker.hello(token_for(circle.id, "Talker"))
+            assert _established(n.port) == 2
+            text = "a long message " * 260
+            hub = n.app.state.hub
+            for i in range(3000):  # bounded: stops once the stalled member is gone
+                await talker.send(Say(ref=f"r{i}", text=text))
+                await talker.expect(Ack)
+                if not any(c.member.name == "Stalled" for c in hub.connections()):
+                    break
+            # the session gave up on the close handshake; the kernel ends the socket
+            async with asyncio.timeout(10):
+                while _established(n.port) > 1:
+                    await asyncio.sleep(0.1)
+            await talker.send(Say(ref="after", text="the circle carries on"))
+            assert (await talker.expect(Ack)).ref == "after"

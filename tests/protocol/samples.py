@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 import msgpack
@@ -133,8 +134,14 @@ def encode_raw(codec: Codec, value: Any) -> bytes | str:
 
 _ints = st.integers(min_value=0, max_value=MAX_SAFE_INT)
 _names = st.text(min_size=1, max_size=40)
-_refs = st.text(min_size=1, max_size=64)
+_refs = st.text(min_size=1, max_size=64).filter(lambda r: r.isprintable())
 _strings = st.text(max_size=60)
+
+
+def _shows_something(text: str) -> bool:
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
+
+
 # what a person can type: no control characters but tab and newline (Say.check)
 _typed = st.characters(
     blacklist_categories=("Cs",),
@@ -144,9 +151,9 @@ _typed = st.characters(
         *map(chr, range(0x7F, 0xA0)),
     ],
 )
-_texts = st.text(_typed, min_size=1, max_size=300).filter(str.strip)
+_texts = st.text(_typed, min_size=1, max_size=300).filter(_shows_something)
 _labels = st.none() | st.text(_typed, min_size=1, max_size=80).filter(
-    lambda label: bool(label.strip()) and "\n" not in label
+    lambda label: _shows_something(label) and "\n" not in label
 )
 _members = st.builds(Member, name=_names, role=st.sampled_from(Role))
 _messages = st.builds(

@@ -208,5 +208,18 @@ def test_say_refuses_control_characters_but_tab_and_newline(text: str, cw: str |
     assert (refused.value.code, refused.value.ref) == (ErrorCode.INVALID_FIELD, "r9")
 
 
+@pytest.mark.parametrize("text", ["\u200b", " \u200d\u200b ", "\u2066\u2069", "\n\t"])
+def test_say_refuses_text_that_shows_nothing(text: str) -> None:
+    with pytest.raises(FrameError) as refused:
+        Say(ref="r", text=text).check()
+    assert refused.value.code is ErrorCode.INVALID_FIELD
+
+
+def test_say_refuses_a_ref_with_control_characters() -> None:
+    with pytest.raises(FrameError) as refused:
+        Say(ref="a\x00b", text="hi").check()
+    assert refused.value.code is ErrorCode.INVALID_FIELD
+
+
 def test_say_keeps_tabs_newlines_and_every_script() -> None:
     Say(ref="r", text="line one\n\tline two — ça va? 你好 🙂\u200d", cw="grief").check()
