@@ -17,6 +17,7 @@ import structlog
 
 from circles.auth import TokenError
 from circles.backends.base import BackendUnavailable, CircleStore
+from circles.budget import Bucket, InboundLimits
 from circles.clock import Clock
 from circles.hub import Connection, Hub
 from circles.logging import exception_fields
@@ -58,6 +59,7 @@ class SessionSettings:
     #: Seconds to wait for a close handshake before giving up on the client.
     close_timeout: float = 5.0
     limits: Limits = CLIENT_LIMITS
+    inbound: InboundLimits = dataclasses.field(default_factory=InboundLimits)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -189,12 +191,18 @@ async def _read(
     transport: Transport, conn: Connection, ctx: SessionContext, liveness: _Liveness
 ) -> None:
     bad_in_a_row = 0
+    inbound, clock = ctx.settings.inbound, ctx.clock
+    frames = Bucket(inbound.frames_per_s, inbound.frames_burst, clock.monotonic)
+    volume = Bucket(inbound.bytes_per_s, inbound.bytes_burst, clock.monotonic)
     while True:
         data = await transport.receive()
         if data is None:
             raise _Close(None)
         liveness.heard()
         try:
+            # measured before parsing, so a flood costs almost nothing to refuse
+            if not (frames.take(1) and volume.take(len(data))):
+                raise FrameError(ErrorCode.RATE_LIMITED, "too much, too fast; slow down")
             frame = conn.codec.decode(data, ctx.settings.limits)
             await _handle(frame, conn, ctx)
         except FrameError as exc:

@@ -17,6 +17,7 @@ from websockets.exceptions import ConnectionClosed
 from circles.app import create_app
 from circles.auth import mint_token
 from circles.backends.base import Backend
+from circles.budget import InboundLimits
 from circles.clock import Clock, SystemClock
 from circles.config import Settings
 from circles.hub import HubSettings
@@ -36,6 +37,9 @@ from protocol import (
     Role,
     Welcome,
 )
+
+#: For tests that flood on purpose (a slow consumer needs a fast talker).
+UNLIMITED = InboundLimits(frames_per_s=1e9, frames_burst=1e9, bytes_per_s=1e12, bytes_burst=1e12)
 
 SECRET = "test-secret-" + "x" * 32
 ADMIN_KEY = "test-admin-key-" + "y" * 32
@@ -202,6 +206,7 @@ __all__ = [
     "JSON",
     "MSGPACK",
     "SECRET",
+    "UNLIMITED",
     "Client",
     "Node",
     "make_settings",

@@ -212,3 +212,40 @@ async def test_the_connection_closes_with_the_outbox_close_code() -> None:
         rig.context.hub.close_all(CloseCode.SERVICE_RESTART, "restart")
         async with asyncio.timeout(5):
             assert await ann.closed == CloseCode.SERVICE_RESTART
+
+
+async def test_a_flood_is_refused_before_parsing_and_then_closed() -> None:
+    from circles.budget import InboundLimits
+
+    limits = InboundLimits(frames_per_s=1, frames_burst=5, bytes_per_s=1000, bytes_burst=10_000)
+    rig = await _rig(SessionSettings(inbound=limits, max_bad_frames=10))
+    transport = FakeTransport()
+    task = asyncio.create_task(run_session(transport, rig.circle_id, rig.context))
+    transport.push(Hello(token=token_for(rig.circle_id)))
+    assert isinstance(await transport.next(), Welcome)
+    for i in range(40):
+        transport.push(Ping(n=i))
+    codes = []
+    async with asyncio.timeout(5):
+        assert await transport.closed == CloseCode.PROTOCOL_ERROR
+        await task
+    while not transport.outbound.empty():
+        frame = MSGPACK.decode(transport.outbound.get_nowait(), SERVER_LIMITS, SERVER_FRAMES)
+        codes.append(frame.code if isinstance(frame, Error) else frame.TYPE)
+    # the hello and five pings fit the burst (with a moment's refill); the rest is refused
+    assert codes.count("pong") in (4, 5, 6)
+    assert ErrorCode.RATE_LIMITED in codes
+
+
+async def test_large_frames_use_up_the_byte_budget() -> None:
+    from circles.budget import InboundLimits
+
+    limits = InboundLimits(frames_per_s=100, frames_burst=100, bytes_per_s=10, bytes_burst=9000)
+    rig = await _rig(SessionSettings(inbound=limits))
+    async with rig.session() as ann:
+        for i in range(3):
+            ann.push(Say(ref=f"r{i}", text="x" * 4000))
+        assert isinstance(await ann.next_of(Ack), Ack)
+        assert isinstance(await ann.next_of(Ack), Ack)
+        error = await ann.next_of(Error)
+        assert error.code is ErrorCode.RATE_LIMITED  # type: ignore[attr-defined]

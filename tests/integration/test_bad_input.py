@@ -24,7 +24,7 @@ from protocol import (
     Role,
     Say,
 )
-from tests.support import Client, make_settings, node, open_circle, token_for
+from tests.support import UNLIMITED, Client, make_settings, node, open_circle, token_for
 
 
 async def _still_works(sender: Client, receiver: Client, text: str) -> None:
@@ -216,7 +216,7 @@ async def test_joining_outside_the_circles_hours_is_refused_with_4409() -> None:
 async def test_a_member_who_does_not_read_is_closed_and_the_others_are_not_slowed() -> None:
     settings = make_settings(
         hub=HubSettings(outbox=OutboxLimits(soft=8, hard=32, grace=0.2)),
-        session=SessionSettings(close_timeout=5),
+        session=SessionSettings(close_timeout=5, inbound=UNLIMITED),
     )
     async with node(settings) as n:
         circle = await open_circle(n.backend)
@@ -277,7 +277,7 @@ def _established(port: int) -> int:
 async def test_a_client_that_never_reads_again_loses_its_server_socket_in_bounded_time() -> None:
     settings = make_settings(
         hub=HubSettings(outbox=OutboxLimits(soft=8, hard=32, grace=0.2)),
-        session=SessionSettings(close_timeout=0.5),
+        session=SessionSettings(close_timeout=0.5, inbound=UNLIMITED),
         stall_timeout=1.0,
     )
     async with node(settings) as n:

@@ -6,6 +6,7 @@ import pytest
 
 from circles.hub import HubSettings
 from circles.outbox import OutboxLimits
+from circles.session import SessionSettings
 from protocol import (
     JSON,
     MSGPACK,
@@ -19,7 +20,7 @@ from protocol import (
     Say,
     Welcome,
 )
-from tests.support import Client, make_settings, node, open_circle, token_for
+from tests.support import UNLIMITED, Client, make_settings, node, open_circle, token_for
 
 
 async def test_three_members_in_both_codecs_see_one_order() -> None:
@@ -216,7 +217,10 @@ async def test_a_say_resent_after_a_lost_ack_is_acked_again_and_not_repeated() -
 
 
 async def test_a_long_resume_while_the_circle_talks_is_not_a_slow_consumer() -> None:
-    settings = make_settings(hub=HubSettings(outbox=OutboxLimits(soft=16, hard=64)))
+    settings = make_settings(
+        hub=HubSettings(outbox=OutboxLimits(soft=16, hard=64)),
+        session=SessionSettings(inbound=UNLIMITED),
+    )
     async with node(settings) as n:
         circle = await open_circle(n.backend)
         url = n.ws_url(circle.id)
