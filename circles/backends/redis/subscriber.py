@@ -65,6 +65,7 @@ class Subscriber:
         self._confirm_timeout = confirm_timeout
         self._channels: set[str] = set()
         self._confirmations: dict[str, asyncio.Future[None]] = {}
+        self._order = asyncio.Lock()
         self._pubsub: PubSub | None = None
         self._client: Redis | None = None
         self._connected = False
@@ -82,29 +83,34 @@ class Subscriber:
 
         Raises BackendUnavailable when the subscriber is not connected now.
         """
-        self._channels.add(channel)
-        pubsub = self._pubsub
-        if pubsub is None or not self._connected:
-            raise BackendUnavailable("redis: the subscriber is reconnecting")
-        confirmed = asyncio.get_running_loop().create_future()
-        self._confirmations[channel] = confirmed
-        try:
-            with unavailable_on_redis_errors():
-                await pubsub.subscribe(channel)
-                async with asyncio.timeout(self._confirm_timeout):
-                    await confirmed
-        except BaseException:
-            self._channels.discard(channel)
-            raise
-        finally:
-            self._confirmations.pop(channel, None)
+        # One (un)subscription at a time, in call order (the lock is fair): a circle
+        # left and joined again in quick succession must not end UNSUBSCRIBEd.
+        async with self._order:
+            self._channels.add(channel)
+            pubsub = self._pubsub
+            if pubsub is None or not self._connected:
+                self._channels.discard(channel)
+                raise BackendUnavailable("redis: the subscriber is reconnecting")
+            confirmed = asyncio.get_running_loop().create_future()
+            self._confirmations[channel] = confirmed
+            try:
+                with unavailable_on_redis_errors():
+                    await pubsub.subscribe(channel)
+                    async with asyncio.timeout(self._confirm_timeout):
+                        await confirmed
+            except BaseException:
+                self._channels.discard(channel)
+                raise
+            finally:
+                self._confirmations.pop(channel, None)
 
     async def remove(self, channel: str) -> None:
         """Stop listening to ``channel`` (best effort: a reconnect forgets it anyway)."""
-        self._channels.discard(channel)
-        if self._pubsub is not None and self._connected:
-            with contextlib.suppress(*UNAVAILABLE_ERRORS):
-                await self._pubsub.unsubscribe(channel)
+        async with self._order:
+            self._channels.discard(channel)
+            if self._pubsub is not None and self._connected:
+                with contextlib.suppress(*UNAVAILABLE_ERRORS):
+                    await self._pubsub.unsubscribe(channel)
 
     async def run(self) -> None:
         """Connect, listen, and reconnect with jittered backoff, until cancelled."""

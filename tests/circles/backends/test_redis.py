@@ -273,3 +273,23 @@ async def test_keys_share_the_circles_hash_tag_and_expire_after_retention(
 
 def _msg(text: str) -> Message:
     return Message(id=0, name="Ann", role=Role.PARTICIPANT, text=text, ts=1)
+
+
+async def test_a_circle_left_and_joined_again_at_once_stays_subscribed(
+    redis_url: str, redis_prefix: str
+) -> None:
+    async with nodes(redis_url, redis_prefix) as (a, b):
+        circle = new_circle_id()
+        first = Recorder()
+        subscription = await b.events.subscribe(circle, first)
+        again = Recorder()
+        # the last listener leaves and a new one comes, without waiting in between
+        await asyncio.gather(subscription.close(), b.events.subscribe(circle, again))
+        await a.events.append(circle, _msg("still heard"), "k1")
+        await eventually(lambda: len(again.frames) == 1)
+        client = redis.Redis.from_url(redis_url)
+        try:
+            channels = await client.pubsub_channels(b.keys.channel(circle))
+        finally:
+            await client.aclose()
+        assert channels == [b.keys.channel(circle).encode()]
