@@ -55,6 +55,13 @@ class _RedisSubscription:
         await self._log._unsubscribe(self._circle_id, self._listener)
 
 
+def _field(flat: list[bytes], name: bytes) -> bytes:
+    for i in range(0, len(flat) - 1, 2):
+        if flat[i] == name:
+            return flat[i + 1]
+    raise ValueError("a history entry without its message")
+
+
 def _decode_message(body: bytes, message_id: int) -> Message:
     frame = MSGPACK.decode(body, SERVER_LIMITS, SERVER_FRAMES)
     if not isinstance(frame, Message):
@@ -72,6 +79,7 @@ class RedisEventLog:
         self._retention_ms = retention_ms
         self._append_script = redis.register_script(lua.APPEND)
         self._meta_script = redis.register_script(lua.READ_META)
+        self._read_script = redis.register_script(lua.READ)
         self._feeds: dict[CircleId, _Feed] = {}
         # set by the backend once its subscriber exists
         self.add_channel: Callable[[str], Awaitable[None]] | None = None
@@ -99,23 +107,21 @@ class RedisEventLog:
             await self._redis.publish(self._keys.channel(circle_id), b"e|" + MSGPACK.encode(frame))
 
     async def read(self, circle_id: CircleId, *, after_id: int | None, limit: int) -> HistoryPage:
+        if limit <= 0:
+            seq, epoch_text = await self.meta(circle_id)
+            return HistoryPage([], epoch_text, seq, gap=False)
         k = self._keys
         with unavailable_on_redis_errors():
-            async with self._redis.pipeline(transaction=True) as pipe:
-                await self._meta_script(
-                    keys=[k.meta(circle_id)],
-                    args=[secrets.token_hex(8), FALLBACK_TTL_MS],
-                    client=pipe,
-                )
-                if after_id is None:
-                    pipe.xrevrange(k.log(circle_id), "+", "-", count=limit)
-                else:
-                    pipe.xrange(k.log(circle_id), f"{after_id + 1}-0", "+", count=limit)
-                (seq, epoch), entries = await pipe.execute()
+            seq, epoch, entries = await self._read_script(
+                keys=[k.meta(circle_id), k.log(circle_id)],
+                args=[secrets.token_hex(8), FALLBACK_TTL_MS,
+                      "" if after_id is None else after_id, limit],
+            )  # fmt: skip
         if after_id is None:
             entries = list(reversed(entries))
+        # an entry from a script is [id, [field, value, ...]]
         messages = [
-            _decode_message(fields[b"m"], int(entry_id.split(b"-")[0]))
+            _decode_message(_field(fields, b"m"), int(entry_id.split(b"-")[0]))
             for entry_id, fields in entries
         ]
         last_id = max(int(seq), messages[-1].id if messages else 0)

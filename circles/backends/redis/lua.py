@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["APPEND", "PRESENCE_JOIN", "PRESENCE_LEAVE", "PRESENCE_SWEEP", "READ_META"]
+__all__ = ["APPEND", "PRESENCE_JOIN", "PRESENCE_LEAVE", "PRESENCE_SWEEP", "READ", "READ_META"]
 
 # Shared helpers, pasted at the top of the scripts that need them.
 _EXPIRE = """
@@ -40,12 +40,34 @@ if extra > 0 then
   redis.call('HDEL', KEYS[4], unpack(old))
   redis.call('ZREMRANGEBYRANK', KEYS[5], 0, extra - 1)
 end
-local at = expire_at(KEYS[1], tonumber(ARGV[6]), tonumber(ARGV[7]))
-for i = 2, 5 do redis.call('PEXPIREAT', KEYS[i], at) end
+-- The expiry is fixed by the circle's closes_at: set it when the keys are new, and
+-- again now and then (a changed closes_at reaches them within 64 messages).
+if id % 64 == 1 then
+  local at = expire_at(KEYS[1], tonumber(ARGV[6]), tonumber(ARGV[7]))
+  for i = 2, 5 do redis.call('PEXPIREAT', KEYS[i], at) end
+end
 redis.call('PUBLISH', ARGV[1], 'm|' .. id .. '|' .. epoch .. '|' .. ARGV[3])
 return {1, id, epoch}
 """
 )
+
+# KEYS: meta, log. ARGV: epoch candidate, fallback ttl ms, after id ("" for the most
+# recent), limit. Returns {seq, epoch, entries} in one round trip; entries come as XRANGE
+# gives them (newest first when reading the most recent).
+READ = """
+if redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1]) == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+local entries
+if ARGV[3] == '' then
+  entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', ARGV[4])
+else
+  entries = redis.call('XRANGE', KEYS[2], (tonumber(ARGV[3]) + 1) .. '-0', '+', 'COUNT', ARGV[4])
+end
+return {seq, epoch, entries}
+"""
 
 # KEYS: meta. ARGV: epoch candidate, fallback ttl ms.
 # Returns {seq, epoch}; creates the epoch if the history is new (or was lost).

@@ -90,10 +90,11 @@ class RedisPresenceStore:
 
     async def members(self, circle_id: CircleId) -> list[Member]:
         with unavailable_on_redis_errors():
-            now_s, now_us = await self._redis.time()
-            entries = cast(
-                dict[bytes, bytes], await self._redis.hgetall(self._keys.presence(circle_id))
-            )
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.time()
+                pipe.hgetall(self._keys.presence(circle_id))
+                (now_s, now_us), entries = await pipe.execute()
+        entries = cast(dict[bytes, bytes], entries)
         now = now_s * 1000 + now_us // 1000
         earliest: dict[bytes, tuple[int, Member]] = {}
         for field, value in entries.items():
