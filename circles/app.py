@@ -52,6 +52,7 @@ def make_backend(settings: Settings, clock: Clock | None = None) -> Backend:
             prefix=settings.redis_prefix,
             history_max=settings.history_max,
             retention_ms=settings.retention_minutes * 60_000,
+            presence_ttl_ms=round(settings.presence_ttl * 1000),
         )
         return RedisBackend(redis_settings, clock)
     return MemoryBackend(history_max=settings.history_max)

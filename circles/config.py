@@ -37,6 +37,8 @@ class Settings:
     redis_prefix: str = "circles"
     #: Minutes a circle's data outlives its closes_at (Redis expires it then).
     retention_minutes: int = 60
+    #: Seconds a member stays present after their node stopped refreshing them (Redis).
+    presence_ttl: float = 15.0
     #: Messages kept per circle in history.
     history_max: int = 1_000
     #: Seconds a connection may leave sent data unacknowledged (a client that stopped
@@ -64,6 +66,8 @@ class Settings:
             raise ConfigError("CIRCLES_STALL_TIMEOUT must be from 1 to 3600 seconds")
         if self.history_max > 100_000:
             raise ConfigError("CIRCLES_HISTORY_MAX must be at most 100000")
+        if not 1 <= self.presence_ttl <= 600:
+            raise ConfigError("CIRCLES_PRESENCE_TTL must be from 1 to 600 seconds")
         if self.retention_minutes < 0:
             raise ConfigError("CIRCLES_RETENTION_MINUTES must not be negative")
         if self.history_max < 1:
@@ -92,6 +96,7 @@ class Settings:
             ("redis_url", str),
             ("redis_prefix", str),
             ("retention_minutes", int),
+            ("presence_ttl", float),
             ("history_max", int),
             ("log_level", str),
             ("stall_timeout", float),

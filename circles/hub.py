@@ -180,10 +180,14 @@ class Hub:
         if not await self._exit(conn):
             return
         circle_id = conn.circle_id
-        if await self._backend.presence.leave(circle_id, conn.membership.member_id):
-            await self._backend.events.broadcast(
-                circle_id, Presence(action=PresenceAction.LEAVE, member=conn.member)
-            )
+        try:
+            if await self._backend.presence.leave(circle_id, conn.membership.member_id):
+                await self._backend.events.broadcast(
+                    circle_id, Presence(action=PresenceAction.LEAVE, member=conn.member)
+                )
+        except BackendUnavailable:
+            # the backend retries the presence part once it answers again
+            log.warning("hub.leave_deferred", circle=circle_id)
 
     async def say(self, conn: Connection, ref: str, text: str, cw: str | None) -> Message:
         """Append a message to the circle (which publishes it) and ack the sender.

@@ -40,6 +40,7 @@ from protocol import (
     FrameError,
     Hello,
     Member,
+    Members,
     Message,
     Ping,
     Pong,
@@ -235,6 +236,9 @@ class TerminalClient:
                 unsent = ref is not None and ref in self._pending
                 self._settle(*([ref] if ref else []))
                 self._write(f"! {'not sent: ' if unsent else ''}{clean(detail)}")
+            case Members(members=members):
+                here = ", ".join(self._who(m) for m in members) or "nobody"
+                self._write(f"  · here now: {here}")
             case Presence(action=action, member=member):
                 did = "joined" if action is PresenceAction.JOIN else "left"
                 self._write(f"  · {self._who(member)} {did}")

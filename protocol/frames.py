@@ -26,6 +26,7 @@ __all__ = [
     "Frame",
     "Hello",
     "Member",
+    "Members",
     "Message",
     "Ping",
     "Pong",
@@ -249,6 +250,18 @@ class Presence(Frame):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Members(Frame):
+    """Everyone present now, replacing the client's list: sent when the server had to
+    resynchronise a circle (after an outage of its store, presence events may have been
+    missed)."""
+
+    TYPE: ClassVar[str] = "members"
+    SENDERS: ClassVar[Sender] = Sender.SERVER
+
+    members: list[Member]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Error(Frame):
     """A request was refused; the connection carries on. ``ref`` names the request."""
 
@@ -270,6 +283,7 @@ def _catalogue(sender: Sender) -> dict[str, type[Frame]]:
         Welcome,
         Ack,
         Presence,
+        Members,
         Error,
     )
     return {cls.TYPE: cls for cls in every if sender in cls.SENDERS}

@@ -34,6 +34,7 @@ from protocol import (
     Error,
     Frame,
     Hello,
+    Members,
     Message,
     Ping,
     Pong,
@@ -60,6 +61,8 @@ __all__ = [
 REPO = Path(__file__).resolve().parents[1]
 #: Seconds a node may take to start (a cold Python import on a busy machine).
 START_TIMEOUT = 20.0
+#: The presence TTL the test nodes run with (seconds; the default is 15).
+PRESENCE_TTL = 3.0
 EXIT_TIMEOUT = 5.0
 
 
@@ -219,6 +222,8 @@ def node_env(redis_url: str, prefix: str, **extra: str) -> dict[str, str]:
         CIRCLES_ADMIN_KEY=ADMIN_KEY,
         CIRCLES_REDIS_PREFIX=prefix,
         CIRCLES_LOG_LEVEL="info",
+        # a crashed node's members leave presence within TTL * 4/3: keep the tests short
+        CIRCLES_PRESENCE_TTL=str(PRESENCE_TTL),
     )
     env.update(extra)
     return env
@@ -327,6 +332,8 @@ class Member:
         self.messages: list[Message] = []
         self.acks: dict[str, Ack] = {}
         self.presence: list[Presence] = []
+        #: who this member's client would show as present now
+        self.present: set[str] = set()
         self.errors: list[Error] = []
         self.close_codes: list[int | None] = []
         #: messages received on the current connection (welcome history included)
@@ -407,6 +414,7 @@ class Member:
         match frame:
             case Welcome():
                 self.welcomes.append(frame)
+                self.present = {m.name for m in frame.members}
                 self.epoch = frame.epoch
                 for message in frame.history:
                     self._message(message)
@@ -418,6 +426,12 @@ class Member:
                 self.acks[frame.ref] = frame
             case Presence():
                 self.presence.append(frame)
+                if frame.action is PresenceAction.JOIN:
+                    self.present.add(frame.member.name)
+                else:
+                    self.present.discard(frame.member.name)
+            case Members():
+                self.present = {m.name for m in frame.members}
             case Error():
                 self.errors.append(frame)
 
@@ -462,6 +476,11 @@ class Member:
             return any(p.action is action and p.member.name == name for p in self.presence)
 
         await self.until(found, timeout, f"presence {action.value} {name}")
+
+    async def until_gone(self, name: str, timeout: float = TIMEOUT) -> None:
+        """Until this member's client no longer shows ``name`` as present (told by a
+        ``presence`` leave or by a ``members`` list without them)."""
+        await self.until(lambda: name not in self.present, timeout, f"{name} gone")
 
     async def quiet(self, seconds: float) -> list[Frame]:
         """Everything received within ``seconds`` (expecting, usually, nothing)."""

@@ -269,6 +269,10 @@
       case "presence":
         onPresence(frame);
         break;
+      case "members": // the server's fresh list after it had to catch up: replace ours
+        state.members = new Map(frame.members.map((m) => [m.name, m.role]));
+        renderMembers();
+        break;
       default: // a newer server's frame: skip it quietly
     }
   }

@@ -34,6 +34,7 @@ from protocol import (
     ResumeResult,
     Role,
 )
+from tests.nodes import PRESENCE_TTL as NODES_PRESENCE_TTL
 from tests.nodes import Member, NodeProcess, ReadyzWatch, create_circle, serve, wait_until
 from tests.redis_server import RedisServer, own_redis, reachable
 from tests.support import ADMIN_KEY, TIMEOUT
@@ -46,8 +47,8 @@ RECOVERY_TIMEOUT = 10.0
 #: How long a node may take to report not ready once its subscriber is deaf: the probe
 #: expects its echo within 3 s and runs every second.
 DEAF_NOTICE_TIMEOUT = 6.0
-#: The Redis backend's presence TTL (its default; no setting changes it yet).
-PRESENCE_TTL = 15.0
+#: The test nodes' presence TTL (tests.nodes sets CIRCLES_PRESENCE_TTL).
+PRESENCE_TTL = NODES_PRESENCE_TTL
 #: A member whose node stopped refreshing them is gone everywhere within TTL plus one
 #: refresh interval (TTL / 3); with 2 s of slack for a busy machine.
 PRESENCE_BOUND = PRESENCE_TTL * 4 / 3 + 2.0
@@ -225,8 +226,8 @@ async def test_redis_restart_with_persistence_loses_nothing(tmp_path: Path) -> N
         print(f"\noutage {outage:.2f} s; both ready {recovered:.2f} s after the restart")
         # Cy left while Redis was down: those who stayed are told, at the latest within
         # the presence bound (TTL + one refresh), and she is no longer listed
-        await ann.until_presence(PresenceAction.LEAVE, "Cy", timeout=PRESENCE_BOUND)
-        await bo.until_presence(PresenceAction.LEAVE, "Cy", timeout=2.0)
+        await ann.until_gone("Cy", timeout=PRESENCE_BOUND)
+        await bo.until_gone("Cy", timeout=2.0)
         eve = Member(circle, "Eve", JSON)
         welcome = await eve.join(b.ws_url(circle))
         assert sorted(m.name for m in welcome.members) == ["Ann", "Bo", "Di", "Eve"]

@@ -15,11 +15,11 @@ import pytest
 
 from protocol import JSON, MSGPACK, PresenceAction, ResumeResult, Role
 from tests.conftest import delete_prefix
-from tests.nodes import Member, NodeProcess, create_circle, serve_many
+from tests.nodes import PRESENCE_TTL, Member, NodeProcess, create_circle, serve_many
 
-#: The Redis backend's default presence TTL is 15 s, refreshed every TTL/3: a crashed
-#: node's members are gone everywhere within about 20 s. Waited for once, bounded here.
-PRESENCE_HEAL_TIMEOUT = 30.0
+#: A crashed node's members are gone everywhere within the presence TTL plus one refresh
+#: (TTL / 3); with slack for a busy machine.
+PRESENCE_HEAL_TIMEOUT = PRESENCE_TTL * 4 / 3 + 4.0
 
 
 @pytest.fixture

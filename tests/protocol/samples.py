@@ -25,6 +25,7 @@ from protocol import (
     Hello,
     Limits,
     Member,
+    Members,
     Message,
     Ping,
     Pong,
@@ -109,6 +110,8 @@ SERVER_SAMPLES: tuple[Frame, ...] = (
     Ack(ref="r1", id=43, ts=TS + 2),
     Presence(action=PresenceAction.JOIN, member=ZOE),
     Presence(action=PresenceAction.LEAVE, member=SAM),
+    Members(members=[ZOE, SAM]),
+    Members(members=[]),
     Error(code=ErrorCode.INVALID_FIELD, detail="text: must not be blank", ref="r1"),
     Error(code=ErrorCode.RATE_LIMITED, detail="wait a moment"),
 )

@@ -41,7 +41,9 @@ def test_clients_send_hello_say_ping_pong() -> None:
 
 
 def test_servers_send_the_rest_and_ping_pong() -> None:
-    assert set(SERVER_FRAMES) == {"ping", "pong", "welcome", "message", "ack", "presence", "error"}
+    assert set(SERVER_FRAMES) == {
+        "ping", "pong", "welcome", "message", "ack", "presence", "members", "error"
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", sorted(ALL_FRAMES))

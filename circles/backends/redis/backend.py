@@ -25,7 +25,7 @@ from circles.backends.redis.store import RedisCircleStore
 from circles.backends.redis.subscriber import Subscriber
 from circles.clock import Clock, SystemClock
 from circles.model import CircleId
-from protocol import Member, Presence, PresenceAction
+from protocol import Member, Members, Presence, PresenceAction
 
 __all__ = ["RedisBackend", "RedisSettings"]
 
@@ -82,6 +82,7 @@ class RedisBackend:
             ttl_ms=settings.presence_ttl_ms,
             retention_ms=settings.retention_ms,
             fallback_ttl_ms=FALLBACK_TTL_MS,
+            monotonic=self._clock.monotonic,
         )
         self.subscriber = Subscriber(
             settings.url,
@@ -89,13 +90,14 @@ class RedisBackend:
             self.redis,
             self._clock,
             on_message=self.events.on_channel_message,
-            on_resubscribed=self.events.resync,
+            on_resubscribed=self._resubscribed,
             probe_interval=settings.probe_interval,
             probe_timeout=settings.probe_timeout,
         )
         self.events.add_channel = self.subscriber.add
         self.events.remove_channel = self.subscriber.remove
         self.presence.on_gone = self._announce_gone
+        self.presence.on_back = self._announce_back
         self._group: asyncio.TaskGroup | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -136,10 +138,24 @@ class RedisBackend:
             return False, "redis subscriber not hearing"
         return True, "ok"
 
+    async def _resubscribed(self) -> None:
+        """Presence events are not kept: whatever was announced while this node did not
+        hear is made good by telling its members who is present now."""
+        await self.events.resync()
+        for circle_id in self.events.circles():
+            members = await self.presence.members(circle_id)
+            self.events.deliver_here(circle_id, Members(members=members))
+
     async def _announce_gone(self, circle_id: CircleId, members: list[Member]) -> None:
         for member in members:
             await self.events.broadcast(
                 circle_id, Presence(action=PresenceAction.LEAVE, member=member)
+            )
+
+    async def _announce_back(self, circle_id: CircleId, members: list[Member]) -> None:
+        for member in members:
+            await self.events.broadcast(
+                circle_id, Presence(action=PresenceAction.JOIN, member=member)
             )
 
     async def purge(self, circle_id: CircleId) -> int:

@@ -191,6 +191,16 @@ class RedisEventLog:
             if feed.ready.is_set():
                 await self._fill(circle_id, feed, up_to=None)
 
+    def circles(self) -> list[CircleId]:
+        """The circles this node listens to."""
+        return [circle_id for circle_id, feed in self._feeds.items() if feed.ready.is_set()]
+
+    def deliver_here(self, circle_id: CircleId, frame: Frame) -> None:
+        """Hand ``frame`` to this node's listeners of the circle only."""
+        feed = self._feeds.get(circle_id)
+        if feed is not None:
+            self._deliver(feed, frame)
+
     async def _apply(self, circle_id: CircleId, feed: _Feed, data: bytes) -> None:
         try:
             if data.startswith(b"e|"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["APPEND", "PRESENCE_JOIN", "PRESENCE_LEAVE", "PRESENCE_SWEEP", "READ", "READ_META"]
+__all__ = ["APPEND", "PRESENCE_JOIN", "PRESENCE_LEAVE", "PRESENCE_REFRESH", "READ", "READ_META"]
 
 # Shared helpers, pasted at the top of the scripts that need them.
 _EXPIRE = """
@@ -117,7 +117,8 @@ local function sweep(key, now)
 end
 """
 
-# KEYS: presence, circle. ARGV: member, node, role|name, ttl ms, retention ms, fallback ms.
+# KEYS: presence, circle. ARGV: member, node, role|name, ttl ms, retention ms, fallback ms,
+# sweep ("1" to remove expired entries of other nodes, "0" not yet).
 # (The entry's "since" is set at the first connection and kept.)
 # Returns {first, gone...}: first is 1 when the member had no live entry anywhere.
 PRESENCE_JOIN = (
@@ -125,11 +126,13 @@ PRESENCE_JOIN = (
     + _PRESENCE
     + """
 local now = now_ms()
-local gone = sweep(KEYS[1], now)
+local gone = {}
+if ARGV[7] == '1' then gone = sweep(KEYS[1], now) end
 local first = 1
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
-  if member_of(all[i]) == ARGV[1] then first = 0 end
+  local _, expires = parse(all[i + 1])
+  if member_of(all[i]) == ARGV[1] and expires >= now then first = 0 end
 end
 local field = ARGV[1] .. '\\0' .. ARGV[2]
 local current = redis.call('HGET', KEYS[1], field)
@@ -172,21 +175,46 @@ return 1
 """
 )
 
-# KEYS: presence. ARGV: node, ttl ms.  Refreshes this node's entries, then sweeps.
-# Returns the members gone (expired everywhere) as {member, role|name, ...}.
-PRESENCE_SWEEP = (
+# KEYS: presence. ARGV: node, ttl ms, sweep ("1" or "0"), then (member, count, role|name)
+# for every member this node serves in the circle. Re-asserts those entries (a Redis
+# outage longer than the ttl may have let them expire), then sweeps the expired entries
+# of other nodes.
+# Returns {gone, back}: members now present nowhere, and members of this node that were
+# present nowhere before (another node announced them gone), each as
+# {member, since|role|name, ...}.
+PRESENCE_REFRESH = (
     _PRESENCE
     + """
 local now = now_ms()
+local ttl = tonumber(ARGV[2])
+local ours, back = {}, {}
+local present = {}
 local all = redis.call('HGETALL', KEYS[1])
-local suffix = '\\0' .. ARGV[1]
 for i = 1, #all, 2 do
-  local field = all[i]
-  if string.sub(field, -#suffix) == suffix then
-    local count, expires, rest = parse(all[i + 1])
-    redis.call('HSET', KEYS[1], field, count .. '|' .. (now + tonumber(ARGV[2])) .. '|' .. rest)
-  end
+  local _, expires = parse(all[i + 1])
+  if expires >= now then present[member_of(all[i])] = true end
 end
-return sweep(KEYS[1], now)
+for i = 4, #ARGV, 3 do
+  local member = ARGV[i]
+  ours[member] = true
+  local field = member .. '\\0' .. ARGV[1]
+  local current = redis.call('HGET', KEYS[1], field)
+  local rest
+  if current then
+    local _c, _e
+    _c, _e, rest = parse(current)
+  else
+    rest = now .. '|' .. ARGV[i + 2]
+    if not present[member] then table.insert(back, member); table.insert(back, rest) end
+  end
+  redis.call('HSET', KEYS[1], field, ARGV[i + 1] .. '|' .. (now + ttl) .. '|' .. rest)
+end
+local swept = {}
+if ARGV[3] == '1' then swept = sweep(KEYS[1], now) end
+local gone = {}
+for i = 1, #swept, 2 do
+  if not ours[swept[i]] then table.insert(gone, swept[i]); table.insert(gone, swept[i + 1]) end
+end
+return {gone, back}
 """
 )

@@ -1,10 +1,17 @@
-"""Presence across nodes, healing itself after a node crash.
+"""Presence across nodes, healing itself after a node crash or a Redis outage.
 
 Each entry belongs to one node and expires unless that node refreshes it: every node
-refreshes its own entries every ``ttl / 3`` and, in the same script, removes entries
-that expired. A member whose last entry expired (their node died) is announced as gone
-by whichever node's script removed it, so exactly once. A crashed node's members leave
-every other node's presence within ``ttl`` plus one refresh interval.
+re-asserts the entries of the members it serves every ``ttl / 3`` and, in the same
+script, removes entries that expired. A member whose last entry expired (their node
+died) is announced as gone by whichever node's script removed it, so exactly once. A
+crashed node's members leave every other node's presence within ``ttl`` plus one
+refresh interval.
+
+After a Redis outage every node's entries may have expired together. So a node sweeps
+nobody for one ``ttl`` after it reaches Redis again (and after it starts): the nodes
+that are alive re-assert their members first, and only those of nodes that did not
+come back are announced gone. A leave that fails while Redis is away is retried once
+it answers.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ class RedisPresenceStore:
         ttl_ms: int,
         retention_ms: int,
         fallback_ttl_ms: int,
+        monotonic: Callable[[], float],
     ) -> None:
         self._redis = redis
         self._keys = keys
@@ -59,10 +67,18 @@ class RedisPresenceStore:
         self._fallback_ms = fallback_ttl_ms
         self._join = redis.register_script(lua.PRESENCE_JOIN)
         self._leave = redis.register_script(lua.PRESENCE_LEAVE)
-        self._sweep = redis.register_script(lua.PRESENCE_SWEEP)
-        self._local: dict[CircleId, int] = {}  # connections of this node per circle
+        self._refresh = redis.register_script(lua.PRESENCE_REFRESH)
+        # what this node serves: circle -> member -> (connections, member)
+        self._local: dict[CircleId, dict[MemberId, tuple[int, Member]]] = {}
+        # leaves that failed while Redis was away, retried by the heartbeat
+        self._pending_leaves: set[tuple[CircleId, MemberId]] = set()
+        # no sweeping of other nodes' entries before this (see the module's docstring)
+        self._sweep_after = monotonic() + ttl_ms / 1000
+        self._monotonic = monotonic
         #: called with members found gone (their node stopped refreshing them)
         self.on_gone: GoneHandler | None = None
+        #: called with members of this node present again after others had them gone
+        self.on_back: GoneHandler | None = None
 
     async def join(self, circle_id: CircleId, member_id: MemberId, member: Member) -> bool:
         k = self._keys
@@ -70,22 +86,32 @@ class RedisPresenceStore:
             result = await self._join(
                 keys=[k.presence(circle_id), k.circle(circle_id)],
                 args=[member_id, self._node, f"{member.role.value}|{member.name}",
-                      self._ttl_ms, self._retention_ms, self._fallback_ms],
+                      self._ttl_ms, self._retention_ms, self._fallback_ms, self._sweeping()],
             )  # fmt: skip
-        self._local[circle_id] = self._local.get(circle_id, 0) + 1
-        await self._announce(circle_id, _gone(result[1:]))
+        served = self._local.setdefault(circle_id, {})
+        served[member_id] = (served.get(member_id, (0, member))[0] + 1, member)
+        await self._announce(self.on_gone, circle_id, _gone(result[1:]))
         return bool(result[0] == 1)
 
     async def leave(self, circle_id: CircleId, member_id: MemberId) -> bool:
-        remaining = self._local.get(circle_id, 0) - 1
-        if remaining > 0:
-            self._local[circle_id] = remaining
+        served = self._local.get(circle_id, {})
+        count, member = served.get(member_id, (0, None))
+        if count > 1 and member is not None:
+            served[member_id] = (count - 1, member)
         else:
-            self._local.pop(circle_id, None)
-        with unavailable_on_redis_errors():
-            last = await self._leave(
-                keys=[self._keys.presence(circle_id)], args=[member_id, self._node]
-            )
+            served.pop(member_id, None)
+            if not served:
+                self._local.pop(circle_id, None)
+        self._pending_leaves.discard((circle_id, member_id))
+        try:
+            with unavailable_on_redis_errors():
+                last = await self._leave(
+                    keys=[self._keys.presence(circle_id)], args=[member_id, self._node]
+                )
+        except BackendUnavailable:
+            if member_id not in self._local.get(circle_id, {}):
+                self._pending_leaves.add((circle_id, member_id))
+            raise
         return bool(last == 1)
 
     async def members(self, circle_id: CircleId) -> list[Member]:
@@ -108,25 +134,58 @@ class RedisPresenceStore:
         return [member for _, member in sorted(earliest.values(), key=lambda e: e[0])]
 
     async def heartbeat(self) -> None:
-        """Refresh this node's entries and sweep expired ones, every ttl / 3, forever."""
+        """Every ttl / 3, forever: re-assert the entries of the members this node serves
+        (an outage longer than the ttl lets them expire) and sweep expired ones."""
         while True:
             await asyncio.sleep(self._ttl_ms / 3000)
-            for circle_id in list(self._local):
+            await self._retry_leaves()
+            for circle_id, served in list(self._local.items()):
+                args: list[str | int] = [self._node, self._ttl_ms, self._sweeping()]
+                for member_id, (count, member) in served.items():
+                    args += [member_id, count, f"{member.role.value}|{member.name}"]
                 try:
                     with unavailable_on_redis_errors():
-                        gone = await self._sweep(
-                            keys=[self._keys.presence(circle_id)],
-                            args=[self._node, self._ttl_ms],
+                        gone, back = await self._refresh(
+                            keys=[self._keys.presence(circle_id)], args=args
                         )
-                    await self._announce(circle_id, _gone(gone))
+                    await self._announce(self.on_gone, circle_id, _gone(gone))
+                    await self._announce(self.on_back, circle_id, _gone(back))
                 except BackendUnavailable:
-                    break  # Redis is away; entries expire if this lasts, and heal later
+                    # Redis is away: this heals at the first refresh after it, and
+                    # other nodes' entries get a ttl to be re-asserted before a sweep
+                    self._sweep_after = self._monotonic() + self._ttl_ms / 1000
+                    break
                 except Exception as exc:
-                    log.error("redis.presence_sweep_failed", **exception_fields(exc))
+                    log.error("redis.presence_refresh_failed", **exception_fields(exc))
 
-    async def _announce(self, circle_id: CircleId, gone: list[Member]) -> None:
-        if gone and self.on_gone is not None:
+    def _sweeping(self) -> str:
+        return "1" if self._monotonic() >= self._sweep_after else "0"
+
+    async def _retry_leaves(self) -> None:
+        for circle_id, member_id in list(self._pending_leaves):
+            member = None
             try:
-                await self.on_gone(circle_id, gone)
+                member = await self._member(circle_id, member_id)
+                if await self.leave(circle_id, member_id) and member is not None:
+                    await self._announce(self.on_gone, circle_id, [member])
             except BackendUnavailable:
-                pass  # presence is eventually right: members() no longer lists them
+                return  # still away; try again at the next beat
+
+    async def _member(self, circle_id: CircleId, member_id: MemberId) -> Member | None:
+        with unavailable_on_redis_errors():
+            value = await self._redis.hget(
+                self._keys.presence(circle_id), f"{member_id}\0{self._node}"
+            )
+        if not isinstance(value, bytes):
+            return None
+        return _parse_rest(value.split(b"|", 2)[2])[1]
+
+    @staticmethod
+    async def _announce(
+        handler: GoneHandler | None, circle_id: CircleId, members: list[Member]
+    ) -> None:
+        if members and handler is not None:
+            try:
+                await handler(circle_id, members)
+            except BackendUnavailable:
+                pass  # presence is eventually right: members() tells the truth
