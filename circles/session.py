@@ -24,7 +24,7 @@ from circles.logging import exception_fields
 from circles.model import Circle, CircleId, CircleState, Membership
 from circles.outbox import OutboxClosed
 from circles.transport import Transport
-from moderation import Action, Pipeline
+from moderation import Action, Pipeline, Submission
 from protocol import (
     CLIENT_LIMITS,
     CloseCode,
@@ -233,9 +233,20 @@ async def _handle(frame: Frame, conn: Connection, ctx: SessionContext) -> None:
 
 async def _say(frame: Say, conn: Connection, ctx: SessionContext) -> None:
     try:
-        screened = await ctx.pipeline.screen(frame.text)
-        if screened.action is Action.BLOCK:
-            reason = screened.reasons[0] if screened.reasons else "this message cannot be shared"
+        submission = Submission.of(
+            frame.text,
+            circle_id=conn.circle_id,
+            member_id=conn.membership.member_id,
+            role=conn.member.role.value,
+            cw=frame.cw,
+            now_ms=ctx.clock.now_ms(),
+        )
+        screened = await ctx.pipeline.screen(submission)
+        if screened.action >= Action.HOLD:
+            # Not delivered. (The review queue, and the held / blocked frames that tell
+            # the sender so, arrive with the pipeline's place in the hub; until then
+            # the node runs no stage that holds.)
+            reason = screened.sender_reason or "This message was not shared."
             conn.send(Error(code=ErrorCode.FORBIDDEN, detail=reason, ref=frame.ref))
             return
         await ctx.hub.say(conn, frame.ref, screened.text, frame.cw)

@@ -1,10 +1,24 @@
 """Screening of every message before anyone sees it, and escalation of risk.
 
-This first version holds the pipeline's interface and combination of verdicts; the
-built-in stages (crisis language, PII, harassment, ...) arrive with their own issue.
+A :class:`Pipeline` runs :class:`Stage` s (one job each) over a :class:`Submission` and
+combines their :class:`Verdict` s into one :class:`Screened` conclusion.
 """
 
-from moderation.pipeline import Pipeline, Stage
-from moderation.verdict import Action, Screened, Verdict
+from moderation.pipeline import FailurePolicy, Pipeline, StageRun, StageStats
+from moderation.stage import Stage, Submission
+from moderation.verdict import Action, Escalation, Risk, Screened, Verdict, combine
 
-__all__ = ["Action", "Pipeline", "Screened", "Stage", "Verdict"]
+__all__ = [
+    "Action",
+    "Escalation",
+    "FailurePolicy",
+    "Pipeline",
+    "Risk",
+    "Screened",
+    "Stage",
+    "StageRun",
+    "StageStats",
+    "Submission",
+    "Verdict",
+    "combine",
+]

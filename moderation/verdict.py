@@ -1,33 +1,96 @@
-"""What a stage says about a message, and how several stages' verdicts combine."""
+"""What a stage says about a message, and what the pipeline concludes.
+
+Combination rules (``combine``), the same whatever the stages:
+
+* the strictest action wins: ``allow < allow_flag < redact < hold < block``;
+* redactions compose: each stage sees the text as redacted by the stages before it,
+  and the text delivered is the last redaction;
+* the risk, and the escalation severity, are the highest any stage gave;
+* tags and reasons are all kept, in stage order, without repeats;
+* the reason told to the sender is the one of the stage that chose the final action,
+  else the first one given; the suggested content warning is the first one given.
+
+Reasons and tags describe; they never quote the message.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Iterable
 
-__all__ = ["Action", "Screened", "Verdict"]
+__all__ = ["Action", "Escalation", "Risk", "Screened", "Verdict", "combine"]
 
 
 class Action(enum.IntEnum):
-    """What happens to a message, from mildest to strictest; the strictest one wins."""
+    """What happens to a message, from mildest to strictest."""
 
+    #: Delivered as written.
     ALLOW = 0
-    #: Deliver the stage's changed text instead of the original.
-    REDACT = 1
-    #: Nobody but the sender is told; ``reason`` says why, kindly.
-    BLOCK = 2
+    #: Delivered; facilitators are shown why it was flagged.
+    ALLOW_FLAG = 1
+    #: Delivered with parts replaced (``Verdict.redacted``); the sender is told.
+    REDACT = 2
+    #: Nobody sees it until a facilitator approves it; the sender is told, kindly.
+    HOLD = 3
+    #: Nobody sees it; only the sender is told why, kindly.
+    BLOCK = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Risk(enum.IntEnum):
+    """How much danger the words suggest, to the speaker or from or to others."""
+
+    NONE = 0
+    DISTRESS = 1
+    PASSIVE_IDEATION = 2
+    ACTIVE_IDEATION = 3
+    IMMINENT = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Escalation(enum.IntEnum):
+    """How urgently the on-call professional should hear of it (PagerDuty's severities)."""
+
+    NONE = 0
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Verdict:
-    """One stage's verdict. ``text`` is the replacement for ``REDACT``."""
+    """One stage's verdict on one message. The default is "nothing to say"."""
 
     action: Action = Action.ALLOW
-    reason: str | None = None
-    text: str | None = None
+    risk: Risk = Risk.NONE
+    #: Short machine-readable labels: ``crisis.slang``, ``pii.phone``, ``method`` ...
+    tags: tuple[str, ...] = ()
+    #: For facilitators and the audit trail; never the message's words.
+    reasons: tuple[str, ...] = ()
+    #: What the sender is told when the message is held, blocked or redacted.
+    sender_reason: str | None = None
+    #: For ``REDACT``: the whole text with the parts replaced.
+    redacted: str | None = None
+    escalate: Escalation = Escalation.NONE
+    #: A content warning the stage suggests, such as ``graphic detail``.
+    content_warning: str | None = None
+    #: Set by a normalising stage: the canonical form later stages match against.
+    canonical: str | None = None
 
     def __post_init__(self) -> None:
-        if self.action is Action.REDACT and self.text is None:
+        if self.action is Action.REDACT and self.redacted is None:
             raise ValueError("a redact verdict needs the redacted text")
 
 
@@ -36,8 +99,56 @@ ALLOW = Verdict()
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Screened:
-    """The pipeline's combined result: the action, the text to deliver, and reasons."""
+    """The pipeline's conclusion about one message."""
 
     action: Action
+    #: The text to deliver (redacted where a stage redacted).
     text: str
+    risk: Risk = Risk.NONE
+    escalate: Escalation = Escalation.NONE
+    tags: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
+    sender_reason: str | None = None
+    content_warning: str | None = None
+    #: Stages that failed or ran out of time (their failure policy was applied).
+    failed: tuple[str, ...] = ()
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def combine(original: str, verdicts: Iterable[Verdict], failed: Iterable[str] = ()) -> Screened:
+    """Combine stage verdicts, in stage order, by the rules in the module docstring."""
+    action, risk, escalate = Action.ALLOW, Risk.NONE, Escalation.NONE
+    text = original
+    tags: list[str] = []
+    reasons: list[str] = []
+    sender_reason: str | None = None
+    strictest_reason: str | None = None
+    warning: str | None = None
+    for verdict in verdicts:
+        if verdict.action > action:
+            action = verdict.action
+            strictest_reason = verdict.sender_reason
+        elif verdict.action == action and strictest_reason is None:
+            strictest_reason = verdict.sender_reason
+        risk = max(risk, verdict.risk)
+        escalate = max(escalate, verdict.escalate)
+        if verdict.redacted is not None:
+            text = verdict.redacted
+        tags.extend(verdict.tags)
+        reasons.extend(verdict.reasons)
+        sender_reason = sender_reason or verdict.sender_reason
+        warning = warning or verdict.content_warning
+    return Screened(
+        action=action,
+        text=text,
+        risk=risk,
+        escalate=escalate,
+        tags=_unique(tags),
+        reasons=_unique(reasons),
+        sender_reason=strictest_reason or sender_reason,
+        content_warning=warning,
+        failed=tuple(failed),
+    )

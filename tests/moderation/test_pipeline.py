@@ -1,49 +1,154 @@
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import pytest
 
-from moderation import Action, Pipeline, Verdict
+from moderation import (
+    Action,
+    Escalation,
+    FailurePolicy,
+    Pipeline,
+    Risk,
+    StageRun,
+    Submission,
+    Verdict,
+)
 
 
 class Fixed:
     def __init__(self, name: str, verdict: Verdict) -> None:
         self.name = name
         self.verdict = verdict
-        self.seen: list[str] = []
+        self.seen: list[Submission] = []
 
-    def screen(self, text: str) -> Verdict:
-        self.seen.append(text)
+    def screen(self, submission: Submission) -> Verdict:
+        self.seen.append(submission)
         return self.verdict
 
 
 class AsyncUpper:
     name = "upper"
 
-    async def screen(self, text: str) -> Verdict:
-        return Verdict(Action.REDACT, text=text.upper())
+    async def screen(self, submission: Submission) -> Verdict:
+        return Verdict(Action.REDACT, redacted=submission.text.upper())
+
+
+class Raises:
+    name = "raises"
+
+    def screen(self, submission: Submission) -> Verdict:
+        raise RuntimeError(f"choked on {submission.text}")
+
+
+class Sleeps:
+    name = "sleeps"
+
+    async def screen(self, submission: Submission) -> Verdict:
+        await asyncio.sleep(1)
+        return Verdict(Action.BLOCK)
+
+
+class NotAVerdict:
+    name = "wrong"
+
+    def screen(self, submission: Submission) -> object:
+        return "allow"
 
 
 async def test_with_no_stages_everything_passes_unchanged() -> None:
-    screened = await Pipeline().screen("hello")
+    screened = await Pipeline().screen(Submission.of("hello"))
     assert (screened.action, screened.text, screened.reasons) == (Action.ALLOW, "hello", ())
 
 
 async def test_every_stage_sees_every_message_even_after_a_block() -> None:
-    blocker = Fixed("b", Verdict(Action.BLOCK, reason="no"))
+    blocker = Fixed("b", Verdict(Action.BLOCK, reasons=("no",), sender_reason="kindly no"))
     after = Fixed("a", Verdict())
-    screened = await Pipeline([blocker, after]).screen("text")
+    screened = await Pipeline([blocker, after]).screen(Submission.of("text"))
     assert screened.action is Action.BLOCK
-    assert after.seen == ["text"]
-    assert screened.reasons == ("no",)
+    assert [s.text for s in after.seen] == ["text"]
+    assert (screened.reasons, screened.sender_reason) == (("no",), "kindly no")
 
 
-async def test_the_strictest_action_wins_and_redactions_compose() -> None:
-    first = Fixed("1", Verdict(Action.REDACT, text="a [x]", reason="r1"))
-    later = Fixed("2", Verdict())
-    pipeline = Pipeline([first, later, AsyncUpper()])
-    screened = await pipeline.screen("a 1")
-    assert later.seen == ["a [x]"]
-    assert (screened.action, screened.text, screened.reasons) == (Action.REDACT, "A [X]", ("r1",))
+async def test_the_strictest_action_and_highest_risk_win_and_redactions_compose() -> None:
+    first = Fixed("1", Verdict(Action.REDACT, redacted="a [x]", tags=("pii.phone",)))
+    flag = Fixed(
+        "2", Verdict(Action.ALLOW_FLAG, risk=Risk.PASSIVE_IDEATION, escalate=Escalation.WARNING)
+    )
+    later = Fixed("3", Verdict(risk=Risk.DISTRESS, tags=("pii.phone", "distress")))
+    screened = await Pipeline([first, flag, later, AsyncUpper()]).screen(Submission.of("a 1"))
+    assert [s.text for s in later.seen] == ["a [x]"]
+    assert screened.action is Action.REDACT
+    assert screened.text == "A [X]"
+    assert (screened.risk, screened.escalate) == (Risk.PASSIVE_IDEATION, Escalation.WARNING)
+    assert screened.tags == ("pii.phone", "distress")
+
+
+async def test_the_sender_hears_the_reason_of_the_stage_that_decided() -> None:
+    mild = Fixed("m", Verdict(Action.REDACT, redacted="x", sender_reason="we removed a number"))
+    strict = Fixed("s", Verdict(Action.HOLD, sender_reason="a facilitator will look first"))
+    screened = await Pipeline([mild, strict]).screen(Submission.of("x"))
+    assert screened.sender_reason == "a facilitator will look first"
+
+
+async def test_a_normalising_verdict_feeds_the_canonical_form_forward() -> None:
+    norm = Fixed("norm", Verdict(canonical="canonical form"))
+    reader = Fixed("reader", Verdict())
+    await Pipeline([norm, reader]).screen(Submission.of("Canonical FORM"))
+    assert reader.seen[0].canonical == "canonical form"
+    assert reader.seen[0].text == "Canonical FORM"
+
+
+async def test_a_failing_stage_fails_closed_by_default_and_never_logs_the_text(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pipeline = Pipeline([Raises(), Fixed("after", Verdict())])
+    with caplog.at_level(logging.WARNING):
+        screened = await pipeline.screen(Submission.of("MARKER-51"))
+    assert screened.action is Action.HOLD
+    assert screened.failed == ("raises",)
+    assert "stage_failed.raises" in screened.tags
+    assert screened.sender_reason  # the sender is never met with silence
+    assert pipeline.stats["raises"].failures == 1
+    assert pipeline.stats["after"].calls == 1  # the others still ran
+    assert "MARKER-51" not in caplog.text
+    assert "RuntimeError" in caplog.text
+
+
+async def test_a_stage_may_fail_open() -> None:
+    pipeline = Pipeline([StageRun(Raises(), on_failure=FailurePolicy.OPEN)])
+    screened = await pipeline.screen(Submission.of("x"))
+    assert (screened.action, screened.failed) == (Action.ALLOW, ("raises",))
+
+
+async def test_an_async_stage_out_of_time_gets_its_policy() -> None:
+    pipeline = Pipeline([StageRun(Sleeps(), budget_ms=10)])
+    screened = await pipeline.screen(Submission.of("x"))
+    assert screened.action is Action.HOLD  # closed; not the BLOCK it would have said
+    assert pipeline.stats["sleeps"].timeouts == 1
+
+
+async def test_a_slow_sync_stage_keeps_its_verdict_and_is_counted() -> None:
+    ticks = iter([0.0, 0.5])  # the stage "took" 500 ms
+    pipeline = Pipeline(
+        [StageRun(Fixed("slow", Verdict(Action.ALLOW_FLAG)), budget_ms=5)],
+        timer=lambda: next(ticks),
+    )
+    screened = await pipeline.screen(Submission.of("x"))
+    assert screened.action is Action.ALLOW_FLAG
+    assert pipeline.stats["slow"].overruns == 1
+
+
+async def test_a_stage_returning_something_else_counts_as_failed() -> None:
+    pipeline = Pipeline([NotAVerdict()])  # type: ignore[list-item]
+    screened = await pipeline.screen(Submission.of("x"))
+    assert screened.failed == ("wrong",)
+
+
+def test_stage_names_are_unique() -> None:
+    with pytest.raises(ValueError, match="unique"):
+        Pipeline([Fixed("a", Verdict()), Fixed("a", Verdict())])
 
 
 def test_a_redact_verdict_needs_text() -> None:

@@ -1,0 +1,82 @@
+"""Where stages come from: built-in names, plugins, dotted paths.
+
+A stage is named in the configuration by ``use``:
+
+* a built-in name (``normalize``, ``crisis`` ...);
+* the name of an entry point in the group ``circles.moderation``, which a plugin
+  package declares (``[project.entry-points."circles.moderation"]``);
+* a dotted path ``package.module:Factory``.
+
+Whatever it names is a stage factory: called with the stage's settings, it returns an
+object with a ``name`` and a ``screen`` method. Everything is checked when the
+configuration is loaded, with an error that names the bad stage.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from collections.abc import Mapping
+from typing import Any, cast
+
+from moderation.errors import ConfigError
+from moderation.stage import Stage, StageFactory
+
+__all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "build_stage", "resolve"]
+
+ENTRY_POINT_GROUP = "circles.moderation"
+
+#: Built-in stages, by name.
+BUILTIN: Mapping[str, str] = {}
+
+
+def _load(path: str, what: str) -> object:
+    module_name, _, attribute = path.partition(":")
+    if not module_name or not attribute:
+        raise ConfigError(f"{what}: '{path}' is not 'package.module:Factory'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(f"{what}: cannot import {module_name} ({exc})") from None
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise ConfigError(f"{what}: {module_name} has no {attribute}") from None
+
+
+def resolve(use: str) -> StageFactory:
+    """The stage factory that ``use`` names. Raises ConfigError naming it."""
+    what = f"stage '{use}'"
+    if use in BUILTIN:
+        found = _load(BUILTIN[use], what)
+    elif ":" in use:
+        found = _load(use, what)
+    else:
+        points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP, name=use)
+        if not points:
+            raise ConfigError(
+                f"{what}: no built-in stage, no '{ENTRY_POINT_GROUP}' plugin and no "
+                "'package.module:Factory' by that name"
+            )
+        try:
+            found = next(iter(points)).load()
+        except Exception as exc:
+            raise ConfigError(f"{what}: its plugin failed to load ({exc})") from None
+    if not callable(found):
+        raise ConfigError(f"{what}: {found!r} is not a stage factory")
+    return cast(StageFactory, found)
+
+
+def build_stage(use: str, settings: Mapping[str, Any]) -> Stage:
+    """Make the stage that ``use`` names, with ``settings``. Raises ConfigError."""
+    factory = resolve(use)
+    try:
+        stage = factory(**settings)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"stage '{use}': {exc}") from None
+    name = getattr(stage, "name", None)
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"stage '{use}': it has no name")
+    if not callable(getattr(stage, "screen", None)):
+        raise ConfigError(f"stage '{use}': it has no screen method")
+    return stage
