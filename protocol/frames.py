@@ -21,9 +21,13 @@ __all__ = [
     "CLIENT_FRAMES",
     "SERVER_FRAMES",
     "Ack",
+    "Audience",
+    "Blocked",
     "CircleInfo",
     "Error",
+    "Flagged",
     "Frame",
+    "Held",
     "Hello",
     "Member",
     "Members",
@@ -32,7 +36,10 @@ __all__ = [
     "Pong",
     "Presence",
     "PresenceAction",
+    "Redacted",
     "ResumeResult",
+    "Review",
+    "RiskLevel",
     "Role",
     "Say",
     "Sender",
@@ -72,6 +79,23 @@ class PresenceAction(enum.StrEnum):
     LEAVE = "leave"
 
 
+class RiskLevel(enum.StrEnum):
+    """How much danger the moderation pipeline read in a message."""
+
+    NONE = "none"
+    DISTRESS = "distress"
+    PASSIVE_IDEATION = "passive_ideation"
+    ACTIVE_IDEATION = "active_ideation"
+    IMMINENT = "imminent"
+
+
+class Audience(enum.StrEnum):
+    """Who of a circle receives a frame the server broadcasts."""
+
+    ALL = "all"
+    FACILITATORS = "facilitators"
+
+
 class ResumeResult(enum.StrEnum):
     """How ``welcome`` answers a ``hello``'s resume point."""
 
@@ -93,6 +117,8 @@ class Frame:
     __slots__ = ()
     TYPE: ClassVar[str]
     SENDERS: ClassVar[Sender]
+    #: Who receives it when the server broadcasts it to a circle.
+    AUDIENCE: ClassVar[Audience] = Audience.ALL
 
     def check(self) -> None:
         """Checks across fields, after each field was checked alone. Raises FrameError."""
@@ -206,6 +232,43 @@ class Message(Frame):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Review(Frame):
+    """To facilitators: a message held for review before anyone else sees it.
+
+    ``hold`` names it in the circle's review queue. ``risk``, ``tags`` and ``reasons``
+    say why the pipeline held it."""
+
+    TYPE: ClassVar[str] = "review"
+    SENDERS: ClassVar[Sender] = Sender.SERVER
+    AUDIENCE: ClassVar[Audience] = Audience.FACILITATORS
+
+    hold: str = dataclasses.field(metadata=limit("ref", min_len=1))
+    name: str = dataclasses.field(metadata=limit("name", min_len=1))
+    role: Role
+    text: str = dataclasses.field(metadata=limit("text"), repr=False)
+    ts: int
+    risk: RiskLevel
+    tags: list[str]
+    reasons: list[str]
+    cw: str | None = dataclasses.field(default=None, metadata=limit("label"), repr=False)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Flagged(Frame):
+    """To facilitators: message ``id`` was delivered, and this is why to look at it."""
+
+    TYPE: ClassVar[str] = "flagged"
+    SENDERS: ClassVar[Sender] = Sender.SERVER
+    AUDIENCE: ClassVar[Audience] = Audience.FACILITATORS
+
+    id: int
+    risk: RiskLevel
+    tags: list[str]
+    reasons: list[str]
+    content_warning: str | None = dataclasses.field(default=None, metadata=limit("label"))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Welcome(Frame):
     """Answer to a valid ``hello``: the circle, who is here, and the history to show.
 
@@ -224,6 +287,8 @@ class Welcome(Frame):
     resume: ResumeResult
     history: list[Message]
     more: bool = False
+    #: For facilitators: the messages waiting in the circle's review queue.
+    reviews: list[Review] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -262,6 +327,42 @@ class Members(Frame):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Held(Frame):
+    """To the sender: their ``say`` waits for a facilitator; ``reason`` says so, kindly."""
+
+    TYPE: ClassVar[str] = "held"
+    SENDERS: ClassVar[Sender] = Sender.SERVER
+
+    ref: str = dataclasses.field(metadata=limit("ref", min_len=1))
+    reason: str = dataclasses.field(metadata=limit("text"))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Blocked(Frame):
+    """To the sender: their ``say`` was not shared with anyone; ``reason`` says why."""
+
+    TYPE: ClassVar[str] = "blocked"
+    SENDERS: ClassVar[Sender] = Sender.SERVER
+
+    ref: str = dataclasses.field(metadata=limit("ref", min_len=1))
+    reason: str = dataclasses.field(metadata=limit("text"))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Redacted(Frame):
+    """To the sender, instead of ``ack``: their ``say`` was delivered as message ``id``
+    with parts replaced (the ``message`` shows how); ``reason`` says why."""
+
+    TYPE: ClassVar[str] = "redacted"
+    SENDERS: ClassVar[Sender] = Sender.SERVER
+
+    ref: str = dataclasses.field(metadata=limit("ref", min_len=1))
+    id: int
+    ts: int
+    reason: str = dataclasses.field(metadata=limit("text"))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Error(Frame):
     """A request was refused; the connection carries on. ``ref`` names the request."""
 
@@ -284,6 +385,11 @@ def _catalogue(sender: Sender) -> dict[str, type[Frame]]:
         Ack,
         Presence,
         Members,
+        Held,
+        Blocked,
+        Redacted,
+        Review,
+        Flagged,
         Error,
     )
     return {cls.TYPE: cls for cls in every if sender in cls.SENDERS}

@@ -42,7 +42,8 @@ def test_clients_send_hello_say_ping_pong() -> None:
 
 def test_servers_send_the_rest_and_ping_pong() -> None:
     assert set(SERVER_FRAMES) == {
-        "ping", "pong", "welcome", "message", "ack", "presence", "members", "error"
+        "ping", "pong", "welcome", "message", "ack", "presence", "members", "held",
+        "blocked", "redacted", "review", "flagged", "error",
     }  # fmt: skip
 
 
