@@ -12,7 +12,7 @@ import dataclasses
 from typing import Protocol
 
 from circles.model import Circle, CircleId, MemberId
-from protocol import Frame, Member, Message
+from protocol import Frame, Member, Message, Review
 
 __all__ = [
     "Appended",
@@ -20,9 +20,11 @@ __all__ = [
     "BackendUnavailable",
     "CircleStore",
     "EventLog",
+    "HeldMessage",
     "HistoryPage",
     "Listener",
     "PresenceStore",
+    "ReviewQueue",
     "Subscription",
 ]
 
@@ -132,8 +134,41 @@ class PresenceStore(Protocol):
         ...
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class HeldMessage:
+    """A message the moderation pipeline held for facilitators, as the queue keeps it."""
+
+    #: The sender's account id (never shown to members).
+    member_id: MemberId
+    #: What facilitators see; ``review.hold`` names it in the queue.
+    review: Review
+    #: How urgently the on-call professional should hear of it (an Escalation label).
+    escalate: str = "none"
+
+    @property
+    def hold(self) -> str:
+        return self.review.hold
+
+
+class ReviewQueue(Protocol):
+    """Each circle's messages held for review. Nothing leaves it but by :meth:`take`."""
+
+    async def hold(self, circle_id: CircleId, held: HeldMessage) -> tuple[HeldMessage, bool]:
+        """Keep ``held`` until a facilitator decides. Idempotent by ``held.hold``: a
+        second call returns the first message and True (nothing new was held)."""
+        ...
+
+    async def pending(self, circle_id: CircleId) -> list[HeldMessage]:
+        """The messages waiting, oldest first."""
+        ...
+
+    async def take(self, circle_id: CircleId, hold: str) -> HeldMessage | None:
+        """Remove and return one waiting message (None if it is not there, or taken)."""
+        ...
+
+
 class Backend(Protocol):
-    """One backend: its three ports and its lifecycle."""
+    """One backend: its ports and its lifecycle."""
 
     @property
     def circles(self) -> CircleStore: ...
@@ -143,6 +178,9 @@ class Backend(Protocol):
 
     @property
     def presence(self) -> PresenceStore: ...
+
+    @property
+    def reviews(self) -> ReviewQueue: ...
 
     async def start(self) -> None: ...
 

@@ -11,7 +11,13 @@ import collections
 import dataclasses
 import secrets
 
-from circles.backends.base import Appended, HistoryPage, Listener
+from circles.backends.base import (
+    Appended,
+    BackendUnavailable,
+    HeldMessage,
+    HistoryPage,
+    Listener,
+)
 from circles.model import Circle, CircleId, MemberId
 from protocol import Frame, Member, Message
 
@@ -147,6 +153,37 @@ class MemoryPresenceStore:
         return [member for member, _ in self._present.get(circle_id, {}).values()]
 
 
+class MemoryReviewQueue:
+    """Held messages per circle, in arrival order."""
+
+    #: More held messages than this in one circle is a fault worth refusing loudly.
+    MAX_PER_CIRCLE = 10_000
+
+    def __init__(self) -> None:
+        self._held: dict[CircleId, dict[str, HeldMessage]] = {}
+
+    async def hold(self, circle_id: CircleId, held: HeldMessage) -> tuple[HeldMessage, bool]:
+        queue = self._held.setdefault(circle_id, {})
+        first = queue.get(held.hold)
+        if first is not None:
+            return first, True
+        if len(queue) >= self.MAX_PER_CIRCLE:
+            raise BackendUnavailable("the circle's review queue is full")
+        queue[held.hold] = held
+        return held, False
+
+    async def pending(self, circle_id: CircleId) -> list[HeldMessage]:
+        held = self._held.get(circle_id, {}).values()
+        return sorted(held, key=lambda h: (h.review.ts, h.hold))
+
+    async def take(self, circle_id: CircleId, hold: str) -> HeldMessage | None:
+        queue = self._held.get(circle_id, {})
+        taken = queue.pop(hold, None)
+        if not queue:
+            self._held.pop(circle_id, None)
+        return taken
+
+
 class MemoryBackend:
     """Circle state, history, presence and fan-out for a single process."""
 
@@ -154,6 +191,7 @@ class MemoryBackend:
         self.circles = MemoryCircleStore()
         self.events = MemoryEventLog(history_max)
         self.presence = MemoryPresenceStore()
+        self.reviews = MemoryReviewQueue()
 
     async def start(self) -> None:
         """Nothing to connect to."""

@@ -21,6 +21,7 @@ from circles.backends.redis.errors import UNAVAILABLE_ERRORS
 from circles.backends.redis.events import FALLBACK_TTL_MS, RedisEventLog
 from circles.backends.redis.keys import Keys
 from circles.backends.redis.presence import RedisPresenceStore
+from circles.backends.redis.reviews import RedisReviewQueue
 from circles.backends.redis.store import RedisCircleStore
 from circles.backends.redis.subscriber import Subscriber
 from circles.clock import Clock, SystemClock
@@ -83,6 +84,9 @@ class RedisBackend:
             retention_ms=settings.retention_ms,
             fallback_ttl_ms=FALLBACK_TTL_MS,
             monotonic=self._clock.monotonic,
+        )
+        self.reviews = RedisReviewQueue(
+            self.redis, keys, retention_ms=settings.retention_ms, fallback_ttl_ms=FALLBACK_TTL_MS
         )
         self.subscriber = Subscriber(
             settings.url,

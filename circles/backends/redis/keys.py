@@ -43,6 +43,10 @@ class Keys:
         """Hash: ``member\\x00node`` -> connection count, name, role, expiry."""
         return f"{self.prefix}:{{{circle_id}}}:presence"
 
+    def reviews(self, circle_id: CircleId) -> str:
+        """Hash: hold id -> a message held for facilitators."""
+        return f"{self.prefix}:{{{circle_id}}}:review"
+
     def channel(self, circle_id: CircleId) -> str:
         """Pub/sub channel of the circle's live events."""
         return f"{self.prefix}:{{{circle_id}}}:events"
@@ -56,6 +60,7 @@ class Keys:
             self.refs(circle_id),
             self.ref_order(circle_id),
             self.presence(circle_id),
+            self.reviews(circle_id),
         ]
 
     @property

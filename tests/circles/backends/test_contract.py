@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from circles.backends.base import Backend
+from circles.backends.base import Backend, HeldMessage
 from circles.backends.memory import MemoryBackend
 from circles.backends.redis import RedisBackend, RedisSettings
 from circles.clock import SystemClock
 from circles.model import Circle, CircleId, MemberId, new_circle_id
-from protocol import Frame, Member, Message, Presence, PresenceAction, Role
+from protocol import Frame, Member, Message, Presence, PresenceAction, Review, RiskLevel, Role
 from tests.conftest import delete_prefix
 
 HISTORY_MAX = 10
@@ -216,3 +216,35 @@ async def test_an_append_with_a_seen_dedup_key_is_acknowledged_but_not_repeated(
     # the same key in another circle is another request
     elsewhere = await backend.events.append(new_circle_id(), _message("once"), "ann\x00r1")
     assert not elsewhere.duplicate
+
+
+def _held(hold: str, text: str, ts: int, member: str = "acct-ann") -> HeldMessage:
+    review = Review(
+        hold=hold, name="Ann", role=Role.PARTICIPANT, text=text, ts=ts,
+        risk=RiskLevel.ACTIVE_IDEATION, tags=["crisis.direct"], reasons=["direct"],
+    )  # fmt: skip
+    return HeldMessage(MemberId(member), review, escalate="error")
+
+
+async def test_held_messages_wait_in_order_until_taken(backend: Backend) -> None:
+    circle = new_circle_id()
+    first, second = _held("h-1", "first", 10), _held("h-2", "second", 20)
+    assert await backend.reviews.hold(circle, second) == (second, False)
+    assert await backend.reviews.hold(circle, first) == (first, False)
+    assert await backend.reviews.pending(circle) == [first, second]  # oldest first
+    assert await backend.reviews.pending(new_circle_id()) == []
+    assert await backend.reviews.take(circle, "h-1") == first
+    assert await backend.reviews.take(circle, "h-1") is None  # taken once only
+    assert await backend.reviews.pending(circle) == [second]
+    assert await backend.reviews.take(circle, "h-unknown") is None
+
+
+async def test_holding_the_same_message_twice_keeps_the_first(backend: Backend) -> None:
+    circle = new_circle_id()
+    original = _held("h-9", "the words", 10)
+    resent = _held("h-9", "the words", 99)
+    await backend.reviews.hold(circle, original)
+    kept, duplicate = await backend.reviews.hold(circle, resent)
+    assert duplicate
+    assert kept == original
+    assert await backend.reviews.pending(circle) == [original]
