@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import structlog
 from starlette.applications import Starlette
@@ -22,12 +22,15 @@ from circles.backends.base import Backend
 from circles.backends.memory import MemoryBackend
 from circles.backends.redis import RedisBackend, RedisSettings
 from circles.clock import Clock, SystemClock
-from circles.config import Settings
+from circles.config import ConfigError, Settings
 from circles.hub import Hub
 from circles.logging import exception_fields
 from circles.session import SessionContext, run_session
 from circles.transport import StarletteTransport
 from moderation import Pipeline
+from moderation.config import default_config
+from moderation.config import load as load_moderation
+from moderation.errors import ConfigError as ModerationConfigError
 from protocol import CloseCode
 
 __all__ = ["create_app", "make_backend"]
@@ -42,6 +45,17 @@ _PAGE_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-content-type-options", b"nosniff"),
 ]
+
+
+def _pipelines(settings: Settings, pipeline: Pipeline | None) -> Callable[[str], Pipeline]:
+    """Each circle's moderation pipeline: the one given (tests), or the configuration's."""
+    if pipeline is not None:
+        return lambda circle_id: pipeline
+    try:
+        config = load_moderation(settings.moderation) if settings.moderation else default_config()
+    except ModerationConfigError as exc:
+        raise ConfigError(f"CIRCLES_MODERATION: {exc}") from None
+    return config.pipeline
 
 
 def make_backend(settings: Settings, clock: Clock | None = None) -> Backend:
@@ -106,7 +120,7 @@ def create_app(
     context = SessionContext(
         hub=hub,
         circles=backend.circles,
-        pipeline=pipeline or Pipeline(),
+        pipelines=_pipelines(settings, pipeline),
         verify_token=functools.partial(verify_token, settings.secret, settings.audience),
         clock=clock,
         settings=settings.session,

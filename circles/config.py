@@ -50,6 +50,8 @@ class Settings:
     web_dir: Path = _REPO_WEB_DIR
     #: Log level name.
     log_level: str = "info"
+    #: A moderation TOML (see docs/moderation.md); unset: the one shipped with Circles.
+    moderation: Path | None = None
     hub: HubSettings = dataclasses.field(default_factory=HubSettings)
     session: SessionSettings = dataclasses.field(default_factory=SessionSettings)
 
@@ -108,6 +110,8 @@ class Settings:
                 values[name] = kind(raw)
             except ValueError:
                 raise ConfigError(f"CIRCLES_{name.upper()} must be {kind.__name__}") from None
+        if env.get("CIRCLES_MODERATION"):
+            values["moderation"] = Path(env["CIRCLES_MODERATION"])
         if env.get("CIRCLES_WEB_DIR"):
             values["web_dir"] = Path(env["CIRCLES_WEB_DIR"])
         values.update({k: v for k, v in overrides.items() if v is not None})

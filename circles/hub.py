@@ -10,15 +10,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+from collections.abc import Callable
 
 import structlog
 
-from circles.backends.base import Backend, BackendUnavailable, HistoryPage, Subscription
+from circles.backends.base import (
+    Backend,
+    BackendUnavailable,
+    HeldMessage,
+    HistoryPage,
+    Subscription,
+)
 from circles.clock import Clock
 from circles.model import Circle, CircleId, Membership
 from circles.outbox import Outbox, OutboxLimits
 from protocol import (
     Ack,
+    Audience,
     CloseCode,
     Codec,
     Frame,
@@ -27,6 +35,7 @@ from protocol import (
     Presence,
     PresenceAction,
     ResumeResult,
+    Role,
     Welcome,
 )
 
@@ -112,9 +121,12 @@ class _Room:
     def on_event(self, frame: Frame) -> None:
         event_id = frame.id if isinstance(frame, Message) else None
         about = frame.member if isinstance(frame, Presence) else None
+        facilitators_only = frame.AUDIENCE is Audience.FACILITATORS
         encoded: dict[str, bytes | str] = {}
         for conn in self.connections:
             if conn.outbox.closed is not None:
+                continue
+            if facilitators_only and conn.member.role is not Role.FACILITATOR:
                 continue
             data = encoded.get(conn.codec.subprotocol)
             if data is None:
@@ -152,6 +164,9 @@ class Hub:
                     circle_id, Presence(action=PresenceAction.JOIN, member=conn.member)
                 )
             members = await self._backend.presence.members(circle_id)
+            reviews = None
+            if conn.member.role is Role.FACILITATOR:
+                reviews = [h.review for h in await self._backend.reviews.pending(circle_id)]
             resume, messages, page = await self._replay(circle_id, last_id, epoch)
         except BaseException:
             # leave nothing behind: not in the room, and not present (which would
@@ -171,6 +186,7 @@ class Hub:
             resume=resume,
             history=replay,
             more=len(messages) > len(replay),
+            reviews=reviews,
         )
         conn.go_live(welcome, messages[len(replay) :], page.last_id)
         return welcome
@@ -189,12 +205,20 @@ class Hub:
             # the backend retries the presence part once it answers again
             log.warning("hub.leave_deferred", circle=circle_id)
 
-    async def say(self, conn: Connection, ref: str, text: str, cw: str | None) -> Message:
-        """Append a message to the circle (which publishes it) and ack the sender.
+    async def say(
+        self,
+        conn: Connection,
+        ref: str,
+        text: str,
+        cw: str | None,
+        answer: Callable[[Message], Frame] | None = None,
+    ) -> Message:
+        """Append a message to the circle (which publishes it) and answer the sender:
+        ``ack``, unless ``answer`` makes another frame of the stored message.
 
         A ``say`` re-sent with the same ``ref`` by the same member (after a reconnect
-        that lost the ack) is acked with the first one's id and not delivered again.
-        Raises BackendUnavailable when the backend cannot take it; nothing is acked then.
+        that lost the ack) is answered with the first one's id and not delivered again.
+        Raises BackendUnavailable when the backend cannot take it; nothing is answered.
         """
         draft = Message(
             id=0,
@@ -207,8 +231,21 @@ class Hub:
         dedup_key = f"{conn.membership.member_id}\x00{ref}"
         appended = await self._backend.events.append(conn.circle_id, draft, dedup_key)
         stored = appended.message
-        conn.send(Ack(ref=ref, id=stored.id, ts=stored.ts))
+        conn.send(answer(stored) if answer else Ack(ref=ref, id=stored.id, ts=stored.ts))
         return stored
+
+    async def broadcast(self, circle_id: CircleId, frame: Frame) -> None:
+        """Publish a frame that history does not keep, to the circle on every node (to
+        its facilitators only, when the frame's audience says so)."""
+        await self._backend.events.broadcast(circle_id, frame)
+
+    async def hold(self, conn: Connection, held: HeldMessage) -> bool:
+        """Put a message in the circle's review queue and show it to its facilitators.
+        False when it was already held (a resent ``say``): nobody is told twice."""
+        _, duplicate = await self._backend.reviews.hold(conn.circle_id, held)
+        if not duplicate:
+            await self._backend.events.broadcast(conn.circle_id, held.review)
+        return not duplicate
 
     def close_all(self, code: CloseCode, reason: str) -> None:
         """Ask every connection of this node to close (shutdown)."""

@@ -23,8 +23,9 @@ from circles.hub import Connection, Hub
 from circles.logging import exception_fields
 from circles.model import Circle, CircleId, CircleState, Membership
 from circles.outbox import OutboxClosed
+from circles.screening import settle
 from circles.transport import Transport
-from moderation import Action, Pipeline, Submission
+from moderation import Pipeline, Submission
 from protocol import (
     CLIENT_LIMITS,
     CloseCode,
@@ -68,7 +69,8 @@ class SessionContext:
 
     hub: Hub
     circles: CircleStore
-    pipeline: Pipeline
+    #: The moderation pipeline of a circle (by id).
+    pipelines: Callable[[str], Pipeline]
     verify_token: Callable[[str, int], Membership]
     clock: Clock
     settings: SessionSettings
@@ -241,15 +243,8 @@ async def _say(frame: Say, conn: Connection, ctx: SessionContext) -> None:
             cw=frame.cw,
             now_ms=ctx.clock.now_ms(),
         )
-        screened = await ctx.pipeline.screen(submission)
-        if screened.action >= Action.HOLD:
-            # Not delivered. (The review queue, and the held / blocked frames that tell
-            # the sender so, arrive with the pipeline's place in the hub; until then
-            # the node runs no stage that holds.)
-            reason = screened.sender_reason or "This message was not shared."
-            conn.send(Error(code=ErrorCode.FORBIDDEN, detail=reason, ref=frame.ref))
-            return
-        await ctx.hub.say(conn, frame.ref, screened.text, frame.cw)
+        screened = await ctx.pipelines(conn.circle_id).screen(submission)
+        await settle(ctx.hub, conn, frame, screened, submission.now_ms)
     except BackendUnavailable:
         conn.send(Error(code=ErrorCode.UNAVAILABLE, detail="not sent; try again", ref=frame.ref))
     except Exception as exc:

@@ -22,14 +22,17 @@ from protocol import (
     SERVER_FRAMES,
     SERVER_LIMITS,
     Ack,
+    Blocked,
     CloseCode,
     Error,
     ErrorCode,
     Frame,
+    Held,
     Hello,
     Message,
     Ping,
     Pong,
+    Redacted,
     Say,
     Welcome,
 )
@@ -99,7 +102,7 @@ async def _rig(settings: SessionSettings | None = None, pipeline: Pipeline | Non
     context = SessionContext(
         hub=Hub(backend, clock, HubSettings()),
         circles=backend.circles,
-        pipeline=pipeline or Pipeline(),
+        pipelines=lambda circle_id: pipeline or Pipeline(),
         verify_token=functools.partial(verify_token, SECRET, "circles"),
         clock=clock,
         settings=settings or SessionSettings(),
@@ -170,14 +173,13 @@ async def test_blocked_messages_reach_no_one_and_the_sender_learns_why() -> None
     rig = await _rig(pipeline=Pipeline([Blocker(), Redactor()]))
     async with rig.session("Ann") as ann, rig.session("Bo") as bo:
         ann.push(Say(ref="r1", text="this is forbidden"))
-        error = await ann.next_of(Error)
-        assert error == Error(
-            code=ErrorCode.FORBIDDEN, detail="please keep names of others out", ref="r1"
+        assert await ann.next_of(Blocked) == Blocked(
+            ref="r1", reason="please keep names of others out"
         )
         ann.push(Say(ref="r2", text="call 555-0100"))
-        ack = await ann.next_of(Ack)
+        redacted = await ann.next_of(Redacted)
         message = await bo.next_of(Message)
-        assert (message.id, message.text) == (ack.id, "call [number removed]")  # type: ignore[attr-defined]
+        assert (message.id, message.text) == (redacted.id, "call [number removed]")  # type: ignore[attr-defined]
         assert message.id == 1  # type: ignore[attr-defined]
 
 
@@ -256,9 +258,9 @@ async def test_a_stage_failing_closed_keeps_the_message_from_everyone() -> None:
     rig = await _rig(pipeline=Pipeline([Broken()]))  # closed: the safe default
     async with rig.session("Ann") as ann, rig.session("Bo") as bo:
         ann.push(Say(ref="r1", text="are you there"))
-        error = await ann.next_of(Error)
-        assert (error.code, error.ref) == (ErrorCode.FORBIDDEN, "r1")  # type: ignore[attr-defined]
-        assert "facilitator" in error.detail  # type: ignore[attr-defined]
+        held = await ann.next_of(Held)
+        assert held.ref == "r1"  # type: ignore[attr-defined]
+        assert "facilitator" in held.reason  # type: ignore[attr-defined]
         page = await rig.backend.events.read(rig.circle_id, after_id=None, limit=10)
         assert page.messages == []
         bo.push(Ping(n=5))

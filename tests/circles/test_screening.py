@@ -1,0 +1,182 @@
+"""Each conclusion of the pipeline, as the sender, the circle and its facilitators see it."""
+
+from __future__ import annotations
+
+import pytest
+
+from circles.backends.memory import MemoryBackend
+from circles.clock import ManualClock
+from circles.hub import Connection, Hub, HubSettings
+from circles.model import Circle, MemberId, Membership, new_circle_id
+from circles.screening import hold_id, settle
+from moderation import Action, Escalation, Risk, Screened
+from protocol import (
+    MSGPACK,
+    SERVER_FRAMES,
+    SERVER_LIMITS,
+    Ack,
+    Blocked,
+    Flagged,
+    Frame,
+    Held,
+    Message,
+    Redacted,
+    Review,
+    RiskLevel,
+    Role,
+    Say,
+)
+
+
+def _drain(conn: Connection) -> list[Frame]:
+    frames = []
+    while len(conn.outbox):
+        frames.append(MSGPACK.decode(conn.outbox._frames.popleft(), SERVER_LIMITS, SERVER_FRAMES))
+    return frames
+
+
+class Circle3:
+    """A circle with a facilitator, the sender and one more participant."""
+
+    def __init__(self) -> None:
+        self.clock = ManualClock()
+        self.backend = MemoryBackend()
+        self.hub = Hub(self.backend, self.clock, HubSettings())
+        now = self.clock.now_ms()
+        self.circle = Circle(new_circle_id(), "t", now - 1, now + 3600_000, 30, now)
+
+    async def join(self, name: str, role: Role = Role.PARTICIPANT) -> Connection:
+        membership = Membership(self.circle.id, MemberId(f"acct-{name}"), name, role, 2**42)
+        conn = self.hub.connection(membership, MSGPACK)
+        await self.hub.join(conn, self.circle, None, None)
+        _drain(conn)
+        return conn
+
+
+@pytest.fixture
+async def room() -> tuple[Circle3, Connection, Connection, Connection]:
+    circle = Circle3()
+    sam = await circle.join("Sam", Role.FACILITATOR)
+    ann = await circle.join("Ann")
+    bo = await circle.join("Bo")
+    for conn in (sam, ann, bo):
+        _drain(conn)
+    return circle, sam, ann, bo
+
+
+def _screened(action: Action, text: str = "the words", **fields: object) -> Screened:
+    return Screened(action=action, text=text, **fields)  # type: ignore[arg-type]
+
+
+async def test_allow_delivers_and_acks(
+    room: tuple[Circle3, Connection, Connection, Connection],
+) -> None:
+    circle, sam, ann, bo = room
+    await settle(circle.hub, ann, Say(ref="r", text="hi"), _screened(Action.ALLOW, "hi"), 1)
+    assert [type(f) for f in _drain(ann)] == [Message, Ack]
+    assert [f.text for f in _drain(bo) if isinstance(f, Message)] == ["hi"]
+    assert [type(f) for f in _drain(sam)] == [Message]
+
+
+async def test_a_flagged_message_is_delivered_folded_and_facilitators_see_why(
+    room: tuple[Circle3, Connection, Connection, Connection],
+) -> None:
+    circle, sam, ann, bo = room
+    screened = _screened(
+        Action.ALLOW_FLAG, risk=Risk.PASSIVE_IDEATION, tags=("crisis.passive",),
+        reasons=("a wish not to wake up",), content_warning="suicidal thoughts",
+    )  # fmt: skip
+    await settle(circle.hub, ann, Say(ref="r", text="the words"), screened, 1)
+    delivered = [f for f in _drain(bo) if isinstance(f, Message)]
+    assert [(m.text, m.cw) for m in delivered] == [("the words", "suicidal thoughts")]
+    assert not [f for f in _drain(bo) if isinstance(f, Flagged)]
+    seen = _drain(sam)
+    flagged = [f for f in seen if isinstance(f, Flagged)]
+    assert flagged == [
+        Flagged(id=delivered[0].id, risk=RiskLevel.PASSIVE_IDEATION, tags=["crisis.passive"],
+                reasons=["a wish not to wake up"], content_warning="suicidal thoughts")
+    ]  # fmt: skip
+    assert [type(f) for f in _drain(ann)] == [Message, Ack]
+
+
+async def test_the_senders_own_warning_is_kept(
+    room: tuple[Circle3, Connection, Connection, Connection],
+) -> None:
+    circle, _, ann, bo = room
+    screened = _screened(Action.ALLOW_FLAG, content_warning="graphic detail")
+    await settle(circle.hub, ann, Say(ref="r", text="the words", cw="my story"), screened, 1)
+    assert [m.cw for m in _drain(bo) if isinstance(m, Message)] == ["my story"]
+
+
+async def test_a_redacted_message_is_delivered_changed_and_the_sender_told(
+    room: tuple[Circle3, Connection, Connection, Connection],
+) -> None:
+    circle, _, ann, bo = room
+    screened = _screened(
+        Action.REDACT, "call me on [phone removed]", sender_reason="no numbers here"
+    )
+    await settle(circle.hub, ann, Say(ref="r", text="call me on 0207 946 0000"), screened, 1)
+    delivered = [f for f in _drain(bo) if isinstance(f, Message)]
+    assert [m.text for m in delivered] == ["call me on [phone removed]"]
+    answers = [f for f in _drain(ann) if not isinstance(f, Message)]
+    assert answers == [
+        Redacted(ref="r", id=delivered[0].id, ts=delivered[0].ts, reason="no numbers here")
+    ]
+
+
+async def test_a_held_message_reaches_only_facilitators_and_the_sender_is_told_kindly(
+    room: tuple[Circle3, Connection, Connection, Connection],
+) -> None:
+    circle, sam, ann, bo = room
+    screened = _screened(
+        Action.HOLD, "I can't go on", risk=Risk.ACTIVE_IDEATION, escalate=Escalation.ERROR,
+        tags=("crisis.direct",), reasons=("direct",),
+        sender_reason="A facilitator has seen your message and will be with you.",
+    )  # fmt: skip
+    await settle(circle.hub, ann, Say(ref="r1", text="I can't go on"), screened, 1234)
+    assert _drain(ann) == [
+        Held(ref="r1", reason="A facilitator has seen your message and will be with you.")
+    ]
+    assert _drain(bo) == []  # nobody else sees it
+    review = Review(
+        hold=hold_id("acct-Ann", "r1"), name="Ann", role=Role.PARTICIPANT, text="I can't go on",
+        ts=1234, risk=RiskLevel.ACTIVE_IDEATION, tags=["crisis.direct"], reasons=["direct"],
+    )  # fmt: skip
+    assert _drain(sam) == [review]
+    queued = await circle.backend.reviews.pending(circle.circle.id)
+    assert [(h.review, h.member_id, h.escalate) for h in queued] == [(review, "acct-Ann", "error")]
+    assert (
+        await circle.backend.events.read(circle.circle.id, after_id=None, limit=5)
+    ).messages == []
+
+    # sent again after a reconnect: told again, but held once, and facilitators told once
+    await settle(circle.hub, ann, Say(ref="r1", text="I can't go on"), screened, 9999)
+    assert [type(f) for f in _drain(ann)] == [Held]
+    assert _drain(sam) == []
+    assert len(await circle.backend.reviews.pending(circle.circle.id)) == 1
+
+    # a facilitator arriving now finds it waiting in their welcome; a participant does not
+    zoe_conn = circle.hub.connection(
+        Membership(circle.circle.id, MemberId("acct-Zoe"), "Zoe", Role.FACILITATOR, 2**42), MSGPACK
+    )
+    welcome = await circle.hub.join(zoe_conn, circle.circle, None, None)
+    assert welcome.reviews == [review]
+    cy_conn = circle.hub.connection(
+        Membership(circle.circle.id, MemberId("acct-Cy"), "Cy", Role.PARTICIPANT, 2**42), MSGPACK
+    )
+    assert (await circle.hub.join(cy_conn, circle.circle, None, None)).reviews is None
+
+
+async def test_a_blocked_message_reaches_no_one_and_the_sender_learns_why(
+    room: tuple[Circle3, Connection, Connection, Connection],
+) -> None:
+    circle, sam, ann, bo = room
+    screened = _screened(Action.BLOCK, sender_reason="This reads as aimed at someone here.")
+    await settle(circle.hub, ann, Say(ref="r", text="x"), screened, 1)
+    assert _drain(ann) == [Blocked(ref="r", reason="This reads as aimed at someone here.")]
+    assert _drain(bo) == _drain(sam) == []
+
+
+def test_hold_ids_are_stable_per_member_and_ref() -> None:
+    assert hold_id("a", "r1") == hold_id("a", "r1")
+    assert len({hold_id("a", "r1"), hold_id("a", "r2"), hold_id("b", "r1")}) == 3
