@@ -33,11 +33,14 @@ from protocol import (
     SERVER_FRAMES,
     SERVER_LIMITS,
     Ack,
+    Blocked,
     Codec,
     Error,
     ErrorCode,
+    Flagged,
     Frame,
     FrameError,
+    Held,
     Hello,
     Member,
     Members,
@@ -46,7 +49,9 @@ from protocol import (
     Pong,
     Presence,
     PresenceAction,
+    Redacted,
     ResumeResult,
+    Review,
     Say,
     Welcome,
 )
@@ -232,6 +237,24 @@ class TerminalClient:
                 self._show(frame)
             case Ack(ref=ref):
                 self._settle(ref)
+            case Redacted(ref=ref, reason=reason):
+                self._settle(ref)
+                self._write(f"  · {clean(reason)}")
+            case Held(ref=ref, reason=reason):
+                self._settle(ref)
+                self._write(f"  · {clean(reason)}")
+            case Blocked(ref=ref, reason=reason):
+                self._settle(ref)
+                self._write(f"! not shared: {clean(reason)}")
+            case Review(name=name, risk=risk, text=text):
+                self._write(
+                    f"  [for facilitators] held for review, {risk.value}: {name}: {clean(text)}"
+                )
+            case Flagged(id=message_id, risk=risk, tags=tags):
+                why = ", ".join(tags)
+                self._write(
+                    f"  [for facilitators] message {message_id} flagged ({risk.value}: {why})"
+                )
             case Error(ref=ref, detail=detail):
                 unsent = ref is not None and ref in self._pending
                 self._settle(*([ref] if ref else []))

@@ -252,6 +252,15 @@
       case "message":
         showMessage(frame);
         break;
+      case "held": // waits for a facilitator; the reason is the server's caring words
+        settle(frame.ref, frame.reason);
+        break;
+      case "blocked":
+        settle(frame.ref, `Not shared: ${frame.reason}`, true);
+        break;
+      case "redacted":
+        notice(frame.reason);
+      // falls through: otherwise it is an ack
       case "ack":
         if (state.lastId !== null && frame.id <= state.lastId) {
           const li = state.pending.get(frame.ref); // the message itself came first

@@ -26,11 +26,13 @@ from protocol import (
     JSON,
     MSGPACK,
     Ack,
+    Blocked,
     CircleInfo,
     Codec,
     Error,
     ErrorCode,
     Frame,
+    Held,
     Hello,
     Member,
     Message,
@@ -38,6 +40,7 @@ from protocol import (
     Pong,
     Presence,
     PresenceAction,
+    Redacted,
     ResumeResult,
     Role,
     Say,
@@ -455,3 +458,30 @@ async def test_refs_differ_between_two_runs_of_the_client() -> None:
     first = client("ws://127.0.0.1:9/x", Lines(), Screen())
     second = client("ws://127.0.0.1:9/x", Lines(), Screen())
     assert first._ref_prefix != second._ref_prefix
+
+
+async def test_held_blocked_and_redacted_answers_are_shown_to_the_sender() -> None:
+    lines, screen = Lines(), Screen()
+
+    async def script(peer: Peer, n: int) -> None:
+        await peer.send(welcome(ResumeResult.FRESH, []))
+        for answer in (
+            lambda ref: Held(ref, "A facilitator has seen your message."),
+            lambda ref: Blocked(ref, "This reads as aimed at someone here."),
+            lambda ref: Redacted(ref, 1, TS, "We took the number out."),
+        ):
+            say = await peer.recv()
+            assert isinstance(say, Say)
+            await peer.send(answer(say.ref))
+        await until_closed(peer)
+
+    async with running(script) as (_, url):
+        task = asyncio.create_task(client(url, lines, screen).run())
+        await screen.shows("Here now:")
+        for text in ("one", "two", "three"):
+            lines.feed(text)
+        await screen.shows("We took the number out.")
+        lines.feed("/quit")
+        assert await asyncio.wait_for(task, WAIT) == 0
+    assert "  · A facilitator has seen your message." in screen.lines
+    assert "! not shared: This reads as aimed at someone here." in screen.lines
