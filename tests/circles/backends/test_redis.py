@@ -300,3 +300,39 @@ async def test_a_circle_left_and_joined_again_at_once_stays_subscribed(
         finally:
             await client.aclose()
         assert channels == [b.keys.channel(circle).encode()]
+
+
+async def test_a_held_message_reaches_facilitators_on_every_node_and_no_one_else(
+    redis_url: str, redis_prefix: str
+) -> None:
+    from circles.screening import settle
+    from moderation import Action, Risk, Screened
+    from protocol import Held, Review, Say
+
+    async with nodes(redis_url, redis_prefix) as (a, b):
+        circle = await _circle(a)
+        hub_a, hub_b = Hub(a, SystemClock(), HubSettings()), Hub(b, SystemClock(), HubSettings())
+
+        async def join(hub: Hub, name: str, role: Role) -> object:
+            membership = Membership(circle.id, MemberId(f"acct-{name}"), name, role, 2**42)
+            conn = hub.connection(membership, MSGPACK)
+            await hub.join(conn, circle, None, None)
+            return conn
+
+        ann = await join(hub_a, "Ann", Role.PARTICIPANT)
+        sam = await join(hub_b, "Sam", Role.FACILITATOR)
+        bo = await join(hub_b, "Bo", Role.PARTICIPANT)
+        for conn in (ann, sam, bo):
+            _drain(conn)
+        screened = Screened(
+            action=Action.HOLD, text="I can't go on", risk=Risk.ACTIVE_IDEATION,
+            sender_reason="A facilitator has seen your message.",
+        )  # fmt: skip
+        await settle(hub_a, ann, Say(ref="r", text="I can't go on"), screened, 5)  # type: ignore[arg-type]
+        seen_by_sam: list[Frame] = []
+        await eventually(lambda: bool(seen_by_sam.extend(_drain(sam)) or seen_by_sam))
+        assert [type(f) for f in seen_by_sam] == [Review]
+        assert [type(f) for f in _drain(ann)] == [Held]
+        await asyncio.sleep(0.2)  # had it gone to Bo, it would be here by now
+        assert _drain(bo) == []
+        assert [h.review.text for h in await b.reviews.pending(circle.id)] == ["I can't go on"]
