@@ -6,9 +6,10 @@ combines their :class:`Verdict` s into one :class:`Screened` conclusion.
 
 from moderation.pipeline import FailurePolicy, Pipeline, StageRun, StageStats
 from moderation.stage import Stage, Submission
-from moderation.verdict import Action, Escalation, Risk, Screened, Verdict, combine
+from moderation.verdict import ALLOW, Action, Escalation, Risk, Screened, Verdict, combine
 
 __all__ = [
+    "ALLOW",
     "Action",
     "Escalation",
     "FailurePolicy",

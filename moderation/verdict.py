@@ -8,7 +8,11 @@ Combination rules (``combine``), the same whatever the stages:
 * the risk, and the escalation severity, are the highest any stage gave;
 * tags and reasons are all kept, in stage order, without repeats;
 * the reason told to the sender is the one of the stage that chose the final action,
-  else the first one given; the suggested content warning is the first one given.
+  else the first one given; the suggested content warning is the first one given;
+* a person reaching out is never just blocked: when the risk is passive ideation or
+  higher, a ``block`` (a rate limit, a repeat, an insult in the same breath) becomes a
+  ``hold``, so facilitators see the message, and the sender hears the words of the
+  stage that read the risk.
 
 Reasons and tags describe; they never quote the message.
 """
@@ -19,7 +23,7 @@ import dataclasses
 import enum
 from collections.abc import Iterable
 
-__all__ = ["Action", "Escalation", "Risk", "Screened", "Verdict", "combine"]
+__all__ = ["ALLOW", "Action", "Escalation", "Risk", "Screened", "Verdict", "combine"]
 
 
 class Action(enum.IntEnum):
@@ -94,6 +98,7 @@ class Verdict:
             raise ValueError("a redact verdict needs the redacted text")
 
 
+#: "Nothing to say": the verdict most stages give most of the time, made once.
 ALLOW = Verdict()
 
 
@@ -127,7 +132,10 @@ def combine(original: str, verdicts: Iterable[Verdict], failed: Iterable[str] = 
     sender_reason: str | None = None
     strictest_reason: str | None = None
     warning: str | None = None
+    risk_reason: str | None = None
     for verdict in verdicts:
+        if verdict.risk > risk and verdict.sender_reason:
+            risk_reason = verdict.sender_reason
         if verdict.action > action:
             action = verdict.action
             strictest_reason = verdict.sender_reason
@@ -141,6 +149,9 @@ def combine(original: str, verdicts: Iterable[Verdict], failed: Iterable[str] = 
         reasons.extend(verdict.reasons)
         sender_reason = sender_reason or verdict.sender_reason
         warning = warning or verdict.content_warning
+    if risk >= Risk.PASSIVE_IDEATION and action is Action.BLOCK:
+        action = Action.HOLD
+        strictest_reason = risk_reason or strictest_reason
     return Screened(
         action=action,
         text=text,

@@ -154,3 +154,31 @@ def test_stage_names_are_unique() -> None:
 def test_a_redact_verdict_needs_text() -> None:
     with pytest.raises(ValueError, match="redacted text"):
         Verdict(Action.REDACT)
+
+
+async def test_a_person_at_risk_is_held_for_facilitators_never_just_blocked() -> None:
+    limits = Fixed("limits", Verdict(Action.BLOCK, sender_reason="you sent this just now"))
+    crisis = Fixed(
+        "crisis",
+        Verdict(Action.HOLD, risk=Risk.ACTIVE_IDEATION, escalate=Escalation.ERROR,
+                sender_reason="A facilitator has seen your message."),
+    )  # fmt: skip
+    screened = await Pipeline([limits, crisis]).screen(Submission.of("please help"))
+    assert screened.action is Action.HOLD
+    assert screened.sender_reason == "A facilitator has seen your message."
+    assert screened.escalate is Escalation.ERROR
+
+
+async def test_passive_ideation_with_an_insult_is_held_not_blocked() -> None:
+    insult = Fixed("harassment", Verdict(Action.BLOCK, sender_reason="aimed at someone"))
+    passive = Fixed("crisis", Verdict(Action.ALLOW_FLAG, risk=Risk.PASSIVE_IDEATION))
+    screened = await Pipeline([insult, passive]).screen(Submission.of("x"))
+    assert screened.action is Action.HOLD
+    assert screened.sender_reason == "aimed at someone"  # the risk stage gave no words
+
+
+async def test_without_risk_a_block_stays_a_block() -> None:
+    insult = Fixed("harassment", Verdict(Action.BLOCK, sender_reason="aimed at someone"))
+    distress = Fixed("crisis", Verdict(risk=Risk.DISTRESS))
+    screened = await Pipeline([insult, distress]).screen(Submission.of("x"))
+    assert screened.action is Action.BLOCK
