@@ -1,0 +1,1 @@
+"""The built-in screening stages, one a module."""

@@ -1,0 +1,302 @@
+"""The normalising stage: one canonical form of the text for later stages to match.
+
+People who want to slip words past a filter, and people who simply type the way they
+type, write the same words many ways: ``K I L L``, ``k.i.l.l``, ``k1ll``, ``kill``
+spelled with a Cyrillic ``i``, a zero-width space in the middle, ``sooooo``. This stage folds
+all of them into one lower-case form and returns it as ``Verdict.canonical``; it never
+changes what participants see and never acts on the message itself.
+
+The folding, in order:
+
+1. invisible characters go: format characters (zero-width spaces and joiners, bidi
+   controls, the soft hyphen, variation selectors, tag characters) and control
+   characters other than white space;
+2. Unicode NFKC (full-width, mathematical and circled letters become plain ones),
+   lower case, and combining marks that did not compose (stacked "zalgo" marks) go;
+3. look-alike letters from Cyrillic, Greek and Armenian become Latin in words that
+   also hold Latin letters or leet digits; words made of look-alikes only fold too,
+   unless the text has letters of those scripts that look like no Latin one (so
+   ordinary Russian or Greek stays as written);
+4. letters spelled out one at a time, separated by spaces or by one repeated
+   punctuation mark, join into words; a wider gap between two spelled-out words
+   stays a word break (``k i l l  m y s e l f`` becomes ``kill myself``);
+5. white space collapses to single spaces;
+6. leetspeak folds (``0 1 3 4 5 7 @ $`` to ``o i e a s t a s``; ``11`` to ``ll``),
+   but only in words that also have letters and that are not a number with a unit
+   (``10pm``, ``3rd``, ``50mg``), nor hold a digit that has no letter meaning
+   (``covid19``, ``gr8``); so times, numbers and phone numbers stay digits;
+7. a letter or mark repeated three times or more is kept twice (``sooooo`` to ``soo``).
+
+The result is idempotent: normalising a canonical form gives it back unchanged.
+Plain ASCII text skips steps 1 to 3, which keeps the common case to a few microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from typing import Any
+
+from moderation.stage import Submission
+from moderation.verdict import Verdict
+
+__all__ = ["Normalize"]
+
+# Control characters other than white space; white space is handled by the split.
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+# Invisible characters, removed outright before NFKC (removing them afterwards could
+# leave two characters that NFKC would compose, breaking idempotence).
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f"  # C0/C1 controls (not white space, not NEL)
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+
+# Combining marks for Latin, Greek and Cyrillic that are still separate after NFKC:
+# either a stack of marks ("zalgo") or a mark no precomposed letter carries.
+_LOOSE_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+# Lower-case look-alikes (the text is lower-cased first) and the Latin letter each passes
+# for. Upper-case-only look-alikes (Cyrillic capital ve, en, em) are listed by their lower case.
+_HOMOGLYPHS = {
+    # Cyrillic
+    "\N{CYRILLIC SMALL LETTER A}": "a",
+    "\N{CYRILLIC SMALL LETTER VE}": "b",
+    "\N{CYRILLIC SMALL LETTER IE}": "e",
+    "\N{CYRILLIC SMALL LETTER IO}": "e",
+    "\N{CYRILLIC SMALL LETTER KA}": "k",
+    "\N{CYRILLIC SMALL LETTER EM}": "m",
+    "\N{CYRILLIC SMALL LETTER EN}": "h",
+    "\N{CYRILLIC SMALL LETTER O}": "o",
+    "\N{CYRILLIC SMALL LETTER ER}": "p",
+    "\N{CYRILLIC SMALL LETTER ES}": "c",
+    "\N{CYRILLIC SMALL LETTER TE}": "t",
+    "\N{CYRILLIC SMALL LETTER U}": "y",
+    "\N{CYRILLIC SMALL LETTER HA}": "x",
+    "\N{CYRILLIC SMALL LETTER DZE}": "s",
+    "\N{CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I}": "i",
+    "\N{CYRILLIC SMALL LETTER YI}": "i",
+    "\N{CYRILLIC SMALL LETTER JE}": "j",
+    "\N{CYRILLIC SMALL LETTER SHHA}": "h",
+    "\N{CYRILLIC SMALL LETTER KOMI DE}": "d",
+    "\N{CYRILLIC SMALL LETTER PALOCHKA}": "l",
+    "\N{CYRILLIC SMALL LETTER QA}": "q",
+    "\N{CYRILLIC SMALL LETTER WE}": "w",
+    "\N{CYRILLIC SMALL LETTER SOFT SIGN}": "b",
+    "\N{CYRILLIC SMALL LETTER STRAIGHT U}": "y",
+    "\N{LATIN SMALL LETTER SCRIPT G}": "g",
+    "\N{LATIN SMALL LETTER DOTLESS I}": "i",
+    # Greek
+    "\N{GREEK SMALL LETTER ALPHA}": "a",
+    "\N{GREEK SMALL LETTER BETA}": "b",
+    "\N{GREEK SMALL LETTER GAMMA}": "y",
+    "\N{GREEK SMALL LETTER EPSILON}": "e",
+    "\N{GREEK SMALL LETTER ETA}": "n",
+    "\N{GREEK SMALL LETTER IOTA}": "i",
+    "\N{GREEK SMALL LETTER KAPPA}": "k",
+    "\N{GREEK SMALL LETTER NU}": "v",
+    "\N{GREEK SMALL LETTER OMICRON}": "o",
+    "\N{GREEK SMALL LETTER RHO}": "p",
+    "\N{GREEK SMALL LETTER TAU}": "t",
+    "\N{GREEK SMALL LETTER UPSILON}": "u",
+    "\N{GREEK SMALL LETTER CHI}": "x",
+    "\N{GREEK SMALL LETTER OMEGA}": "w",
+    "\N{GREEK LUNATE SIGMA SYMBOL}": "c",
+    "\N{GREEK LETTER YOT}": "j",
+    # Armenian
+    "\N{ARMENIAN SMALL LETTER OH}": "o",
+    "\N{ARMENIAN SMALL LETTER SEH}": "u",
+    "\N{ARMENIAN SMALL LETTER HO}": "h",
+    "\N{ARMENIAN SMALL LETTER VO}": "n",
+    "\N{ARMENIAN SMALL LETTER CO}": "g",
+    "\N{ARMENIAN SMALL LETTER ZA}": "q",
+}
+_HOMOGLYPH_TABLE = str.maketrans(_HOMOGLYPHS)
+_HOMOGLYPH_HINT = re.compile("[" + "".join(_HOMOGLYPHS) + "]")
+_HOMOGLYPH_WORD = re.compile(r"(?<![\w@$])(?=[\w@$]*?[" + "".join(_HOMOGLYPHS) + r"])[\w@$]+")
+# A Greek, Cyrillic or Armenian letter that looks like no Latin one.
+_NATIVE = re.compile("(?![" + "".join(_HOMOGLYPHS) + "])[\u0370-\u058f]")
+_LATIN_OR_LEET = re.compile(r"[a-z0134578@$]")
+
+# A word character for spelling and leetspeak: a letter, a digit, or @ and $.
+_W = r"(?:[^\W_]|[@$])"
+# Three or more single characters, separated by white space or by one repeated mark.
+_SPELLED = re.compile(
+    rf"(?<![\w@$]){_W}"
+    rf"(?:(?P<sep>[.\-_*·~+])(?:{_W}(?P=sep))+{_W}|(?:\s+{_W}){{2,}})"
+    r"(?![\w@$])"
+)
+# Cheap tests that say whether the full patterns can match at all: most lines have no
+# spelled-out word, no leet and no long repeat, and skip those passes.
+_SPELLED_HINT = re.compile(r"[\s.\-_*·~+][\w@$][\s.\-_*·~+]+[\w@$](?![\w@$])")
+_GAP = re.compile(r"\s+")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+# A word whose first character that is not a letter is a leet one, and whose first
+# character that is not a digit, @ or $ is a letter: "k1ll", "h3ll0", "$hit", "10pm".
+# (Possessive lookaheads keep this one linear.)
+_LEET_WORD = re.compile(
+    r"(?<![\w@$])(?=[^\W\d_]*+[0134578@$])(?=[\d@$]*+[^\W\d_])(?:[^\W_]|[@$])++"
+    # not the "v1" of "v1.2": a word followed by a number
+    r"(?![.,:/]\d++(?![\w@$]))"
+)
+_LEET_TABLE = str.maketrans("013457@$", "oieasta" + "s")
+_UNITS = (
+    "st|nd|rd|th|s|a|p|am|pm|h|hr|hrs|m|min|mins|d|w|wk|wks|mo|y|yr|yrs|yo|x|k|km|"
+    "kg|g|mg|mcg|ug|ml|l|lb|lbs|oz|ft|cm|mm|mph|kph|ish|gb|mb|kb"
+)
+# Kept as written: a number with a unit, a number glued to a word, money, a digit
+# without a letter meaning (2, 6, 8, 9).
+_NOT_LEET = re.compile(rf"\$?\d(?:{_UNITS})|\$?\d\d.*|\$\d.*|.*[2689].*")
+
+_REPEATS = re.compile(r"(\D)\1\1+")
+_REPEATS_HINT = re.compile(r"(.)\1\1")
+_LEET_HINT = re.compile(r"[0134578@$]")
+# For ASCII text, a faster test: a letter ("l") next to a leet character ("d"), or a
+# letter before "@" ("a"; an "@" before a letter is a handle, "@sam").
+_LEET_CLASSES = bytes.maketrans(
+    string.ascii_letters.encode() + b"@0134578$",
+    b"l" * len(string.ascii_letters) + b"a" + b"d" * 8,
+)
+
+_MAX_ROUNDS = 4
+
+
+def _fold_homoglyph_word(match: re.Match[str]) -> str:
+    word = match[0]
+    others = word.translate(_HOMOGLYPH_TABLE)
+    # Fold a word that mixes scripts, or one made of look-alikes only.
+    if _LATIN_OR_LEET.search(word):
+        return others
+    return word
+
+
+def _fold_homoglyph_all(match: re.Match[str]) -> str:
+    return match[0].translate(_HOMOGLYPH_TABLE)
+
+
+def _join_spelled(match: re.Match[str]) -> str:
+    run = match[0]
+    if not _HAS_LETTER.search(run):
+        return run  # "1 2 3", "1.2.3": numbers, not a spelled word
+    if match["sep"] is not None:
+        return run.replace(match["sep"], "")
+    letters = _GAP.split(run)
+    gaps = [len(gap) for gap in _GAP.findall(run)]
+    narrow = min(gaps)
+    words = [letters[0]]
+    for gap, letter in zip(gaps, letters[1:], strict=True):
+        if gap > narrow:
+            words.append(letter)
+        else:
+            words[-1] += letter
+    # A one-letter piece joins its neighbour, so no spelled run survives a second pass.
+    joined: list[str] = []
+    for word in words:
+        if joined and (len(word) == 1 or len(joined[-1]) == 1):
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return " ".join(joined)
+
+
+def _fold_leet_word(match: re.Match[str]) -> str:
+    word = match[0]
+    if word[0] == "@":
+        # A leading @ is a handle, kept; the rest of the word may still be leet.
+        rest = word[1:]
+        return "@" + _fold_leet(rest) if rest else word
+    return _fold_leet(word)
+
+
+def _fold_leet(word: str) -> str:
+    if not _HAS_LETTER.search(word) or _NOT_LEET.fullmatch(word):
+        return word
+    return word.replace("11", "ll").translate(_LEET_TABLE)
+
+
+def _unicode_fold(text: str) -> str:
+    """Steps 1 and 2: invisible characters, NFKC, case, loose marks."""
+    for _ in range(_MAX_ROUNDS):
+        text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).lower()
+        if _LOOSE_MARKS.search(text):
+            # Marks NFKC could not compose: a stack of them. Take every such mark off
+            # every letter; an accent is not worth keeping next to "zalgo" text.
+            text = _LOOSE_MARKS.sub("", unicodedata.normalize("NFD", text))
+            text = unicodedata.normalize("NFKC", text)
+        # One round is nearly always enough; a few characters (lower-case forms that
+        # are not NFKC, fillers that NFKC turns into other fillers) need a second.
+        if (
+            unicodedata.is_normalized("NFKC", text)
+            and text.lower() == text
+            and not _INVISIBLE.search(text)
+        ):
+            break
+    return text
+
+
+def _fold_homoglyphs(text: str) -> str:
+    """Step 3, after spelled-out letters are joined (joining could make a word mixed)."""
+    if not _HOMOGLYPH_HINT.search(text):
+        return text
+    # Words made of look-alikes only ("\N{CYRILLIC SMALL LETTER ES}op") fold too,
+    # unless the text is really written in those scripts. (Folding does not change
+    # the answer, so a second pass decides the same.)
+    native = _NATIVE.search(text) is not None
+    fold = _fold_homoglyph_word if native else _fold_homoglyph_all
+    return _HOMOGLYPH_WORD.sub(fold, text)
+
+
+def _leet_start(text: str, is_ascii: bool) -> int:
+    """Where the first word that may hold leetspeak starts (in white-space-collapsed
+    text), or -1 when no word can."""
+    if not is_ascii:
+        found = _LEET_HINT.search(text)
+        return -1 if found is None else text.rfind(" ", 0, found.start()) + 1
+    classes = text.encode("ascii").translate(_LEET_CLASSES)
+    end = len(text) + 1  # -1 (not found) modulo end is the largest
+    at = min(classes.find(b"ld") % end, classes.find(b"dl") % end, classes.find(b"la") % end)
+    return -1 if at == end - 1 else text.rfind(" ", 0, at) + 1
+
+
+def canonical(text: str) -> str:
+    """The canonical form of ``text`` (see the module docstring)."""
+    is_ascii = text.isascii()
+    if is_ascii:
+        if not text.isprintable():
+            text = _ASCII_CONTROL.sub("", text)
+        text = text.lower()
+    else:
+        text = _unicode_fold(text)
+    if _SPELLED_HINT.search(text):
+        text = _SPELLED.sub(_join_spelled, text)
+    if not is_ascii:
+        text = _fold_homoglyphs(text)
+    text = " ".join(text.split())
+    start = _leet_start(text, is_ascii)
+    if start >= 0:
+        text = text[:start] + _LEET_WORD.sub(_fold_leet_word, text[start:])
+    repeat = _REPEATS_HINT.search(text)
+    while repeat is not None and repeat[1].isdigit():  # "1000", "555": numbers stay
+        repeat = _REPEATS_HINT.search(text, repeat.end())
+    if repeat is not None:
+        text = _REPEATS.sub(r"\1\1", text)
+    return text
+
+
+class Normalize:
+    """Sets the canonical form of each message; never acts on the message."""
+
+    name = "normalize"
+
+    def __init__(self, **settings: Any) -> None:
+        """Take no settings; any given raise :class:`TypeError` naming them."""
+        if settings:
+            raise TypeError(f"normalize takes no settings, got: {', '.join(sorted(settings))}")
+
+    def screen(self, submission: Submission) -> Verdict:
+        """The canonical form of ``submission.text``, with action allow."""
+        return Verdict(canonical=canonical(submission.text))

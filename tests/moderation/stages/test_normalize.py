@@ -1,0 +1,202 @@
+"""The normalising stage: one canonical form, idempotent, never a different message."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from moderation.stage import Submission
+from moderation.stages.normalize import Normalize, canonical
+from moderation.verdict import Action, Verdict
+
+
+def screen(text: str) -> Verdict:
+    return Normalize().screen(Submission.of(text))
+
+
+def test_sets_only_the_canonical_form() -> None:
+    verdict = screen("I Feel  FINE")
+    assert verdict == Verdict(canonical="i feel fine")
+    assert verdict.action is Action.ALLOW
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NFKC: full-width, mathematical, circled letters and ligatures.
+        ("\uff2b\uff29\uff2c\uff2c", "kill"),  # full-width
+        ("\U0001d424\U0001d422\U0001d425\U0001d425", "kill"),
+        ("ⓚⓘⓛⓛ", "kill"),
+        ("ﬁne", "fine"),
+        # invisible characters
+        ("su\u200bi\u200cci\u200dde", "suicide"),
+        ("k\u00adi\u2060l\ufeffl", "kill"),
+        ("ki\x00ll\x07", "kill"),
+        ("\u202ekill\u202c", "kill"),
+        ("kill\U000e0041\U000e0042", "kill"),
+        # stacked combining marks
+        ("k\u0301\u0302\u0303i\u0316\u0317ll", "kill"),
+    ],
+)
+def test_unicode_folding(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("k\u0456ll", "kill"),  # Cyrillic i
+        ("\u0455u\u0456\u0441\u0456d\u0435", "suicide"),  # Cyrillic dze, i, es, ie
+        ("\u03bf\u03bd\u0435rd\u03bfs\u0435", "overdose"),  # Greek omicron, nu
+        ("\u041a\u0406LL", "kill"),  # Cyrillic capitals
+        ("\u0441\u043e\u0440", "cop"),  # a word made of look-alikes only
+    ],
+)
+def test_look_alike_letters_fold_to_latin(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+def test_ordinary_cyrillic_and_greek_words_stay() -> None:
+    assert canonical("Привет, мне грустно") == "привет, мне грустно"
+    assert canonical("Καλημέρα σας") == "καλημέρα σας"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("k1ll mys3lf", "kill myself"),
+        ("su1c1d3", "suicide"),
+        ("h3ll0", "hello"),
+        ("he11", "hell"),
+        ("0v3rd0s3", "overdose"),
+        ("r@pe", "rape"),
+        ("a$$", "ass"),
+        ("$hit", "shit"),
+        ("d1e", "die"),
+        ("4ever", "aever"),
+        ("7ime", "time"),
+    ],
+)
+def test_leetspeak_folds_within_words(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "meet at 10pm",
+        "at 10:30 tomorrow",
+        "on 2024-05-01",
+        "call 555-123-4567",
+        "+44 20 7946 0958",
+        "call 988",
+        "24/7",
+        "3 weeks",
+        "the 3rd time",
+        "1st, 2nd, 4th",
+        "50mg twice",
+        "$50",
+        "covid19",
+        "gr8 l8r",
+        "1000 people",
+        "v1.2.3",
+        "1 2 3",
+        "@sam",
+    ],
+)
+def test_numbers_stay_digits(text: str) -> None:
+    assert canonical(text) == text.lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("k i l l  m y s e l f", "kill myself"),
+        ("k i l l m y s e l f", "killmyself"),
+        ("k.i.l.l", "kill"),
+        ("s-u-i-c-i-d-e", "suicide"),
+        ("s_u_i_c_i_d_e now", "suicide now"),
+        ("K * I * L * L", "k * i * l * l"),  # separators must be single characters
+        ("i want to d i e", "i want to die"),
+        ("k 1 l l", "kill"),
+        ("e.g. this, i.e. that", "e.g. this, i.e. that"),
+        ("plan a, b or c", "plan a, b or c"),
+    ],
+)
+def test_spelled_out_letters_join(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sooooo tired", "soo tired"),
+        ("nooooo!!!!!!", "noo!!"),
+        ("😭😭😭😭😭", "😭😭"),
+        ("good", "good"),
+        ("1000000", "1000000"),
+    ],
+)
+def test_long_repeats_collapse(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ça va? Ich bin MÜDE.", "ça va? ich bin müde."),
+        ("¿Qué tal? Mañana será mejor.", "¿qué tal? mañana será mejor."),
+        ("Straße", "straße"),
+        ("e\u0301te\u0301", "été"),  # decomposed accents compose
+        ("我今天很累", "我今天很累"),
+        ("今日は つらい", "今日は つらい"),
+        ("thank you 🙏❤️", "thank you 🙏❤"),
+        ("  lots \t of\n\nspace  ", "lots of space"),
+    ],
+)
+def test_ordinary_text_survives(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "K I L L  M Y S E L F",
+        "k\u0456ll mys3lf sooooo",
+        "a  b  c",
+        "a b c  d  e  f  g h i",
+        "Ça va? ich bin müde 😭😭😭",
+        "İstanbul",
+        "p0\u0441",
+    ],
+)
+def test_idempotent(text: str) -> None:
+    once = canonical(text)
+    assert canonical(once) == once
+
+
+def test_rejects_settings() -> None:
+    with pytest.raises(TypeError, match="strength"):
+        Normalize(strength=2)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text())
+@example("a  b  c  d")
+@example("\u3164a")
+@example("\u0456 \u043f k")
+@example("ﬀ\u0301")
+def test_never_raises_and_is_idempotent(text: str) -> None:
+    once = canonical(text)
+    assert canonical(once) == once
+
+
+_OBFUSCATION = st.text(alphabet="kil l.-_ 013@$\u0456\u200b\u0301Aa\u0430", max_size=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_OBFUSCATION)
+def test_idempotent_on_obfuscations(text: str) -> None:
+    once = canonical(text)
+    assert canonical(once) == once

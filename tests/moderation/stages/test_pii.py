@@ -1,0 +1,282 @@
+"""The PII stage: contact details out, help lines and ordinary numbers in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from moderation.stage import Submission
+from moderation.stages.pii import Pii
+from moderation.verdict import Action, Verdict
+
+PII = Pii()
+
+
+def screen(text: str, stage: Pii = PII, **fields: Any) -> Verdict:
+    return stage.screen(Submission.of(text, **fields))
+
+
+def redacted(text: str, stage: Pii = PII) -> str:
+    verdict = screen(text, stage)
+    return text if verdict.redacted is None else verdict.redacted
+
+
+# --- phone numbers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call me on 555-123-4567", "call me on [phone removed]"),
+        ("my number is +44 20 7946 0958 ok", "my number is [phone removed] ok"),
+        ("+1 (555) 123-4567", "[phone removed]"),
+        ("(555) 123-4567 after six", "[phone removed] after six"),
+        ("555.123.4567", "[phone removed]"),
+        ("555 1234", "[phone removed]"),
+        ("07700 900123", "[phone removed]"),
+        ("07700900123", "[phone removed]"),
+        ("+33 6 12 34 56 78", "[phone removed]"),
+        ("06 12 34 56 78", "[phone removed]"),
+        ("0049 30 1234567", "[phone removed]"),
+        ("030/1234567", "[phone removed]"),
+        ("+44 (0)20 7946 0958", "[phone removed]"),
+        ("text me: 555-123-4567.", "text me: [phone removed]."),
+        ("1-800-555-0199 is my work", "[phone removed] is my work"),
+    ],
+)
+def test_phone_numbers_are_redacted(text: str, expected: str) -> None:
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # help lines, whoever says them
+        "please call 988",
+        "in the UK it's 999 or 111",
+        "Samaritans are on 116 123, any time",
+        "text HOME to 741741",
+        "911 or 112 in an emergency",
+        # times, dates, years
+        "see you at 10:30",
+        "from 10:30-11:45 tonight",
+        "on 2024-05-01",
+        "on 01/05/2024",
+        "on 01.05.2024",
+        "from 1990-2000",
+        "between 2019 and 2021",
+        "in 2023 2024 it was hard",
+        "I was 15 in 2009",
+        # counts and amounts
+        "24/7 support",
+        "3 weeks clean",
+        "day 45",
+        "1 000 000 people",
+        "$1500000",
+        "1234567 steps",
+        "2.000.000 euros",
+        "it cost 1,250,000",
+        # other numbers
+        "192.168.1.1",
+        "pi is 3.14159265",
+        "scores 10 20 30 40",
+        "my kids are 4 7 and 9",
+        "counting 1 2 3 4 5 6 7",
+        "my zip is 90210",
+        "version 1.2.3",
+    ],
+)
+def test_not_phone_numbers(text: str) -> None:
+    assert screen(text) == Verdict()
+
+
+def test_keep_numbers_setting() -> None:
+    stage = Pii(keep_numbers=["0800 111 0 111"])
+    assert screen("TelefonSeelsorge: 0800 111 0 111", stage) == Verdict()
+    assert screen("TelefonSeelsorge: 0800-1110111", stage) == Verdict()
+    # Only the configured numbers are kept: 988 is now an ordinary (short) number,
+    # and a phone number is still removed.
+    assert redacted("me: 555 123 4567", stage) == "me: [phone removed]"
+
+
+# --- e-mail -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("email sam@example.com pls", "email [e-mail removed] pls"),
+        ("x.y+z@mail.co.uk.", "[e-mail removed]."),
+        ("Sam.Jones@Example.ORG", "[e-mail removed]"),
+        ("sam at gmail dot com", "[e-mail removed]"),
+        ("sam dot jones at gmail dot com", "[e-mail removed]"),
+        ("sam [at] mail [dot] co [dot] uk", "[e-mail removed]"),
+        ("sam(at)mail(dot)de", "[e-mail removed]"),
+        ("sam @ gmail . com", "[e-mail removed]"),
+        ("reach me: sam AT gmail DOT com!", "reach me: [e-mail removed]!"),
+    ],
+)
+def test_email_addresses_are_redacted(text: str, expected: str) -> None:
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm at home, dot dot dot",
+        "look at that dot on the map",
+        "I was at work dot",
+        "meet at the park",
+        "my therapist said it's fine",
+    ],
+)
+def test_not_email_addresses(text: str) -> None:
+    assert screen(text) == Verdict()
+
+
+# --- street addresses ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I live at 12 Elm Street now", "I live at [address removed] now"),
+        ("221b Baker St", "[address removed]"),
+        ("1600 Pennsylvania Ave.", "[address removed]"),
+        ("1600 Pennsylvania Avenue NW", "[address removed] NW"),
+        ("it's 12 elm st", "it's [address removed]"),
+        ("come to 42 Wallaby Way, Sydney", "come to [address removed], Sydney"),
+        ("12 Kings Close", "[address removed]"),
+        ("10 Downing Street", "[address removed]"),
+        ("350 5th Avenue", "[address removed]"),
+        ("Hauptstraße 5", "[address removed]"),
+        ("Bahnhofstr. 12a, Berlin", "[address removed], Berlin"),
+        ("12 rue de la Paix", "[address removed]"),
+        ("calle Mayor 5", "[address removed]"),
+    ],
+)
+def test_street_addresses_are_redacted(text: str, expected: str) -> None:
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I walked 3 blocks down the street",
+        "we have 2 dogs on our street",
+        "3 really close friends",
+        "it's a 2 way street",
+        "a 4 lane road",
+        "a 10 minute drive",
+        "a 5 hour drive",
+        "at 10 I walked down Main Street",
+        "I live on Elm Street",
+        "the 3 of us on the road",
+    ],
+)
+def test_not_street_addresses(text: str) -> None:
+    assert screen(text) == Verdict()
+
+
+# --- handles ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("add me @sam_99", "add me [handle removed]"),
+        ("@sam.jones on there", "[handle removed] on there"),
+        ("insta: sam.x", "[handle removed]"),
+        ("my snap: @samx ok", "my [handle removed] ok"),
+        ("Discord: sam#1234", "[handle removed]"),
+        ("u/throwaway123", "[handle removed]"),
+    ],
+)
+def test_handles_are_redacted(text: str, expected: str) -> None:
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize("text", ["I'm on insta too", "meet @ 5", "big: deal", "@ home"])
+def test_not_handles(text: str) -> None:
+    assert screen(text) == Verdict()
+
+
+def test_handles_can_be_turned_off() -> None:
+    assert screen("thanks @sam", Pii(handles=False)) == Verdict()
+
+
+# --- the verdict --------------------------------------------------------------------
+
+
+def test_verdict_tags_and_kind_reasons_never_quote_the_detail() -> None:
+    text = "call 555-123-4567 or sam@example.com, 12 Elm Street, @samx"
+    verdict = screen(text)
+    assert verdict.action is Action.REDACT
+    assert verdict.redacted == (
+        "call [phone removed] or [e-mail removed], [address removed], [handle removed]"
+    )
+    assert verdict.tags == ("pii.phone", "pii.email", "pii.address", "pii.handle")
+    assert len(verdict.reasons) == 4
+    words = ("555", "sam", "Elm", "example")
+    for said in (*verdict.reasons, verdict.sender_reason or ""):
+        assert not any(word in said for word in words)
+    assert "contact details" in (verdict.sender_reason or "")
+
+
+def test_repeated_kind_is_tagged_once() -> None:
+    verdict = screen("555-123-4567 or 555-765-4321")
+    assert verdict.tags == ("pii.phone",)
+    assert verdict.redacted == "[phone removed] or [phone removed]"
+
+
+def test_redacts_the_text_as_given_not_the_canonical_form() -> None:
+    submission = Submission(text="Call ME: 555-123-4567", canonical="call me: 555-123-4567")
+    assert PII.screen(submission).redacted == "Call ME: [phone removed]"
+
+
+def test_facilitators_are_exempt_by_default() -> None:
+    text = "You can reach the service at help@example.org or 0800 555 0199"
+    assert screen(text, role="facilitator") == Verdict()
+    assert screen(text).action is Action.REDACT
+    assert screen(text, Pii(facilitators_exempt=False), role="facilitator").action is Action.REDACT
+
+
+# --- settings -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("settings", "error", "name"),
+    [
+        ({"keep_numbers": "988"}, TypeError, "keep_numbers"),
+        ({"keep_numbers": [988]}, TypeError, "keep_numbers"),
+        ({"keep_numbers": ["help"]}, ValueError, "keep_numbers"),
+        ({"facilitators_exempt": "yes"}, TypeError, "facilitators_exempt"),
+        ({"phones": 1}, TypeError, "phones"),
+        ({"facilitator_roles": "facilitator"}, TypeError, "facilitator_roles"),
+        ({"urls": True}, TypeError, "urls"),
+    ],
+)
+def test_bad_settings_are_named(
+    settings: dict[str, Any], error: type[Exception], name: str
+) -> None:
+    with pytest.raises(error, match=name):
+        Pii(**settings)
+
+
+# --- never raises -------------------------------------------------------------------
+
+_CONTACTISH = st.text(alphabet="0123456789 +-.()/@:#abcdeSt at dot com Elm Street\n", max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), _CONTACTISH))
+def test_never_raises(text: str) -> None:
+    verdict = screen(text)
+    if verdict.action is Action.REDACT:
+        assert verdict.redacted is not None
+        assert verdict.redacted != text
+    else:
+        assert verdict == Verdict()
