@@ -27,7 +27,16 @@ __all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "build_stage", "resolve"]
 ENTRY_POINT_GROUP = "circles.moderation"
 
 #: Built-in stages, by name.
-BUILTIN: Mapping[str, str] = {}
+BUILTIN: Mapping[str, str] = {
+    "normalize": "moderation.stages.normalize:Normalize",
+    "limits": "moderation.stages.limits:Limits",
+    "pii": "moderation.stages.pii:Pii",
+    "crisis": "moderation.stages.crisis:Crisis",
+    "method": "moderation.stages.method:Method",
+    "harassment": "moderation.stages.harassment:Harassment",
+    "graphic": "moderation.stages.graphic:Graphic",
+    "medical": "moderation.stages.medical:Medical",
+}
 
 
 def _load(path: str, what: str) -> object:

@@ -1,0 +1,801 @@
+"""Crisis language: how much danger a message's words suggest, and the default policy.
+
+A clause-level rule engine over the canonical text, no model. Precompiled rules (the
+table below) find first-person risk statements (direct, indirect, slang, a few other
+languages), danger to others and danger from others; a rule is tried only when one of
+its trigger words occurs, so ordinary messages cost a few microseconds. The message is
+split into sentences and clauses, and each finding is checked against the scopes a
+keyword filter ignores:
+
+* idioms and hyperbole (``this job is killing me``, ``I'm dead 💀``) are blanked first;
+* negation just before the statement (``I'm not suicidal``, ``I'd never``);
+* the past told as past (``two years ago I tried ...``), unless the clause brings it
+  back to now (``still``, ``again``, ``tonight``);
+* someone else as the subject (``she wants to die``, ``if you're thinking of ending
+  it``), reported speech and quotations (``my counsellor said ...``), hypotheticals
+  (``if I ever feel like ...``);
+* laughter next to slang (``kms lol``) lowers the level by one rather than dropping it;
+  next to a threat to or from someone else (``my mum will kill me 😂``) it drops it.
+
+Escalators then raise the level: a plan, means at hand, a time frame, a goodbye,
+giving things away, an act under way. The levels follow the Columbia scale's order:
+a wish to be dead is passive ideation; thoughts of killing oneself or intent are active;
+a plan, means, time, goodbye or act make it imminent.
+
+Default policy (settings): ``hold_at`` (``active_ideation``) and above is held for the
+facilitators with a caring private reply naming ``resources``, escalated ERROR, or
+CRITICAL when imminent; ``deliver = true`` delivers it flagged instead. Passive ideation
+is delivered and flagged to the facilitators, who are the right first response to a wish
+without intent; paging the on-call professional for it would make alerts noise
+(``passive_escalation``, default ``none``). Distress is delivered with its tag.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from moderation.stage import Submission
+from moderation.verdict import Action, Escalation, Risk, Verdict
+
+__all__ = ["Assessment", "Crisis", "assess", "literal_alternation"]
+
+_P, _A, _D = Risk.PASSIVE_IDEATION, Risk.ACTIVE_IDEATION, Risk.DISTRESS
+_I = Risk.IMMINENT
+SELF, TO_OTHERS, FROM_OTHERS = "self", "harm_to_others", "danger_from_others"
+
+_ME = r"(?:i|i'm|im|i am|i've|ive|i'll|i'd|id|i will|i would)"
+_GO = (
+    r"(?:going to|gonna|gunna|about to|ready to|want to|wanna|plan(?:ning)? to|planning on|"
+    r"decided to|will|'ll|'m going to|need to|have to)"
+)
+_PERSON = (
+    r"(?:him|her|them|someone|somebody|some ?one|everyone|people|my (?:ex|husband|wife|"
+    r"partner|boyfriend|girlfriend|bf|gf|dad|father|step ?dad|mum|mom|mother|brother|"
+    r"sister|boss|abuser|neighbou?r|son|daughter|baby|kids?|family|teacher|roommate)|"
+    r"that (?:man|guy|woman|bastard|bitch|asshole|prick))"
+)
+_THREAT = r"(?:kill|hurt|beat|shoot|stab|strangle|choke|murder|rape|come for|get)"
+_AGENT = (
+    r"(?:he|she|they|my (?:ex|husband|wife|partner|boyfriend|girlfriend|bf|gf|dad|father|"
+    r"step ?dad|mum|mom|mother|brother|abuser|uncle))"
+)
+_DIE = (
+    r"(?:die(?! of old age| peacefully| happy| laughing)|be dead|not (?:be )?alive|not exist|"
+    r"disappear(?! into| for a| from| off)|be gone|sleep forever)"
+)
+
+# The rules, one a paragraph: "tag level kind", then "when" lines naming the triggers
+# (plain substrings, "_" for a space: the pattern is tried only when one occurs, which keeps
+# ordinary messages fast), then the pattern's lines, joined as they are. A space in a
+# pattern also matches no space (the normaliser joins spelled-out letters); <GO>, <PERSON>,
+# <AGENT>, <THREAT> and <DIE> stand for the fragments above.
+_RULE_TEXT = r"""
+crisis.act imminent self
+  when took taken swallowed downed
+    (?:i(?:'ve| have)? (?:just )?|just )(?:took|taken|swallowed|downed) (?:all|a lot|a bunch|
+    the whole|every|too many|loads|\d+|twenty|thirty|forty|fifty|so many)\b[^.!?]{0,30}(?:pills|
+    tablets|meds|of them|of my)
+crisis.act imminent self
+  when edge ledge bridge roof tracks cliff
+    (?:i'm|im|i am) (?:standing )?(?:on|at) the (?:train |railway )?(?:edge|ledge|bridge|roof|
+    tracks|cliff)
+crisis.act imminent self
+  when deep bleeding
+    cut (?:way |too )?(?:too )?deep|can'?t stop the bleeding
+crisis.goodbye imminent self
+  when bye the_end last final read_this gone tell_my take_care look_after won't wont farewell
+  when suicide
+    this is (?:my )?(?:goodbye|the end(?! of)|my last (?:message|post|time))|goodbye forever|(?:bye|
+    goodbye) for (?:good|ever)|by the time you (?:read|see) this|my (?:last|final) (?:message|
+    goodbye|words)|when i'?m gone|(?:take care of|look after) my (?:cat|dog|kids|babies|pets?|
+    plants) (?:for me|when)|tell my (?:mum|mom|dad|family|kids|sister|brother|
+    partner) (?:i love|that i love|i'm sorry|im sorry)|won'?t be (?:here|around) (?:tomorrow|
+    anymore|after tonight)|(?:i'?ve|i have) said my goodbyes(?! to)|
+    (?:writing|wrote|written|write|left|leaving) (?:a |my )?(?:goodbye|farewell|last|suicide)
+     (?:letters?|notes?|messages?)
+crisis.attempt active_ideation self
+  when tried try_to trying attempted
+    (?:tried|try|trying|attempted) to (?:kill my ?self|end (?:my|it)|take my (?:own )?life|
+    overdose|od\b|hang my ?self)
+crisis.direct active_ideation self
+  when self
+    (?:kill|killing|hang|hanging|shoot|shooting|drown|drowning|off|offing|unalive|unaliving|
+    delete|deleting|end|ending|gas|poison|overdose on purpose) ?my ?self
+crisis.direct active_ideation self
+  when life my_own it_all existence
+    (?:end|ending|take|taking|end(?:ed)?) (?:my (?:own )?life|my own|it all|my existence)
+crisis.direct active_ideation self
+  when end_it endit ending_it endingit
+    (?:want|wanna|going|gonna|ready|plan(?:ning)?|thinking (?:about|of)|think about|decided|
+    need|about) (?:to )?end(?:ing)? it(?! with| between| for| off| on)(?! \w+ \w+ \w+ (?:him|
+    her))
+crisis.direct active_ideation self
+  when end_it endit ending_it endingit end_things end_everything ending_things ending_everything
+    end(?:ing)? (?:things|everything)(?! with| between| off| on| for)|
+    end(?:ing)? it(?: all)?(?= ?(?:$|[.,!?]|tonight|now|today|soon|for good|forever|after|this|
+    before|when|once|and|already))
+crisis.plan active_ideation self
+  when way how method
+    (?:looking (?:at|up|into)|researching|googling|searching (?:for)?|read(?:ing)? about|
+    thinking (?:about|of)|figured out|worked out) (?:ways|methods|the best way|how) (?:to |
+    i'?d |i would |i could |i'?ll )?(?:do it|die|end it|go|kill)|(?:thinking|
+    thought) about how$|ways to do it
+crisis.plan active_ideation self
+  when overdose od jump tak swallow
+    (?:<GO>|thinking (?:of|about)|considering) (?:overdos(?:e|ing)|od\b|jump(?:ing)?(?! (?:in|
+    on|into|at|for|up|around|ship|start|the queue|through))|(?:tak|swallow)(?:e|ing) (?:all|
+    every one|the whole|them all))
+crisis.plan active_ideation self
+  when plan through
+    (?:have|got|made) a plan (?:and|to|,) (?:i'?m |im )?(?:going to|gonna|will) (?:do it|
+    go through with it)|go(?:ing)? through with it
+crisis.means active_ideation self
+  when front_of hand next_to
+    (?:pills|tablets|rope|gun|knife|blade|blades|razor|noose) (?:is |
+    are )?(?:right )?(?:in front of me|in my hand|next to me)(?!.*(?:which|morning|evening|dose|
+    prescri|doctor|pharmac|vitamin))
+crisis.direct active_ideation self
+  when suicidal
+    (?:i'm|im|i am|feel|feeling|felt|been|so+|getting|very|really|actively|quite|pretty|super|
+    extremely|more|become)(?: (?!not\b|never\b|no\b)\w+)? suicidal|suicidal (?:thoughts|
+    ideation|urges|feelings|again|tonight|today|right now)
+crisis.direct active_ideation self
+  when think thought
+    (?:thinking|thought|think|thoughts) (?:about|of) (?:suicide|killing my ?self|ending (?:it|
+    my life|things)|taking my (?:own )?life|dying by suicide|not being alive)
+crisis.direct active_ideation self
+  when suicide
+    <GO> (?:commit suicide|die by suicide)
+crisis.direct active_ideation self
+  when suicide
+    (?:commit|committing) suicide
+crisis.self_harm active_ideation self
+  when self relapsed cut hurt
+    (?:want|wanna|going|gonna|urge|urges|need|going back) (?:to )?(?:hurt|harm|cut|
+    burn) my ?self|(?:relapsed|cut) (?:again|last night|tonight|today)|self ?harm(?:ed|
+    ing)? (?:again|tonight|last night|today)
+crisis.slang active_ideation self
+  when kms unalive ctb sewer slide suiside sooicide suicde delete sudoku toaster yeet rope the_bus
+  when thebus
+    kms|unalive|ctb|sewer ?slide|suiside|sooicide|suicde|self ?delete|commit (?:sudoku|
+    toaster bath|die)|toaster bath|yeet my ?self (?:off|out)|rope my ?self|
+    catch(?:ing)? the bus(?! to| home| into| from| at| back| in | there| because| so| with|
+     after| before| or)
+crisis.indirect active_ideation self
+  when without won't wont will_not not_be deal_with relieved free_when think_i doubt_i
+    (?:better|happier|easier) (?:off )?without me|(?:won'?t|will not|wont) be (?:a burden|
+    a problem|in (?:your|anyone's|their) way|around|here|alive) (?:to anyone )?(?:much|for much|
+    any|for) ?(?:longer|more)|won'?t have to (?:deal with|worry about) me (?:much longer|
+    anymore|soon)|not be (?:around|here) (?:much longer|for long)|(?:don'?t think|
+    doubt) i'?ll (?:be (?:around|here|alive)|make it) (?:next|much longer|by|for|to|tomorrow|
+    through)|won'?t be (?:anyone'?s|a|your|their|everyone'?s) (?:problem|burden)(?! to)|(?:have|
+    need) to deal with me (?:much longer|anymore|for long)|(?:relieved|free) when i'?m gone
+crisis.giving_away active_ideation self
+  when t_need where_i
+    won'?t need (?:it|them|any of (?:it|this|them)|my \w+|anything) (?:anymore|any more|
+    where i'?m going|soon|after)|where i'?m going
+crisis.giving_away passive_ideation self
+  when giving
+    giving (?:away )?(?:all )?my (?:things|stuff|belongings|possessions|clothes)(?: away)?
+crisis.passive passive_ideation self
+  when wish hope hoping pray part_of exist all_be all_to wake dying death good forever permanently
+    wish (?:i (?:was|were|could be|'d be)|to be) (?:dead|gone|never born|not alive|not here)|
+    wish i (?:could )?(?:just )?(?:go to sleep|sleep|fall asleep) and (?:not|never) wake|
+    wish i (?:wouldn't|didn't|would not|did not|won't|never) wake|wish i (?:wasn't|
+    had never been|was never|hadn't been|were never) born|(?:hope|hoping|praying) i (?:don't|
+    never|won't|do not) wake up|wish i could (?:just )?(?:die|disappear|stop existing|
+    not exist)|pray(?:ing)? i (?:don't|never|won't|do not) wake|wish i (?:wasn't|weren't|
+    was not) (?:alive|here|around)|part of me wants to die|if i (?:just )?(?:didn'?t|
+    did not) exist|(?:want|wanna) to (?:go to )?sleep and (?:never|not) wake|(?:thinking|think|
+    thoughts) (?:about|of) (?:dying|death|being dead)|want (?:it|this|
+    everything) (?:all )?(?:to be|to) (?:over|end|stop) (?:for good|forever|permanently)|(?:it|
+    everything) (?:would|could|will)? ?all be over|want it all to (?:stop|end)
+crisis.passive passive_ideation self
+  when die dead alive exist disappear gone forever
+    (?:want|wanna|wanted|want(?:ed)? to|longing to|ready to) <DIE>
+crisis.passive passive_ideation self
+  when die death dead
+    wanna die|want death|want to be dead
+crisis.passive passive_ideation self
+  when want
+    (?:don'?t|do not|dont|didn'?t) want to (?:live|be alive|exist|wake up|be here (?:anymore|
+    any more|any longer)|keep (?:living|existing)|go on living)
+crisis.passive passive_ideation self
+  when dead point reason tired done no_one nobody noone mind worth
+    better off dead|(?:no|what'?s the|what is the) (?:point|reason) (?:in |of |to )?(?:keep |
+    go on |carry on )?(?:living|being alive|live|life|going on|existing|staying alive|
+    being here)|tired of (?:living|being alive|existing|life)|done with (?:life|living|
+    being alive)|(?:no one|nobody|noone) would (?:even |really |ever )?(?:miss me|
+    notice if i (?:was|were|died) gone|notice if i (?:disappeared|died|was gone|vanished)|
+    care if i (?:died|was gone|disappeared))|(?:wouldn'?t|would not) mind (?:dying|if i died|
+    not waking up|if a (?:bus|car|truck) hit me)|life (?:isn'?t|is not) worth living
+crisis.distress distress self
+  when can't cant can_not cannot burden hopeless worthless trapped empty numb alone exhausted
+  when broken useless failure way_out no_hope nothing give_up giving_up hate falling cares tired
+    can'?t (?:do this|take (?:it|this|any more|anymore)|cope|go on|keep (?:doing|going|living|
+    fighting)|handle (?:it|this|anything)|live like this)|(?:i'm|im|i am|feel|feeling|
+    being) (?:such |so |a )*(?:burden|hopeless|worthless|trapped|empty|numb|so alone|
+    completely alone|all alone|exhausted|broken|useless|a failure)|no way out|no hope|
+    nothing (?:will|is going to|ever) (?:change|get better|gets better)|(?:i )?give up\b|
+    giving up|hate my ?self|falling apart|nobody cares|no one cares|so tired of (?:everything|
+    it all|fighting|trying|pretending|being)
+crisis.distress distress self
+  when hopeless pointless lonely exhausted drowning crying too_much failure don't_see done
+  when what's_wrong
+    hopeless(?:ness)?|pointless|lonely|exhausted|drowning|crying (?:all|every)|(?:it's|it is|
+    everything is) (?:all )?too much|(?:such|a total|a complete) failure|don'?t see the point|
+    what'?s wrong with me|(?:i'm|im|i am) (?:so |just |completely )?done(?= ?(?:$|[.!,]|
+    with (?:it all|everything|life|this life)))
+crisis.direct active_ideation self
+  when matar suicid tuer finir umbring mich selbstmord suizid uccid ammazz farla
+    (?:me (?:quiero|voy a) (?:matar|suicidar)|quiero (?:matarme|suicidarme)|voy a (?:matarme|
+    suicidarme)|pienso en (?:suicidarme|matarme|el suicidio)|je (?:veux|vais) me (?:suicider|
+    tuer)|envie de me (?:suicider|tuer)|je pense (?:au suicide|[aà] me suicider)|
+    en finir avec (?:la vie|tout)|ich (?:will|werde|möchte|mochte|moechte) mich umbringen|
+    ich bring(?:e)? mich (?:\w+ ){0,3}um\b|mich umzubringen|denke an (?:selbstmord|suizid)|
+    selbstmordgedanken|vou me matar|quero me matar|mi voglio (?:uccidere|ammazzare)|
+    voglio (?:uccidermi|farla finita))
+crisis.passive passive_ideation self
+  when morir mourir vivre sterben leben morrer morire vivere vivir
+    (?:me quiero morir|quiero morir(?:me)?|no quiero (?:vivir|seguir viviendo)|je veux mourir|
+    envie de mourir|je ne veux plus vivre|ich (?:will|möchte|mochte|
+    moechte) (?:nur noch )?sterben|ich will nicht mehr leben|quero morrer|voglio morire|
+    non voglio (?:più|piu) vivere)
+crisis.distress distress self
+  when puedo peux kann faccio
+    ya no puedo m[aá]s|je n'en peux plus|ich kann nicht mehr|non ce la faccio (?:più|piu)
+crisis.passive passive_ideation self
+  when to_die sleep_forever
+    can'?t wait to die(?! my| your| her| his| it)|(?:need|deserve|should|ought) to die|
+    (?:go to |fall )?sleep forever
+crisis.plan active_ideation self
+  when method plan_is picked chose chosen decided_on
+    (?:have|got) my method|(?:picked|chose|chosen|decided on|settled on) (?:a |my |the )?(?:method|
+    date|way to do it)(?! for| of)|my plan is to (?:end it|end my|go through with it|die|kill)
+crisis.indirect active_ideation self
+  when not_going not_gonna won't wont
+    (?:not going to|not gonna|won'?t|will not) be (?:here|around|alive) (?:much longer|
+    for (?:much )?longer|for long|by (?:the weekend|next week|tomorrow|friday|morning))
+crisis.self_harm active_ideation self
+  when urge cut burn hurt
+    urges? to (?:cut|self ?harm|burn|hurt my ?self)|(?:hurt|cut|burned|burnt|harmed) my ?self
+     (?:again|last night|tonight|today|this morning)
+crisis.passive passive_ideation self
+  when ganas lust
+    ganas de morir(?:me)?|keine lust mehr (?:zu leben|auf das leben)
+crisis.direct active_ideation self
+  when finir
+    (?:vais|veux|voudrais|envie d'|envie de|besoin d') en finir
+danger_from_others active_ideation danger_from_others
+  when afraid scared terrified
+    (?:i'm |im |i am )?(?:afraid|scared|terrified) (?:to go|of going) (?:back )?home
+crisis.passive passive_ideation self
+  when wasn't weren't was_not tired_of_being death wish_i'd wish_i_had
+    if i (?:just )?(?:wasn'?t|weren'?t|was not) (?:here|around|alive)|death (?:sounds|seems|feels|
+    would be) (?:peaceful|nice|good|like a relief|easier|appealing|better)|wish i (?:'d|had)
+     (?:died|never woken|not survived|not woken)
+crisis.plan active_ideation self
+  when ways methods
+    (?:thinking (?:of|about)|looking (?:at|up|into)|researching|reading about) (?:ways|methods)
+    (?= ?(?:$|[.,!]|to |i |of |online))
+crisis.direct active_ideation self
+  when pensando quitarme denke
+    pensando en (?:suicidarme|matarme|el suicidio|quitarme la vida)|quitarme la vida|
+    denke (?:\w+ ){0,3}an (?:selbstmord|suizid)
+danger_from_others imminent danger_from_others
+  when breaking kicking
+    (?:breaking|kicking) (?:down |in )?(?:the|my) door
+harm_to_others active_ideation harm_to_others
+  when kill hurt stab shoot strangl murder poison beat_up run_over
+    (?:<GO>|i'll|i will|i'm gonna|'m going to) (?:\w+ )?(?:kill|hurt|stab|shoot|strangle|murder|
+    poison|beat up|run over|shoot up) <PERSON>(?! \w*ing)
+harm_to_others active_ideation harm_to_others
+  when killing hurting stabbing shooting make_him make_her make_them shoot
+    (?:thoughts|thinking|urges?|fantasi[sz]e|fantasi[sz]ing) (?:of |about )?(?:killing|hurting|
+    stabbing|shooting) <PERSON>|make (?:him|her|them) pay|shoot up (?:the|my) (?:school|office|
+    work|place)
+danger_from_others active_ideation danger_from_others
+  when kill hurt beat shoot stab strangl chok murder rape come_for get_me get_us
+    <AGENT>(?:'s| is| was)? (?:going to|gonna|will|'ll|'d|would|
+    said (?:he|she|they)(?:'d| would| will|'ll)|threatened to|threatening to|
+    keeps threatening to|swore (?:he|she)(?:'d| would)|
+    says (?:he|she)(?:'ll| will)) <THREAT> (?:me|us|my kids|my \w+)
+danger_from_others imminent danger_from_others
+  when outside door window house bang break coming on_his_way on_her_way gun knife weapon lock hid
+  when where_i
+    (?:he|she|they|my ex|my husband|my partner)(?:'s| is| are|'re) (?:outside|at (?:my|
+    the) (?:door|window|house)|banging on|breaking in|trying to (?:get|break) in|in the house|
+    coming (?:back|home|over|for me) (?:tonight|now|soon|drunk)|on (?:his|her) way)|(?:has|got|
+    grabbed|pulled out|pulled) a (?:gun|knife|weapon) (?:on me)?|(?:locked|hiding|
+    hid) (?:my ?self )?in (?:the|my) (?:bathroom|bedroom|car|room|closet)|(?:he|she|
+    they) (?:found|knows|know) where i (?:live|am|'m staying)
+danger_from_others active_ideation danger_from_others
+  when threatening hitting attacking hurting choking
+    <AGENT>(?:'s| is| are|'re) (?:threatening|hitting|attacking|hurting|choking|
+    strangling) (?:me|us|my kids)
+danger_from_others active_ideation danger_from_others
+  when safe danger scared afraid terrified hit_me hit_us chok strangl beat punch attack rape
+  when threaten
+    (?:i'm|im|i am|i feel|i don'?t feel) (?:not safe|unsafe|in danger|safe) (?:at home|here|
+    tonight|right now|now|with him|with her)|(?:i'm|im|i am) (?:so )?(?:scared|afraid|
+    terrified) (?:he|she|they)(?:'ll| will|'s going to|'s gonna| is going to| might|
+     is gonna) (?:kill|hurt|hit|find|come)|(?:he|she|they|my ex|my husband|my partner) (?:hit|
+    choked|strangled|beat|punched|attacked|raped|threatened) (?:me|us) (?:again|today|
+    last night|this morning)
+danger_from_others imminent danger_from_others
+  when hit_me hit_us chok strangl beat punch attack rape
+    (?:he|she|they|my ex|my husband|my partner) (?:hit|choked|strangled|beat|punched|attacked|
+    raped) (?:me|us) (?:again )?(?:tonight|just now|an? (?:hour|few minutes|minute) ago|(?:\d+|
+    ten|five|twenty) minutes ago)
+"""
+_FRAGMENTS = {
+    "<GO>": _GO,
+    "<PERSON>": _PERSON,
+    "<AGENT>": _AGENT,
+    "<THREAT>": _THREAT,
+    "<DIE>": _DIE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    tag: str
+    risk: Risk
+    kind: str
+    triggers: tuple[str, ...]
+    pattern: str
+
+
+def _parse_rules(text: str) -> tuple[_Rule, ...]:
+    rules: list[_Rule] = []
+    for line in text.strip().splitlines():
+        if line.startswith("    "):
+            last = rules[-1]
+            rules[-1] = dataclasses.replace(last, pattern=last.pattern + line[4:])
+        elif line.startswith("  when "):
+            last = rules[-1]
+            more = tuple(t.replace("_", " ") for t in line[7:].split())
+            rules[-1] = dataclasses.replace(last, triggers=last.triggers + more)
+        else:
+            tag, level, kind = line.split()
+            rules.append(_Rule(tag, Risk[level.upper()], kind, (), ""))
+    for name, fragment in _FRAGMENTS.items():
+        rules = [dataclasses.replace(r, pattern=r.pattern.replace(name, fragment)) for r in rules]
+    return tuple(rules)
+
+
+_RULES = _parse_rules(_RULE_TEXT)
+
+
+_KEEP_SPACE = re.compile(r"(?<=[+*])(?: )|(?<=\(\?:)(?: )| (?=\\[wS])")
+
+
+def _space(pattern: str) -> str:
+    """Let a space in a pattern also match no space: the normaliser joins spelled-out
+    letters ("k i l l m y s e l f" becomes "killmyself"). A space next to a word wildcard
+    (``\\w+ ``) stays a space: made optional there, it would let the regex engine split one
+    long word every possible way, which takes exponential time."""
+    parts = _KEEP_SPACE.split(pattern)
+    return " ".join(part.replace(" ", r"\s*") for part in parts)
+
+
+_COMPILED = tuple(re.compile(rf"\b(?:{_space(rule.pattern)})") for rule in _RULES)
+_BY_TRIGGER: dict[str, list[int]] = {}
+for _index, _rule in enumerate(_RULES):
+    for _trigger in _rule.triggers:
+        _BY_TRIGGER.setdefault(_trigger, []).append(_index)
+
+
+def literal_alternation(words: Iterable[str]) -> str:
+    """One regex for many literals, factored by first letter: the regex engine tries
+    alternatives one by one, so a flat list of two hundred would be slow."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[0], []).append(word[1:])
+    branches = []
+    for first, rests in sorted(groups.items()):
+        if "" in rests:
+            branches.append(re.escape(first))
+            continue
+        tails = sorted(rests, key=len, reverse=True)
+        branches.append(
+            re.escape(first) + "(?:" + literal_alternation(tails) + ")"
+            if len(tails) > 1
+            else re.escape(first + tails[0])
+        )
+    return "|".join(branches)
+
+
+# A lookahead, so that triggers overlap ("to die" holds "die").
+_TRIGGERS = re.compile(f"(?=({literal_alternation(_BY_TRIGGER)}))")
+# The trie stops at the shortest trigger found ("beat" in "beat up"), so a trigger stands
+# for every longer one it begins.
+_BY_TRIGGER = {
+    short: sorted(
+        {i for long, found in _BY_TRIGGER.items() if long.startswith(short) for i in found}
+    )
+    for short in _BY_TRIGGER
+}
+
+_IDIOMS = re.compile(
+    _space(
+        r"\b(?:(?:is|are|was|'s|s|it'?s|they'?re|you'?re|these|this|that|"
+        r"those) (?:\w+ )?(?:literally )?(?:killing|murdering) (?:me|my)|kill(?:ing|ed|s)? it|"
+        r"kill(?:ing)? (?:time|the (?:vibe|mood|lights|engine|game|bugs?))|(?:could|would) (?:kill|"
+        r"die) for|dying (?:to|for|of|laughing)|(?:i'm|im|i am|literally|i'm literally|"
+        r"i'm actually) (?:so )?(?:dead|dying|deceased|ded)"
+        r"(?= ?(?:💀|😂|🤣|😭|lol|lmao|haha|rn|omg|!|$))|"
+        r"dead (?:tired|serious|set|on|wrong|right|easy|good|heavy|quiet|end)|to die for|"
+        r"die (?:of|from) (?:embarrassment|boredom|laughter|shame|cringe)|over my dead body|killer|"
+        r"kill (?:switch|count)|shoot me a (?:text|message)|end it (?:with|on)|"
+        r"(?:my )?feet are killing me)"
+    )
+)
+_LAUGH = re.compile(
+    r"💀|😂|🤣|🙈|🤦|\blo+l\b|\blmf?ao\b|\bha(?:ha)+\b|\bjk\b|\bjoking\b|\bkidding\b|"
+    r"\bembarrass|\bcringe\b|\bmortified\b"
+)
+_NEGATION = re.compile(
+    _space(
+        r"\b(?:not|never|no longer|no(?! ?one\b| ?body\b)|nor|don'?t|dont|do not|didn'?t|did not|"
+        r"won'?t|wont|wouldn'?t|would not|isn'?t|ain'?t|am not|without|nothing|neither|none|"
+        r"haven'?t|have not|hasn'?t|hadn'?t|wasn'?t|weren'?t|aren'?t)\b(?: \S+){0,2} ?$"
+    )
+)
+_PAST = re.compile(
+    _space(
+        r"\b(?:(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|many|a few|few|"
+        r"couple of|some) (?:years?|months?|decades?) ago|when i was|back (?:then|in|when)|"
+        r"in the past|in my (?:teens|twenties|thirties|youth|past)|at my (?:lowest|worst)|"
+        r"as a (?:kid|teen|teenager|child)|used to|years ago|long ago|last (?:year|summer|winter|"
+        r"spring|autumn|fall|decade)|in (?:19|20)\d\d|survived|survivor|after my attempt|"
+        r"since my attempt|my (?:first|last|second) attempt|i was suicidal|once|at (?:\d+|sixteen|"
+        r"fifteen|seventeen))\b"
+    )
+)
+_NOW = re.compile(
+    _space(
+        r"\b(?:still|again|now|today|tonight|lately|these days|this (?:week|month)|currently|"
+        r"right now|anymore|any more)\b"
+    )
+)
+_RECENT = re.compile(
+    _space(r"\b(?:last night|yesterday|this morning|earlier|an hour ago|just now|today|tonight)\b")
+)
+_FIRST = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|myself|mine|ich|je|j'ai|yo|me)\b")
+_OTHER = re.compile(
+    r"\b(?:you|you're|youre|your|u|ur|he|he's|hes|she|she's|shes|they|they're|his|her|him|"
+    r"them|we|someone|somebody|anyone|anybody|people|person|everyone|everybody|character|"
+    r"protagonist|friend|sister|brother|mum|mom|dad|son|daughter|cousin|husband|wife|partner|"
+    r"boyfriend|girlfriend|member|client|patient|kid|teen|man|woman|guy|girl|who|one|folks)\b"
+)
+_REPORTED = re.compile(
+    _space(
+        r"\b(?:(?:counsell?or|counselor|therapist|psychiatrist|psychologist|doctor|gp|nurse|"
+        r"facilitator|teacher|friend|he|she|they|someone|people|hotline|crisis line|helpline|"
+        r"character|song|book|film|movie|article|news|show|lyrics?) (?:said|says|told me|tells|"
+        r"asked|asks|always says|would say|reminded me|explained|taught me|wrote|posted|texted|"
+        r"sings|reported)|(?:in|from) the (?:film|movie|show|series|book|novel|song|episode|"
+        r"article|news|documentary|podcast|play|game)|(?:reading|watched|watching|read|saw|"
+        r"heard) (?:a|an|the|this|that) (?:book|film|movie|show|article|story|post|news|"
+        r"documentary|song))\b"
+    )
+)
+_HYPOTHETICAL = re.compile(
+    _space(
+        r"\b(?:if (?:i |you |anyone |someone )?ever|whenever|in case|next time|if you|when you|"
+        r"if i (?:took|take|were to|did))\b"
+    )
+)
+_QUOTED = re.compile(r"[\"“”«»„]([^\"“”«»„]{3,}?)[\"“”«»„]")
+_QUOTE_OWN = re.compile(
+    r"\bi (?:said|say|told \w+|texted|wrote|keep (?:thinking|saying)|thought)\W*$"
+)
+_SENTENCE = re.compile(r"[.!?\n]+|;")
+_GLUED_I = re.compile(
+    r"\bi(?=(?:want|wanna|feel|have|just|really|need|wish|hate|keep|think|tried|took|dont|"
+    r"don't|cant|can't|am|will|would|never)\b)"
+)
+_BANG = re.compile(r"(?<=[a-z])!(?=[a-z])")
+_CLAUSE_BREAK = re.compile(r",|\bbut\b|\bhowever\b|\u2014|\u2013| - ")
+
+_ESCALATORS = re.compile(
+    _space(
+        r"\b(?:(?P<time>tonight|today|right now|this (?:evening|weekend|afternoon)|tomorrow|"
+        r"in (?:an|one|a few|\d+) (?:hours?|minutes?|mins?)|when (?:everyone|everybody|they)(?:'s|"
+        r"'re| is| are)? (?:asleep|gone|out)|after (?:this|the) (?:session|call|circle|meeting)|"
+        r"(?:by |on |this |next )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+        r"by (?:the weekend|morning)|esta noche|hoy|ce soir|heute(?: nacht| abend)?|stasera|hoje)|"
+        r"(?P<plan>(?:have|got|made|'ve got|wrote|written|worked out|figured out|picked) (?:a|the|"
+        r"my) (?:plan|note|letter|date|spot)|everything (?:is |'s )?(?:ready|planned|sorted|"
+        r"in place|set)|(?:it's|its|it is) (?:all )?(?:planned|decided)|suicide note|(?:wrote|"
+        r"written|writing|left) (?:a|my) (?:goodbye|last) (?:note|letter)|i know how i'?(?:m|"
+        r"ll) (?:do|going)|(?:bought|got|have|saved|stockpiled|collected|hoarded|been saving|"
+        r"been collecting) (?:up )?(?:the |a |enough |all the |my )?(?:pills|rope|gun|tablets|meds|"
+        r"razors?|blades?|charcoal)|(?:pills|gun|rope|knife|blade|razor|tablets)(?: is|"
+        r" are)? (?:in front of me|next to me|in my hand|ready|right here))|(?P<weak>(?:goodbye|"
+        r"bye) (?:everyone|all|guys|everybody)|thank you (?:all )?for everything|i love you all|"
+        r"sorry for everything|saying my goodbyes)|(?P<giving>(?:gave|giving|"
+        r"give) (?:away )?my (?:cat|dog|pets?|guitar|things|stuff|jewellery|jewelry|books) (?:away|"
+        r"to)))\b"
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What the detector found: one level per kind of danger, and its tags."""
+
+    self_risk: Risk = Risk.NONE
+    to_others: Risk = Risk.NONE
+    from_others: Risk = Risk.NONE
+    tags: tuple[str, ...] = ()
+
+    @property
+    def risk(self) -> Risk:
+        return max(self.self_risk, self.to_others, self.from_others)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
+
+
+def _unquote(text: str) -> str:
+    """Blank out quotations, unless the speaker is quoting themselves."""
+
+    def repl(match: re.Match[str]) -> str:
+        if _QUOTE_OWN.search(text, 0, match.start()):
+            return match.group(0)
+        return " " * len(match.group(0))
+
+    return _QUOTED.sub(repl, text)
+
+
+def _last_subject_is_other(prefix: str) -> bool:
+    first = other = -1
+    for found in _FIRST.finditer(prefix):
+        first = found.end()
+    for found in _OTHER.finditer(prefix):
+        other = found.end()
+    return other > first
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    """What the scopes need to know about one sentence, worked out once: per statement
+    they then look only at a short window, so that a long message stays linear."""
+
+    text: str
+    breaks: tuple[tuple[int, int], ...]
+    past: bool
+    reported_end: int
+    joking: bool
+
+    @classmethod
+    def of(cls, text: str) -> _Sentence:
+        reported = _REPORTED.search(text)
+        return cls(
+            text=text,
+            breaks=tuple(b.span() for b in _CLAUSE_BREAK.finditer(text)),
+            past=_PAST.search(text) is not None,
+            reported_end=reported.end() if reported else len(text) + 1,
+            joking=_LAUGH.search(text) is not None,
+        )
+
+    def clause(self, start: int, end: int) -> tuple[int, int]:
+        """The clause around ``start:end``: from the last break before it to the next."""
+        index = bisect.bisect_right(self.breaks, (start, start))
+        begin = self.breaks[index - 1][1] if index else 0
+        after = bisect.bisect_left(self.breaks, (end, end))
+        finish = self.breaks[after][0] if after < len(self.breaks) else len(self.text)
+        return min(begin, start), max(finish, end)
+
+
+_WINDOW = 80
+
+
+def _scoped_out(sentence: _Sentence, start: int, end: int, kind: str) -> bool:
+    """True when the statement at ``start:end`` is negated, past, someone else's, reported
+    or hypothetical."""
+    clause_start, clause_end = sentence.clause(start, end)
+    text = sentence.text
+    prefix = text[max(clause_start, start - _WINDOW) : start]
+    if _NEGATION.search(prefix[-40:]):
+        return True
+    clause = text[max(clause_start, start - _WINDOW) : min(clause_end, end + _WINDOW)]
+    if sentence.past and not _NOW.search(clause):
+        return kind != FROM_OTHERS or not _RECENT.search(clause)
+    if kind == FROM_OTHERS:
+        # Threats are reported speech by nature ("he said he'd kill me").
+        return False
+    if sentence.reported_end <= start or _HYPOTHETICAL.search(prefix):
+        return True
+    matched = text[start:end]
+    return (
+        not _FIRST.match(matched)
+        and (kind == TO_OTHERS or not _FIRST.search(matched))
+        and (_last_subject_is_other(prefix))
+    )
+
+
+def _findings(text: str, candidates: list[int]) -> Iterable[tuple[str, Risk, str, bool]]:
+    """(tag, risk, kind, joking) for every statement of the candidate rules that survives
+    its scopes."""
+    found: set[tuple[int, bool]] = set()
+    for raw in _SENTENCE.split(text):
+        matches = [(i, f.span()) for i in candidates for f in _COMPILED[i].finditer(raw)]
+        if not matches:
+            continue
+        sentence = _Sentence.of(raw)
+        for index, (start, end) in matches:
+            # A rule that already counted needs no second look (unless joking the first time).
+            if (index, False) in found or (index, sentence.joking) in found:
+                continue
+            rule = _RULES[index]
+            if not _scoped_out(sentence, start, end, rule.kind):
+                found.add((index, sentence.joking))
+                yield rule.tag, rule.risk, rule.kind, sentence.joking
+
+
+def assess(canonical: str) -> Assessment:
+    """Assess a canonical (normalised, lower-case) text."""
+    text = canonical.lower().replace("\u2019", "'").replace("\u2018", "'")
+    if "!" in text:
+        text = _BANG.sub("i", text)
+    hits = _TRIGGERS.findall(text)
+    if not hits:
+        return Assessment()
+    # The normaliser glues a spelled-out "i" to the next word ("i w a n t" -> "iwant").
+    text = _GLUED_I.sub("i ", text)
+    # Most candidates find nothing; only a text some rule matches is worth the scopes.
+    candidates = [
+        i
+        for i in sorted({i for hit in hits for i in _BY_TRIGGER[hit]})
+        if _COMPILED[i].search(text)
+    ]
+    if not candidates:
+        return Assessment()
+    text = _IDIOMS.sub(_blank, _unquote(text))
+    levels = {SELF: Risk.NONE, TO_OTHERS: Risk.NONE, FROM_OTHERS: Risk.NONE}
+    tags: list[str] = []
+    signs = 0
+    for tag, risk, kind, joking in _findings(text, candidates):
+        if joking and risk < Risk.IMMINENT:
+            # Laughter next to a threat to or from someone else is hyperbole ("my mum
+            # will kill me 😂"); next to one's own risk it may be masking, so only lowered.
+            risk = Risk(max(Risk.NONE, risk - 1)) if kind == SELF else Risk.NONE
+            tags.append("crisis.joking")
+        if risk > Risk.NONE:
+            signs += kind == SELF
+            levels[kind] = max(levels[kind], risk)
+            tags.append(tag)
+    if not tags:
+        return Assessment()
+    found = {m.lastgroup for m in _ESCALATORS.finditer(text) if m.lastgroup}
+    strong = "plan" in found
+    if levels[SELF] >= Risk.DISTRESS and (
+        strong or found & {"weak", "giving"} or ("crisis.giving_away" in tags and signs > 1)
+    ):
+        levels[SELF] = Risk.IMMINENT
+    if "time" in found:
+        for kind in levels:
+            if levels[kind] >= Risk.ACTIVE_IDEATION:
+                levels[kind] = Risk.IMMINENT
+    if "crisis.attempt" in tags and _RECENT.search(text) and not _PAST.search(text):
+        levels[SELF] = Risk.IMMINENT
+    if max(levels.values()) >= Risk.DISTRESS:
+        names = {
+            "time": "crisis.timeframe",
+            "plan": "crisis.plan",
+            "weak": "crisis.goodbye",
+            "giving": "crisis.giving_away",
+        }
+        tags.extend(names[name] for name in sorted(found))
+    return Assessment(
+        levels[SELF], levels[TO_OTHERS], levels[FROM_OTHERS], tuple(dict.fromkeys(tags))
+    )
+
+
+_LEVELS = {risk.label: risk for risk in (_P, _A, _I)}
+_SEVERITIES = {e.label: e for e in (Escalation.NONE, Escalation.INFO, Escalation.WARNING)}
+DEFAULT_RESOURCES = (
+    "call your local emergency number, or a crisis line: 988 in the US and Canada, "
+    "116 123 (Samaritans) in the UK and Ireland"
+)
+
+
+class Crisis:
+    """The crisis-language stage. Settings: ``hold_at`` (``passive_ideation``,
+    ``active_ideation`` or ``imminent``), ``deliver`` (deliver flagged instead of
+    holding), ``resources`` (the local help named to the sender), ``passive_escalation``
+    (``none``, ``info`` or ``warning``)."""
+
+    name = "crisis"
+
+    def __init__(
+        self,
+        *,
+        hold_at: str = "active_ideation",
+        deliver: bool = False,
+        resources: str = DEFAULT_RESOURCES,
+        passive_escalation: str = "none",
+    ) -> None:
+        if hold_at not in _LEVELS:
+            raise ValueError(f"hold_at must be one of {sorted(_LEVELS)}, not {hold_at!r}")
+        if not isinstance(deliver, bool):
+            raise ValueError("deliver must be true or false")
+        if not isinstance(resources, str) or not resources.strip():
+            raise ValueError("resources must be a non-empty text")
+        if passive_escalation not in _SEVERITIES:
+            raise ValueError(f"passive_escalation must be one of {sorted(_SEVERITIES)}")
+        self._hold_at = _LEVELS[hold_at]
+        self._deliver = deliver
+        self._resources = resources.strip()
+        self._passive = _SEVERITIES[passive_escalation]
+
+    def screen(self, submission: Submission) -> Verdict:
+        """Assess the canonical text and apply the policy."""
+        found = assess(submission.canonical)
+        risk = found.risk
+        if risk is Risk.NONE:
+            return Verdict()
+        reasons = tuple(
+            _reason(kind, level)
+            for kind, level in (
+                (SELF, found.self_risk),
+                (TO_OTHERS, found.to_others),
+                (FROM_OTHERS, found.from_others),
+            )
+            if level > Risk.NONE
+        )
+        escalate = Escalation.NONE
+        if risk >= Risk.ACTIVE_IDEATION:
+            escalate = Escalation.CRITICAL if risk is Risk.IMMINENT else Escalation.ERROR
+        elif risk is Risk.PASSIVE_IDEATION:
+            escalate = self._passive
+        if risk < self._hold_at:
+            action = Action.ALLOW_FLAG if risk >= Risk.PASSIVE_IDEATION else Action.ALLOW
+            return Verdict(
+                action=action, risk=risk, tags=found.tags, reasons=reasons, escalate=escalate
+            )
+        return Verdict(
+            action=Action.ALLOW_FLAG if self._deliver else Action.HOLD,
+            risk=risk,
+            tags=found.tags,
+            reasons=reasons,
+            escalate=escalate,
+            sender_reason=self._sender_reason(found),
+        )
+
+    def _sender_reason(self, found: Assessment) -> str:
+        held = (
+            ""
+            if self._deliver
+            else (
+                " For now your message is with them rather than the whole circle, so they can "
+                "reach you first."
+            )
+        )
+        if found.to_others > max(found.self_risk, found.from_others):
+            return (
+                "A facilitator has seen your message and will talk with you privately in a "
+                f"moment.{held} If you feel you might hurt someone now, {self._resources}."
+            )
+        return (
+            "A facilitator has seen your message and will be with you in a moment. You "
+            f"matter, and you don't have to face this alone.{held} If you are in danger now, "
+            f"{self._resources}."
+        )
+
+
+def _reason(kind: str, level: Risk) -> str:
+    what = {
+        SELF: "crisis language",
+        TO_OTHERS: "possible danger to others",
+        FROM_OTHERS: "possible danger from others",
+    }[kind]
+    return f"{what}: {level.label.replace('_', ' ')}"

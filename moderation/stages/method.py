@@ -1,0 +1,263 @@
+"""Safe messaging: details of suicide or self-harm methods are held for a facilitator.
+
+Safe-messaging guidance (Samaritans' guidance for user-generated content, the rules of
+TalkLife and 7 Cups) keeps the how, with what, where and how much away from a group at
+any risk level: such details can hurt others who are struggling. Crisis Text Line found
+that means words (drug names, doses, the pill emoji) predicted emergency intervention
+better than the word "suicide", so they weigh here.
+
+The stage holds a message with method detail for facilitator review, tags it ``method``
+plus the kind (``method.dose``, ``method.ligature``, ``method.height``, ``method.weapon``,
+``method.poison``, ``method.cutting``, ``method.question``) and tells the sender why,
+gently. A method the speaker is considering for themselves is active ideation (the
+Columbia scale's "thoughts with method"), so it sets that risk and escalates (ERROR;
+with a time frame, imminent and CRITICAL) when the detail is about the speaker now, as
+the issue asks ("held; escalated when it is about the speaker"); details about someone else, or
+about the speaker's past, are held without paging anyone (``others_escalation`` raises
+that to ``info`` or ``warning``). Ordinary medication talk ("my doctor changed my dose")
+is left alone: the medical stage flags advice about doses.
+"""
+
+from __future__ import annotations
+
+import re
+
+from moderation.stage import Submission
+from moderation.stages.crisis import literal_alternation
+from moderation.verdict import Action, Escalation, Risk, Verdict
+
+__all__ = ["Method", "find_methods"]
+
+_DRUG = (
+    r"(?:paracetamol|acetaminophen|tylenol|panadol|ibuprofen|advil|aspirin|sertraline|zoloft|"
+    r"fluoxetine|prozac|citalopram|escitalopram|lexapro|amitriptyline|nortriptyline|venlafaxine|"
+    r"effexor|quetiapine|seroquel|lithium|diazepam|valium|xanax|alprazolam|oxycodone|oxycontin|"
+    r"fentanyl|morphine|heroin|methadone|insulin|benadryl|diphenhydramine|zopiclone|zolpidem|"
+    r"ambien|tramadol|codeine|lorazepam|ativan|clonazepam|klonopin|propranolol|mirtazapine|"
+    r"trazodone|olanzapine|sleeping (?:pills|tablets)|painkillers|pills|tablets|meds|"
+    r"medication|antidepressants|opioids)"
+)
+_PILLS = r"(?:pills|tablets|meds|medication|caps|capsules|painkillers|sleeping pills|💊)"
+_DIE = (
+    r"(?:die|be dead|kill (?:me|you|myself|yourself|someone|a person)|be fatal|be lethal|od|"
+    r"overdose|not wake up|end it|do it|do the job|stop (?:my|your) heart)"
+)
+
+_RULES: tuple[tuple[str, str], ...] = (
+    (
+        "method.question",
+        r"(?:what'?s|what is|whats|which is|tell me|anyone know|does anyone know|is there) (?:the |"
+        r"a )?(?:best|quickest|fastest|easiest|surest|most painless|least painful|painless|"
+        r"most effective|most reliable|cleanest) (?:way|method|means|option) (?:to )?(?:die|kill|"
+        r"end|go|do it|od\b|overdose|commit|not wake|unalive|hang)|how (?:do|can|would|could|"
+        r"should) (?:i|you|someone|one|a person) (?:kill (?:my|your|one|them)self|overdose|od\b|"
+        r"hang (?:my|your)self|end it|die painlessly|commit suicide|unalive)|how to (?:kill (?:my|"
+        r"your|one)self|hang (?:my|your|one)self|tie a noose|overdose|od\b|commit suicide|"
+        r"die painlessly|"
+        r"unalive)",
+    ),
+    (
+        "method.dose",
+        rf"how (?:many|much) (?:(?:mg|grams?|ml) )?(?:of )?(?:(?:my|the|these|those|"
+        rf"your) )?(?:\S+ )?{_DRUG}(?! (?:do|did|does|should|can) (?:you|u|they|he|she|i|"
+        rf"we) ) (?:\S+ ){{0,6}}?(?:would it take|does it take|would take|it takes|take|kill|"
+        rf"lethal|fatal|deadly|enough|to {_DIE})|how (?:many|much) (?:\S+ ){{0,4}}(?:would it take|"
+        rf"does it take|would take|it takes|(?:is|are|would be|'s)) (?:to )?(?:lethal|fatal|deadly|"
+        rf"{_DIE})|how (?:many|much) (?:\S+ ){{0,4}}(?:to|would|will|until you|until i|before you|"
+        rf"before i) {_DIE}|(?:lethal|fatal|deadly|toxic) (?:dose|amount|quantity|level)|"
+        rf"(?:stockpil\w*|hoard\w*|been saving|saving up|saved up|been collecting|collecting|"
+        rf"collected) (?:up )?(?:all )?(?:my |the |of my )?(?:\w+ )?{_PILLS}|(?:the whole|"
+        rf"an entire|a whole|whole) (?:box|bottle|pack|packet|strip|blister|"
+        rf"month's supply) (?:of )?|\b(?:[2-9]\d|\d{{3,}}|twenty|thirty|forty|fifty|sixty|"
+        rf"a hundred) (?:\w+ )?{_PILLS}|(?:\d{{2,}} ?(?:g|grams)|\d{{4,}} ?mg) (?:of )?{_DRUG}|"
+        rf"(?:overdose|od) on (?:my |his |her )?{_DRUG}|{_DRUG} (?:would|will|could) (?:kill|"
+        rf"be enough)|enough "
+        rf"{_DRUG} to|💊 ?💊|💊 ?x ?\d+|\d+ ?x ?💊",
+    ),
+    (
+        "method.ligature",
+        r"(?:tie|tied|tying|make|made|making|bought|buy|got|have) (?:a |the )?(?:noose|ligature)|"
+        r"noose|(?:rope|belt|cord|cable|scarf|sheet|ligature) (?:from|on|around|round|to|over|"
+        r"tied to) (?:the |a |my )?(?:door|doorknob|door handle|beam|ceiling|banister|bannister|"
+        r"tree|rail|closet rod|hook|pipe|neck|loft hatch)|hang(?:s|ing|"
+        r"ed)? (?:\w+ ?self )?from (?:the |a |my )?"
+        r"(?:door|beam|ceiling|banister|bannister|tree|rail|hook|loft)",
+    ),
+    (
+        "method.height",
+        r"(?:jump|jumping|jumped|leap|leaping|throw (?:my|him|her|them)self|fall|step) (?:off|from|"
+        r"in front of|onto|out of) (?:the |a |that |this |my |our )?(?:\w+ ){0,2}(?:bridge|roof|"
+        r"rooftop|building|cliff|tower|overpass|balcony|car park|parking (?:garage|lot|structure)|"
+        r"train|bus|truck|lorry|tracks|window|\d+(?:st|nd|rd|th)? floor|ledge|viaduct|dam)|"
+        r"how (?:high|tall|many (?:floors|storeys|stories)) (?:\S+ ){0,7}(?:to die|fatal|"
+        r"is (?:enough|lethal|high enough)|would kill|do you need|does it need|to be sure|survive)|"
+        r"(?:which|what) (?:bridge|building|cliff|floor|roof|car park|tower) (?:\S+ ){0,3}(?:is|"
+        r"would be|'s) (?:high|tall|best|enough|the highest|the tallest)|(?:step|walk|lie|lay) "
+        r"(?:down )?in front of (?:a |the )?(?:train|bus|truck|lorry|car)",
+    ),
+    (
+        "method.weapon",
+        r"(?:buy|get|borrow|acquire|order|buying|getting|bought|got|borrowed|ordered) (?:a |my |"
+        r"his |my dad's |a loaded )?(?:gun|firearm|pistol|rifle|handgun|shotgun|revolver)|(?:where|"
+        r"how) (?:can|do|could|would) (?:i|you|someone) (?:buy|get) (?:a |some )?(?:gun|firearm|"
+        r"pistol|rope|pills|\w+ without (?:a )?prescription)|(?:dad's|father's|his|my|the) (?:gun|"
+        r"rifle|pistol|shotgun) (?:is )?(?:loaded|in the (?:safe|drawer|closet|cupboard|garage))|"
+        r"(?:bullets|ammo|ammunition) for (?:the|my|his|a) (?:gun|pistol|rifle)",
+    ),
+    (
+        "method.poison",
+        r"carbon monoxide|charcoal (?:in|burning|grill|bbq|in the)|exit bag|helium (?:tank|bag|"
+        r"hood)|hose (?:from|to|into|in) the (?:exhaust|car)|(?:car|engine) running in the "
+        r"(?:garage|shed)|(?:drink|drinking|drank|swallow) (?:the |some )?(?:bleach|antifreeze|"
+        r"weed ?killer|pesticide|rat poison)",
+    ),
+    (
+        "method.cutting",
+        r"(?:cut|slit|slash|cutting|slitting) (?:my |your |the |his |her )?(?:wrists?|throat|"
+        r"veins?|arm)? ?(?:vertically|down the|deep|deeper|along|the right way|lengthways|"
+        r"across or)|(?:which|what) "
+        r"(?:vein|artery)|down the road,? not across|vertical(?:ly)? (?:not|instead of) horizontal",
+    ),
+)
+
+#: Plain substrings, one of which every match of a rule holds ("_" for a space): a rule is
+#: tried only when one occurs, which keeps ordinary messages fast.
+_TRIGGERS: dict[str, str] = {
+    "method.question": "best quickest fastest easiest surest painless effective reliable cleanest "
+    "how",
+    "method.dose": "how lethal fatal deadly toxic stockpil hoard saving saved collect whole "
+    "entire 0 1 2 3 4 5 6 7 8 9 twenty thirty forty fifty sixty hundred overdose od kill enough 💊",
+    "method.ligature": "noose ligature rope belt cord cable scarf sheet hang",
+    "method.height": "jump leap throw fall step front high tall floor storeys stories bridge "
+    "building cliff roof car_park tower",
+    "method.weapon": "gun firearm pistol rifle handgun shotgun revolver bullet ammo ammunition "
+    "rope pills prescription",
+    "method.poison": "carbon charcoal exit_bag helium hose running bleach antifreeze killer "
+    "pesticide poison",
+    "method.cutting": "cut slit slash vein artery across vertical",
+}
+_COMPILED = {tag: re.compile(rf"(?<!\w)(?:{pattern})") for tag, pattern in _RULES}
+_BY_TRIGGER: dict[str, set[str]] = {}
+for _tag, _words in _TRIGGERS.items():
+    for _word in _words.split():
+        _BY_TRIGGER.setdefault(_word.replace("_", " "), set()).add(_tag)
+# The alternation stops at the shortest trigger found, which stands for the longer ones.
+_BY_TRIGGER = {
+    short: {t for long, tags in _BY_TRIGGER.items() if long.startswith(short) for t in tags}
+    for short in _BY_TRIGGER
+}
+_HINT = re.compile(f"(?=({literal_alternation(_BY_TRIGGER)}))")
+_NEGATED = re.compile(
+    r"\b(?:never|not|no|don'?t|dont|won'?t|wouldn'?t|didn'?t|isn'?t)\b(?! know| understand|"
+    r" care)(?: \S+)? ?$"
+)
+_FIRST = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|myself)\b")
+_OTHER = re.compile(
+    r"\b(?:he|she|they|his|her|him|them|someone|somebody|people|character|man|woman|guy|girl|"
+    r"friend|brother|sister|mum|mom|dad|son|daughter|news|film|movie|show|book|article|police)\b"
+)
+_PAST = re.compile(
+    r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|many|a few|"
+    r"few) (?:years?|months?) ago|\byears ago\b|\bwhen i was\b|\bback (?:then|in|when)\b|"
+    r"\bused to\b|\bin the past\b|\bat my (?:lowest|worst)\b|\blast year\b|\bin (?:19|20)\d\d\b"
+)
+_NOW = re.compile(r"\b(?:still|again|now|today|tonight|right now|these days)\b")
+_SENTENCE = re.compile(r"[.!?\n;]+")
+_CLAUSE = re.compile(r",|\bbut\b|\band now\b")
+_TIME = re.compile(
+    r"\b(?:tonight|today|right now|this (?:evening|weekend|afternoon)|tomorrow|in (?:an|one|a few|"
+    r"\d+) (?:hours?|minutes?|mins?)|when (?:everyone|everybody)(?:'s| is) asleep)\b"
+)
+_ESCALATION = {Risk.ACTIVE_IDEATION: Escalation.ERROR, Risk.IMMINENT: Escalation.CRITICAL}
+_SEVERITIES = {e.label: e for e in (Escalation.NONE, Escalation.INFO, Escalation.WARNING)}
+_DEFAULT_RESOURCES = (
+    "call your local emergency number, or a crisis line: 988 in the US and Canada, "
+    "116 123 (Samaritans) in the UK and Ireland"
+)
+
+
+def find_methods(canonical: str) -> tuple[tuple[str, ...], bool]:
+    """The method tags found in a canonical text, and whether any is about the speaker
+    now (rather than someone else, or the speaker's past)."""
+    text = canonical.lower().replace("\u2019", "'")
+    candidates = {tag for hit in _HINT.findall(text) for tag in _BY_TRIGGER[hit]}
+    rules = [(tag, _COMPILED[tag]) for tag, _ in _RULES if tag in candidates]
+    rules = [(tag, pattern) for tag, pattern in rules if pattern.search(text)]
+    if not rules:
+        return (), False
+    tags: list[str] = []
+    about_speaker = False
+    for sentence in _SENTENCE.split(text):
+        for tag, pattern in rules:
+            for found in pattern.finditer(sentence):
+                start = found.start()
+                if _NEGATED.search(sentence, max(0, start - 30), start):
+                    continue
+                tags.append(tag)
+                about_speaker = about_speaker or _is_speaker(sentence, found.group(0), start)
+    return tuple(dict.fromkeys(tags)), about_speaker
+
+
+def _is_speaker(sentence: str, matched: str, start: int) -> bool:
+    """First person in the sentence (or nobody named: a bare question is the asker's),
+    and not told as the past."""
+    clause_start = max((m.end() for m in _CLAUSE.finditer(sentence, 0, start)), default=0)
+    clause_end = _CLAUSE.search(sentence, start)
+    clause = sentence[clause_start : clause_end.start() if clause_end else len(sentence)]
+    if _PAST.search(sentence) and not _NOW.search(clause):
+        return False
+    if _FIRST.search(matched):
+        return True
+    prefix = sentence[:start]
+    first = max((m.end() for m in _FIRST.finditer(prefix)), default=-1)
+    other = max((m.end() for m in _OTHER.finditer(prefix)), default=-1)
+    if first != other:
+        return first > other
+    return bool(_FIRST.search(sentence)) or not _OTHER.search(sentence)
+
+
+class Method:
+    """The safe-messaging stage. Settings: ``resources`` (named to a speaker at risk),
+    ``others_escalation`` (``none``, ``info`` or ``warning``: for details about others)."""
+
+    name = "method"
+
+    def __init__(
+        self, *, resources: str = _DEFAULT_RESOURCES, others_escalation: str = "none"
+    ) -> None:
+        if not isinstance(resources, str) or not resources.strip():
+            raise ValueError("resources must be a non-empty text")
+        if others_escalation not in _SEVERITIES:
+            raise ValueError(f"others_escalation must be one of {sorted(_SEVERITIES)}")
+        self._resources = resources.strip()
+        self._others = _SEVERITIES[others_escalation]
+
+    def screen(self, submission: Submission) -> Verdict:
+        """Hold a message with method or means detail, and say why."""
+        tags, about_speaker = find_methods(submission.canonical)
+        if not tags:
+            return Verdict()
+        reason = (
+            "Thank you for sharing. A facilitator will look at your message before it goes "
+            "to the circle, because details about methods can hurt others who are "
+            "struggling. You're welcome to share how you feel without those details."
+        )
+        if about_speaker:
+            reason += (
+                f" A facilitator will be with you soon. If you are in danger now, "
+                f"{self._resources}."
+            )
+        risk = Risk.NONE
+        if about_speaker:
+            # A method one is considering for oneself is active ideation on the Columbia
+            # scale; with a time frame it is imminent.
+            imminent = _TIME.search(submission.canonical.lower())
+            risk = Risk.IMMINENT if imminent else Risk.ACTIVE_IDEATION
+        return Verdict(
+            action=Action.HOLD,
+            risk=risk,
+            tags=("method", *tags),
+            reasons=("method or means detail" + (" about the speaker" if about_speaker else ""),),
+            sender_reason=reason,
+            escalate=_ESCALATION[risk] if about_speaker else self._others,
+        )

@@ -1,0 +1,413 @@
+"""The crisis-language stage: levels, scopes (idiom, negation, past, others, quotes),
+obfuscation, other languages, danger to and from others, and the default policy."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from moderation.stage import Submission
+from moderation.stages.crisis import DEFAULT_RESOURCES, Crisis, assess
+from moderation.verdict import Action, Escalation, Risk, Verdict
+
+try:
+    from moderation.stages.normalize import canonical as _canonical
+except ImportError:  # pragma: no cover - until the normalising stage exists
+
+    def _canonical(text: str) -> str:
+        return text.lower()
+
+
+def sub(text: str) -> Submission:
+    return Submission(text=text, canonical=_canonical(text), circle_id="c", member_id="m")
+
+
+def screen(text: str, **settings: object) -> Verdict:
+    return Crisis(**settings).screen(sub(text))  # type: ignore[arg-type]
+
+
+IMMINENT = [
+    "I'm going to kill myself tonight.",
+    "This is my last message. Goodbye everyone.",
+    "I've got everything ready. I can't do this anymore.",
+    "I'm giving away all my things, I won't need them where I'm going.",
+    "By the time you read this I'll be gone.",
+    "I just took all my pills.",
+    "I'm on the bridge right now.",
+    "I want to unalive myself tonight",
+    "kms tonight",
+    "I tried to kill myself last night",
+    "I'm thinking of taking all my pills tonight",
+    "I'm planning to jump tonight",
+    "I'm going to overdose tonight",
+    "i'm ready to go. i've said my goodbyes",
+    "I've started writing goodbye letters to my kids",
+    "I have the pills in front of me right now",
+    "Please look after my cat for me when I'm gone.",
+]
+ACTIVE = [
+    "I want to kill myself",
+    "I want to kill myself.",
+    "I've been having suicidal thoughts again",
+    "I feel suicidal",
+    "I'm thinking about ending my life",
+    "I keep thinking about taking my own life",
+    "everyone would be better off without me",
+    "my kids would be better off without me",
+    "I won't be a burden much longer",
+    "honestly don't think i'll be around next week",
+    "kms",
+    "honestly just want to kms",
+    "I want to unalive myself",
+    "thinking about ctb",
+    "sewerslide is on my mind again",
+    "ready to catch the bus, i'm so tired",
+    "I want to end it all",
+    "i want to end things",
+    "I've been googling ways to die",
+    "I'm gonna off myself",
+    "I feel like killing myself",
+    "I really want to hurt myself",
+    "I'm going to commit suicide",
+]
+PASSIVE = [
+    "I wish I could go to sleep and not wake up",
+    "Sometimes I wish I was dead",
+    "I don't want to be here anymore",
+    "I wish I had never been born",
+    "What's the point of living?",
+    "I'd be better off dead",
+    "I want to die",
+    "i hate my life and want to die",
+    "nobody would even notice if i disappeared",
+    "i cant stop thinking about dying",
+    "want to sleep and never wake up",
+    "i just want it to be over for good",
+    "Death sounds peaceful right now",
+    "I wish I'd died that night instead of surviving it",
+    "Sometimes I think everyone would be fine if I just wasn't here",
+]
+DISTRESS = [
+    "I can't keep doing this",
+    "I'm a burden",
+    "I feel completely hopeless",
+    "I'm so exhausted, I can't do this anymore",
+    "I feel so alone",
+    "I'm not suicidal, just exhausted",
+]
+NEGATIVES = [
+    # idioms and hyperbole
+    "this job is killing me",
+    "my back is killing me today",
+    "I'm dead 💀",
+    "omg I'm dying 😂",
+    "you're killing it!",
+    "she killed it on stage",
+    "killing time before my appointment",
+    "I'd kill for a coffee",
+    "I could murder a pizza right now",
+    "I'm dying to see the new season",
+    "dead tired after work",
+    "the deadline is killing me",
+    "I'm going to kill it at my exam tomorrow",
+    "I could kill him lol",
+    "My mum is going to kill me when she sees this haircut 😂",
+    # negation
+    "I'm not suicidal, just tired",
+    "I don't want to die",
+    "I would never kill myself, my kids need me",
+    "I'm not going to hurt myself, I promise",
+    "I haven't felt suicidal since I started therapy",
+    # the past told as past
+    "two years ago I tried to end my life; today I'm celebrating",
+    "Ten years ago I attempted suicide. Today I got my degree.",
+    "When I was 15 I wanted to die every day. Now I'm grateful I stayed.",
+    "I used to want to die every day",
+    "I was suicidal last year but now I'm doing so much better",
+    "I used to self harm but I'm 3 years clean today",
+    # third persons, news, films, books
+    "She wants to die in the film",
+    "In the movie he kills himself at the end",
+    "The book is about a girl who wants to die",
+    "My brother died by suicide in 2015",
+    "The protagonist attempts suicide in chapter 3",
+    "The suicide rate is rising",
+    "My daughter said she wants to die and I don't know what to do",
+    "My friend said she's going to kill him",
+    # quoting a counsellor; encouraging another member
+    'My counsellor said "if you want to die, call us first"',
+    "My therapist always says if you ever feel like ending it, call the line",
+    "If you're thinking of ending it, please call 988",
+    "Please call the crisis line if you're having thoughts of suicide",
+    "You're not a burden. Please talk to your facilitator.",
+    # ordinary words near the patterns
+    "I need to catch the bus to work",
+    "I'm going to end it with my boyfriend",
+    "I'm going to end this session early tonight",
+    "Goodbye everyone, see you next week!",
+    "Thank you all for everything, this group has been amazing",
+    "I tried to kill the spider",
+    "Suicide awareness walk is this weekend, who's in?",
+    "We talked about suicide prevention at work",
+    "I want to disappear into a good book this weekend",
+]
+OBFUSCATED = [
+    "k i l l m y s e l f",
+    "k1ll mys3lf",
+    "su1c1dal again",
+    "I want to k\u0456ll myself",  # Cyrillic i
+    "I w\u0430nt to \u0435nd my lif\u0435",  # Cyrillic a, e
+    "kil\u200bl my\u200bself",  # zero-width spaces
+    "\uff29 \uff57\uff41\uff4e\uff54 \uff54\uff4f "  # full-width
+    "\uff4b\uff49\uff4c\uff4c \uff4d\uff59\uff53\uff45\uff4c\uff46",
+    "I feel sooooo suicidal",
+    "$u!c!dal thoughts every night",
+]
+NON_ENGLISH = [
+    "Me quiero suicidar",
+    "Voy a matarme",
+    "Je veux me suicider",
+    "Je vais me tuer",
+    "Ich will mich umbringen",
+    "Ich bringe mich heute Nacht um",
+    "Vou me matar",
+    "Voglio uccidermi",
+    "Estoy pensando en suicidarme",
+    "Ich denke jeden Tag an Selbstmord",
+    "Je vais en finir ce soir",
+]
+NON_ENGLISH_PASSIVE = [
+    "Me quiero morir",
+    "Je veux mourir",
+    "Ich will nicht mehr leben",
+    "Quero morrer",
+]
+NON_ENGLISH_NEGATIVE = ["No me quiero morir", "Je ne veux pas mourir", "Ich will nicht sterben"]
+TO_OTHERS = [
+    "I'm going to kill him for what he did to me",
+    "I'm going to stab him when he gets home tonight",
+    "I keep thinking about hurting my stepdad",
+    "I'm going to hurt him tonight when he gets home",
+]
+FROM_OTHERS = [
+    "He said he'd kill me if I ever told anyone",
+    "He's outside banging on the door",
+    "My ex is coming back tonight and he's drunk",
+    "I don't feel safe at home tonight",
+    "he said tonight he's going to kill me",
+    "my partner is threatening me right now",
+    "He hit me again tonight",
+    "I'm locked in the bathroom, he has a knife",
+    "He told me this morning he'd kill me if I leave",
+    "He's drunk and he's breaking down the door",
+]
+
+
+@pytest.mark.parametrize("text", IMMINENT)
+def test_imminent_is_held_and_escalated_critical(text: str) -> None:
+    verdict = screen(text)
+    assert (verdict.risk, verdict.action, verdict.escalate) == (
+        Risk.IMMINENT,
+        Action.HOLD,
+        Escalation.CRITICAL,
+    )
+
+
+@pytest.mark.parametrize("text", ACTIVE + OBFUSCATED + NON_ENGLISH)
+def test_active_ideation_is_held_and_escalated(text: str) -> None:
+    verdict = screen(text)
+    assert verdict.risk >= Risk.ACTIVE_IDEATION
+    assert verdict.action is Action.HOLD
+    assert verdict.escalate >= Escalation.ERROR
+    assert verdict.sender_reason
+    assert DEFAULT_RESOURCES in verdict.sender_reason
+
+
+@pytest.mark.parametrize("text", ACTIVE)
+def test_active_without_escalator_is_active(text: str) -> None:
+    assert screen(text).risk is Risk.ACTIVE_IDEATION
+
+
+@pytest.mark.parametrize("text", PASSIVE + NON_ENGLISH_PASSIVE)
+def test_passive_ideation_is_delivered_and_flagged(text: str) -> None:
+    verdict = screen(text)
+    assert (verdict.risk, verdict.action, verdict.escalate) == (
+        Risk.PASSIVE_IDEATION,
+        Action.ALLOW_FLAG,
+        Escalation.NONE,
+    )
+
+
+@pytest.mark.parametrize("text", DISTRESS)
+def test_distress_is_delivered_with_its_tag(text: str) -> None:
+    verdict = screen(text)
+    assert (verdict.risk, verdict.action, verdict.escalate) == (
+        Risk.DISTRESS,
+        Action.ALLOW,
+        Escalation.NONE,
+    )
+    assert "crisis.distress" in verdict.tags
+
+
+@pytest.mark.parametrize("text", NEGATIVES + NON_ENGLISH_NEGATIVE)
+def test_no_alarm_on_idiom_negation_past_others_quotes(text: str) -> None:
+    verdict = screen(text)
+    assert verdict.risk <= Risk.DISTRESS, verdict.tags
+    assert verdict.action is Action.ALLOW
+    assert verdict.escalate is Escalation.NONE
+
+
+@pytest.mark.parametrize("text", TO_OTHERS)
+def test_danger_to_others_escalates(text: str) -> None:
+    verdict = screen(text)
+    assert "harm_to_others" in verdict.tags
+    assert verdict.action is Action.HOLD
+    assert verdict.escalate >= Escalation.ERROR
+
+
+@pytest.mark.parametrize("text", FROM_OTHERS)
+def test_danger_from_others_escalates(text: str) -> None:
+    verdict = screen(text)
+    assert "danger_from_others" in verdict.tags
+    assert verdict.action is Action.HOLD
+    assert verdict.escalate >= Escalation.ERROR
+
+
+def test_time_frame_raises_a_threat_to_imminent() -> None:
+    assert screen("He threatened to kill me, he's coming back tonight").risk is Risk.IMMINENT
+    assert screen("He threatened to kill me").risk is Risk.ACTIVE_IDEATION
+
+
+def test_tags_name_the_escalators() -> None:
+    tags = screen("I'm going to kill myself tonight, I've written my note").tags
+    assert {"crisis.direct", "crisis.timeframe"} <= set(tags)
+    assert "crisis.slang" in screen("kms").tags
+    assert "crisis.indirect" in screen("everyone would be better off without me").tags
+    assert "crisis.goodbye" in screen("This is goodbye. I love you all.").tags
+
+
+def test_laughter_lowers_but_does_not_silence_slang() -> None:
+    verdict = screen("lol this homework kms")
+    assert verdict.risk is Risk.PASSIVE_IDEATION
+    assert verdict.action is Action.ALLOW_FLAG
+    assert "crisis.joking" in verdict.tags
+
+
+def test_deliver_setting_delivers_flagged_and_still_escalates() -> None:
+    verdict = screen("I want to kill myself", deliver=True)
+    assert verdict.action is Action.ALLOW_FLAG
+    assert verdict.escalate is Escalation.ERROR
+    assert verdict.sender_reason
+    assert "with them rather than" not in verdict.sender_reason
+
+
+def test_hold_at_setting() -> None:
+    assert screen("I wish I was dead", hold_at="passive_ideation").action is Action.HOLD
+    assert screen("I want to kill myself", hold_at="imminent").action is Action.ALLOW_FLAG
+    assert screen("I want to kill myself tonight", hold_at="imminent").action is Action.HOLD
+
+
+def test_resources_and_passive_escalation_settings() -> None:
+    verdict = screen("I want to kill myself", resources="call 999 or Samaritans on 116 123")
+    assert verdict.sender_reason
+    assert "call 999 or Samaritans on 116 123" in verdict.sender_reason
+    assert "facilitator" in verdict.sender_reason
+    assert screen("I wish I was dead", passive_escalation="info").escalate is Escalation.INFO
+
+
+def test_reasons_never_quote_the_message() -> None:
+    text = "I want to kill myself tonight"
+    verdict = screen(text)
+    for reason in (*verdict.reasons, verdict.sender_reason or ""):
+        assert "kill myself" not in reason
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"hold_at": "distress"},
+        {"hold_at": "sometimes"},
+        {"deliver": "yes"},
+        {"resources": ""},
+        {"passive_escalation": "critical"},
+    ],
+)
+def test_bad_settings_are_refused(settings: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        Crisis(**settings)  # type: ignore[arg-type]
+
+
+def test_unknown_setting_is_refused() -> None:
+    with pytest.raises(TypeError):
+        Crisis(colour="red")  # type: ignore[call-arg]
+
+
+def test_ordinary_talk_is_left_alone() -> None:
+    assert screen("Thanks everyone, I went for a walk and felt the sun today") == Verdict()
+    assert assess("").risk is Risk.NONE
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_never_raises(text: str) -> None:
+    assert isinstance(screen(text), Verdict)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "i",
+                "kill",
+                "myself",
+                "not",
+                "want",
+                "to",
+                "die",
+                "tonight",
+                "he",
+                "'",
+                '"',
+                ",",
+                ".",
+                "never",
+                "lol",
+                "💀",
+                "years ago",
+                "end",
+                "it",
+                "my",
+                "life",
+                "me",
+                "\n",
+            ]
+        ),
+        max_size=40,
+    )
+)
+def test_never_raises_on_risk_vocabulary(words: list[str]) -> None:
+    assert isinstance(screen(" ".join(words)), Verdict)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "denke " + "a" * 3000 + " an",
+        "ich bringe mich " + "x" * 3000,
+        "kms " * 1000,
+        "years ago " + "kms " * 1000,
+        "i want to die, " * 250,
+        "he " * 1500 + "kill myself",
+        "i " + " " * 3000 + "want to die",
+    ],
+    ids=lambda text: text[:12],
+)
+def test_long_hostile_input_stays_linear(text: str) -> None:
+    # Generous bound (a regex that backtracks catastrophically takes seconds to minutes).
+    started = time.perf_counter()
+    screen(text)
+    assert time.perf_counter() - started < 0.25

@@ -1,0 +1,144 @@
+"""The safe-messaging stage: method and means detail is held; escalated when it is the
+speaker's own; ordinary medication talk and general news are left alone."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from moderation.stage import Submission
+from moderation.stages.method import Method, find_methods
+from moderation.verdict import Action, Escalation, Risk, Verdict
+
+try:
+    from moderation.stages.normalize import canonical as _canonical
+except ImportError:  # pragma: no cover - until the normalising stage exists
+
+    def _canonical(text: str) -> str:
+        return text.lower()
+
+
+def screen(text: str, **settings: str) -> Verdict:
+    submission = Submission(text=text, canonical=_canonical(text))
+    return Method(**settings).screen(submission)
+
+
+SPEAKER = [
+    ("How many paracetamol would it take to not wake up?", "method.dose"),
+    ("how many pills would it take", "method.dose"),
+    ("what's the best way to kill myself", "method.question"),
+    ("What is the most painless way to die?", "method.question"),
+    ("how do i hang myself", "method.question"),
+    ("I've been stockpiling my sleeping pills", "method.dose"),
+    ("I have 60 tablets of amitriptyline saved", "method.dose"),
+    ("Does anyone know how much amitriptyline is a lethal dose?", "method.dose"),
+    ("I don't know how many pills would kill me", "method.dose"),
+    ("💊💊💊💊", "method.dose"),
+    ("I tied a noose", "method.ligature"),
+    ("Which bridge in town is high enough?", "method.height"),
+    ("how high does a building need to be to die", "method.height"),
+    ("I want to step in front of the train on my way home", "method.height"),
+    ("Thinking about jumping off the multistorey car park near work", "method.height"),
+    ("my dad's gun is in the safe and I know the code", "method.weapon"),
+    ("where can I buy a gun", "method.weapon"),
+    ("Is it true charcoal in a closed room is painless?", "method.poison"),
+    ("Should you cut vertically or across? asking for me", "method.cutting"),
+    ("h0w many p1lls w0uld it take", "method.dose"),
+]
+OTHERS = [
+    ("The news said he jumped off the Golden Gate Bridge", "method.height"),
+    ("My cousin overdosed on paracetamol, she took 50 tablets", "method.dose"),
+    ("In the show she hangs herself from the banister", "method.ligature"),
+    ("years ago I saved up my pills, now I'm 5 years clean", "method.dose"),
+]
+ORDINARY = [
+    "I take my meds every morning",
+    "my doctor changed my dose to 100mg",
+    "I take 50mg sertraline and it's helping",
+    "I took 3 pills for my headache",
+    "I took two paracetamol and went to bed early",
+    "My psychiatrist switched me from fluoxetine to citalopram",
+    "I walk my dog on the bridge every morning",
+    "we had 30 people at the meeting",
+    "the film was about a man who died by suicide",
+    "The film is about a suicide but it doesn't show anything graphic",
+    "I'd never jump off a bridge, I'm scared of heights lol",
+    "I got my prescription refilled today",
+    "What's the best way to fall asleep after a nightmare?",
+    "How many sessions does it take to feel better?",
+]
+
+
+@pytest.mark.parametrize(("text", "tag"), SPEAKER)
+def test_speakers_method_talk_is_held_and_escalated(text: str, tag: str) -> None:
+    verdict = screen(text)
+    assert verdict.action is Action.HOLD
+    assert {"method", tag} <= set(verdict.tags)
+    assert verdict.escalate >= Escalation.ERROR
+    assert verdict.risk >= Risk.ACTIVE_IDEATION
+    assert verdict.sender_reason
+    assert "facilitator" in verdict.sender_reason
+
+
+@pytest.mark.parametrize(("text", "tag"), OTHERS)
+def test_method_detail_about_others_is_held_without_escalation(text: str, tag: str) -> None:
+    verdict = screen(text)
+    assert verdict.action is Action.HOLD
+    assert tag in verdict.tags
+    assert verdict.escalate is Escalation.NONE
+    assert verdict.risk is Risk.NONE
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_medication_and_news_talk_is_left_alone(text: str) -> None:
+    assert screen(text) == Verdict()
+
+
+def test_time_frame_makes_it_imminent() -> None:
+    verdict = screen("💊💊💊💊 tonight")
+    assert verdict.risk is Risk.IMMINENT
+    assert verdict.escalate is Escalation.CRITICAL
+
+
+def test_others_escalation_setting() -> None:
+    text = "The news said he jumped off the Golden Gate Bridge"
+    assert screen(text, others_escalation="warning").escalate is Escalation.WARNING
+
+
+def test_sender_reason_is_gentle_and_never_quotes() -> None:
+    verdict = screen("how many paracetamol would it take to not wake up")
+    assert verdict.sender_reason is not None
+    assert "paracetamol" not in verdict.sender_reason
+    assert "details about methods can hurt others" in verdict.sender_reason
+    assert all("paracetamol" not in reason for reason in verdict.reasons)
+
+
+def test_find_methods_reports_the_speaker() -> None:
+    assert find_methods("what's the best way to kill myself") == (("method.question",), True)
+    assert find_methods("hello there") == ((), False)
+
+
+@pytest.mark.parametrize(
+    "settings", [{"others_escalation": "critical"}, {"resources": ""}, {"resources": "  "}]
+)
+def test_bad_settings_are_refused(settings: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        Method(**settings)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_never_raises(text: str) -> None:
+    assert isinstance(screen(text), Verdict)
+
+
+@pytest.mark.parametrize(
+    "text", ["how many pills " * 300, "how many " + "x " * 1500, "cut " * 1000, "💊" * 2000]
+)
+def test_long_hostile_input_stays_linear(text: str) -> None:
+    started = time.perf_counter()
+    screen(text)
+    assert time.perf_counter() - started < 0.25
