@@ -134,6 +134,8 @@ def combine(original: str, verdicts: Iterable[Verdict], failed: Iterable[str] = 
     warning: str | None = None
     risk_reason: str | None = None
     for verdict in verdicts:
+        if verdict is ALLOW:
+            continue  # "nothing to say", the usual case: nothing to combine
         if verdict.risk > risk and verdict.sender_reason:
             risk_reason = verdict.sender_reason
         if verdict.action > action:

@@ -39,7 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from moderation.stage import Submission
-from moderation.verdict import Action, Escalation, Risk, Verdict
+from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
 
 __all__ = ["Assessment", "Crisis", "assess", "literal_alternation"]
 
@@ -742,7 +742,7 @@ class Crisis:
         found = assess(submission.canonical)
         risk = found.risk
         if risk is Risk.NONE:
-            return Verdict()
+            return ALLOW
         reasons = tuple(
             _reason(kind, level)
             for kind, level in (

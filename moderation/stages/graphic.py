@@ -27,7 +27,7 @@ import re
 from typing import Any
 
 from moderation.stage import Submission
-from moderation.verdict import Action, Verdict
+from moderation.verdict import ALLOW, Action, Verdict
 
 __all__ = ["WARNINGS", "Graphic"]
 
@@ -147,10 +147,10 @@ class Graphic:
         """``allow_flag`` with a content warning for graphic detail; see the module docs."""
         text = submission.canonical
         if not _cued(text):
-            return Verdict()
+            return ALLOW
         kinds = [kind for kind, pattern in _PATTERNS.items() if pattern.search(text)]
         if not kinds:
-            return Verdict()
+            return ALLOW
         kinds.sort(key=list(WARNINGS).index)
         tags = tuple(f"graphic.{kind}" for kind in kinds)
         reasons = tuple(f"graphic detail: {WARNINGS[kind]}" for kind in kinds)

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from moderation.stage import Submission
-from moderation.verdict import Action, Verdict
+from moderation.verdict import ALLOW, Action, Verdict
 
 __all__ = ["DEFAULT_SENDER_REASON", "HATE_SENDER_REASON", "Harassment"]
 
@@ -295,13 +295,13 @@ class Harassment:
         text = submission.canonical
         cued = _cued(text)
         if not cued:
-            return Verdict()
+            return ALLOW
         found: dict[str, tuple[Action, str]] = {}
         for tag, (action, reason) in self._findings(text, cued):
             if tag not in found or action > found[tag][0]:
                 found[tag] = (action, reason)
         if not found:
-            return Verdict()
+            return ALLOW
         action = max(action for action, _ in found.values())
         tags = tuple(found)
         reasons = tuple(reason for _, reason in found.values())

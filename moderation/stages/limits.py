@@ -24,11 +24,11 @@ import dataclasses
 from collections.abc import Iterable
 
 from moderation.stage import Submission
-from moderation.verdict import Action, Verdict
+from moderation.verdict import ALLOW, Action, Verdict
 
 __all__ = ["Limits"]
 
-_ALLOW = Verdict()
+_ALLOW = ALLOW
 
 
 @dataclasses.dataclass(slots=True)

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from moderation.stage import Submission
-from moderation.verdict import Action, Verdict
+from moderation.verdict import ALLOW, Action, Verdict
 
 __all__ = ["Medical"]
 
@@ -123,7 +123,7 @@ class Medical:
         """``allow_flag`` for medication advice; see the module docstring."""
         text = submission.canonical
         if not _cued(text) or not _MENTION.search(text):
-            return Verdict()
+            return ALLOW
         if _ADVICE.search(text) and not _PROFESSIONAL.search(text):
             return Verdict(
                 action=Action.ALLOW_FLAG,

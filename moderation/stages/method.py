@@ -24,7 +24,7 @@ import re
 
 from moderation.stage import Submission
 from moderation.stages.crisis import literal_alternation
-from moderation.verdict import Action, Escalation, Risk, Verdict
+from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
 
 __all__ = ["Method", "find_methods"]
 
@@ -236,7 +236,7 @@ class Method:
         """Hold a message with method or means detail, and say why."""
         tags, about_speaker = find_methods(submission.canonical)
         if not tags:
-            return Verdict()
+            return ALLOW
         reason = (
             "Thank you for sharing. A facilitator will look at your message before it goes "
             "to the circle, because details about methods can hurt others who are "
