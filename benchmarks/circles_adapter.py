@@ -332,6 +332,9 @@ class CirclesAdapter(Adapter):
             "CIRCLES_REDIS_PREFIX": "bench",
             "CIRCLES_LOG_LEVEL": "warning",
             "CIRCLES_HISTORY_MAX": str(HISTORY_MAX),
+            # the whole default pipeline, its flood limits lifted (members here send
+            # faster than people do)
+            "CIRCLES_MODERATION": str(REPO / "benchmarks" / "moderation.toml"),
         }
 
     def versions(self) -> dict[str, str]:

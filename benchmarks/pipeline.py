@@ -42,9 +42,7 @@ def _texts(corpus: Path, mix: str) -> list[str]:
     lines = [json.loads(line) for line in corpus.read_text().splitlines() if line.strip()]
     if mix == "corpus":
         return [line["text"] for line in lines]
-    return [
-        line["text"] for line in lines for _ in range(8 if line["category"] in ORDINARY else 1)
-    ]
+    return [line["text"] for line in lines for _ in range(8 if line["category"] in ORDINARY else 1)]
 
 
 async def _measure(texts: list[str], rounds: int) -> tuple[list[float], dict[str, float]]:

@@ -222,6 +222,7 @@ def node_env(redis_url: str, prefix: str, **extra: str) -> dict[str, str]:
         CIRCLES_ADMIN_KEY=ADMIN_KEY,
         CIRCLES_REDIS_PREFIX=prefix,
         CIRCLES_LOG_LEVEL="info",
+        CIRCLES_MODERATION=str(REPO / "tests" / "moderation.toml"),
         # a crashed node's members leave presence within TTL * 4/3: keep the tests short
         CIRCLES_PRESENCE_TTL=str(PRESENCE_TTL),
     )

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import uvicorn
@@ -47,9 +48,14 @@ TIMEOUT = 5.0
 F = TypeVar("F", bound=Frame)
 
 
+#: Circles' default pipeline with flood limits lifted (the tests flood on purpose).
+MODERATION = Path(__file__).resolve().parent / "moderation.toml"
+
+
 def make_settings(**overrides: Any) -> Settings:
     session = overrides.pop("session", SessionSettings(hello_timeout=1.0, close_timeout=1.0))
     hub = overrides.pop("hub", HubSettings())
+    overrides.setdefault("moderation", MODERATION)
     return Settings(secret=SECRET, admin_key=ADMIN_KEY, session=session, hub=hub, **overrides)
 
 

@@ -180,3 +180,13 @@ def test_a_bad_configuration_is_exit_2_with_a_reason(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 2
     assert "stage 'nope'" in done.stderr
+
+
+@pytest.mark.parametrize("path", ["tests/moderation.toml", "benchmarks/moderation.toml"])
+def test_the_relaxed_configurations_are_the_default_pipeline(path: str) -> None:
+    from moderation.config import default_config
+
+    relaxed, default = load(ROOT / path), default_config()
+    assert [s.use for s in relaxed.stages] == [s.use for s in default.stages]
+    changed = [s.use for s, d in zip(relaxed.stages, default.stages, strict=True) if s != d]
+    assert changed == ["limits"]
