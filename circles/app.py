@@ -7,6 +7,7 @@ import functools
 from collections.abc import AsyncIterator, Callable
 
 import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -25,6 +26,7 @@ from circles.clock import Clock, SystemClock
 from circles.config import ConfigError, Settings
 from circles.hub import Hub
 from circles.logging import exception_fields
+from circles.metrics import registry as metrics_registry
 from circles.session import SessionContext, run_session
 from circles.transport import StarletteTransport
 from moderation import Pipeline
@@ -47,15 +49,18 @@ _PAGE_HEADERS = [
 ]
 
 
-def _pipelines(settings: Settings, pipeline: Pipeline | None) -> Callable[[str], Pipeline]:
-    """Each circle's moderation pipeline: the one given (tests), or the configuration's."""
+def _pipelines(
+    settings: Settings, pipeline: Pipeline | None
+) -> tuple[Callable[[str], Pipeline], Callable[[], list[Pipeline]]]:
+    """Each circle's moderation pipeline (the one given, for tests, or the
+    configuration's), and every pipeline there is (for metrics)."""
     if pipeline is not None:
-        return lambda circle_id: pipeline
+        return (lambda circle_id: pipeline), (lambda: [pipeline])
     try:
         config = load_moderation(settings.moderation) if settings.moderation else default_config()
     except ModerationConfigError as exc:
         raise ConfigError(f"CIRCLES_MODERATION: {exc}") from None
-    return config.pipeline
+    return config.pipeline, config.pipelines
 
 
 def make_backend(settings: Settings, clock: Clock | None = None) -> Backend:
@@ -117,10 +122,12 @@ def create_app(
     clock = clock or SystemClock()
     backend = backend or make_backend(settings, clock)
     hub = Hub(backend, clock, settings.hub)
+    pipelines, every_pipeline = _pipelines(settings, pipeline)
+    figures = metrics_registry(hub, every_pipeline)
     context = SessionContext(
         hub=hub,
         circles=backend.circles,
-        pipelines=_pipelines(settings, pipeline),
+        pipelines=pipelines,
         verify_token=functools.partial(verify_token, settings.secret, settings.audience),
         clock=clock,
         settings=settings.session,
@@ -135,6 +142,9 @@ def create_app(
             # a member's text), and the client is told to come back.
             log.error("session.crashed", **exception_fields(exc))
             await transport.close(CloseCode.INTERNAL_ERROR, "server error; reconnect")
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(figures), media_type=CONTENT_TYPE_LATEST)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -166,6 +176,7 @@ def create_app(
     routes: list[Route | WebSocketRoute | Mount] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
         Mount("/v1", routes=v1),
     ]
     if settings.web_dir.is_dir():

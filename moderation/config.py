@@ -75,6 +75,10 @@ class ModerationConfig:
             self._pipelines[key] = self._build(self.circles.get(key) if key else None)
         return self._pipelines[key]
 
+    def pipelines(self) -> list[Pipeline]:
+        """Every pipeline built: the shared one and one per circle with its own policy."""
+        return list(self._pipelines.values())
+
     def _build(self, override: CircleOverride | None) -> Pipeline:
         runs = []
         for stage in self.stages:
