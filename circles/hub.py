@@ -50,6 +50,8 @@ class HubSettings:
     welcome_history: int = 50
     #: Messages per history read while resuming, and at most in ``welcome``.
     resume_page: int = 100
+    #: Held messages at most in a facilitator's ``welcome`` (the oldest first).
+    welcome_reviews: int = 100
     #: When a connection's outbox shows a member too slow to keep up.
     outbox: OutboxLimits = dataclasses.field(default_factory=OutboxLimits)
 
@@ -166,7 +168,9 @@ class Hub:
             members = await self._backend.presence.members(circle_id)
             reviews = None
             if conn.member.role is Role.FACILITATOR:
-                reviews = [h.review for h in await self._backend.reviews.pending(circle_id)]
+                pending = await self._backend.reviews.pending(circle_id)
+                # bounded like every frame: the oldest waiting first
+                reviews = [h.review for h in pending[: self._settings.welcome_reviews]]
             resume, messages, page = await self._replay(circle_id, last_id, epoch)
         except BaseException:
             # leave nothing behind: not in the room, and not present (which would
@@ -241,10 +245,10 @@ class Hub:
 
     async def hold(self, conn: Connection, held: HeldMessage) -> bool:
         """Put a message in the circle's review queue and show it to its facilitators.
-        False when it was already held (a resent ``say``): nobody is told twice."""
-        _, duplicate = await self._backend.reviews.hold(conn.circle_id, held)
-        if not duplicate:
-            await self._backend.events.broadcast(conn.circle_id, held.review)
+        False when it was already held (a resent ``say``): it is kept once, and shown
+        again (the first showing may have failed; clients keep one per hold id)."""
+        kept, duplicate = await self._backend.reviews.hold(conn.circle_id, held)
+        await self._backend.events.broadcast(conn.circle_id, kept.review)
         return not duplicate
 
     def close_all(self, code: CloseCode, reason: str) -> None:

@@ -14,18 +14,33 @@ in the pipeline's own caring words.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 from circles.backends.base import HeldMessage
 from circles.hub import Connection, Hub
 from moderation import Action, Screened
-from protocol import Blocked, Flagged, Held, Message, Redacted, Review, RiskLevel, Say
+from protocol import (
+    CLIENT_LIMITS,
+    Blocked,
+    Flagged,
+    Held,
+    Message,
+    Redacted,
+    Review,
+    RiskLevel,
+    Say,
+)
 
 __all__ = ["hold_id", "settle"]
 
 _HELD = "Your message will be shared once a facilitator has looked at it."
 _BLOCKED = "This message was not shared."
 _REDACTED = "Part of your message was taken out before it was shared."
+_TOO_LONG = (
+    "Once contact details were taken out, this message was longer than a message may be. "
+    "Please share it in shorter parts."
+)
 
 
 def hold_id(member_id: str, ref: str) -> str:
@@ -34,8 +49,22 @@ def hold_id(member_id: str, ref: str) -> str:
     return f"h-{digest[:20]}"
 
 
+def _fits(screened: Screened) -> Screened:
+    """A redaction may make a text longer than any frame may carry (placeholders are
+    longer than what they replace); such a text would poison the history for everyone.
+    A held one is cut for the facilitators (the whole is not lost on them: they see
+    the most of it and why); a delivered one is refused, kindly."""
+    if len(screened.text) <= CLIENT_LIMITS.max_text_chars:
+        return screened
+    if screened.action is Action.HOLD:
+        cut = screened.text[: CLIENT_LIMITS.max_text_chars - 1] + "…"
+        return dataclasses.replace(screened, text=cut)
+    return dataclasses.replace(screened, action=Action.BLOCK, sender_reason=_TOO_LONG)
+
+
 async def settle(hub: Hub, conn: Connection, say: Say, screened: Screened, now_ms: int) -> None:
     """Carry out the pipeline's conclusion about ``say``. Raises BackendUnavailable."""
+    screened = _fits(screened)
     risk = RiskLevel(screened.risk.label)
     match screened.action:
         case Action.BLOCK:

@@ -149,10 +149,11 @@ async def test_a_held_message_reaches_only_facilitators_and_the_sender_is_told_k
         await circle.backend.events.read(circle.circle.id, after_id=None, limit=5)
     ).messages == []
 
-    # sent again after a reconnect: told again, but held once, and facilitators told once
+    # sent again after a reconnect: told again, held once, shown again as the same hold
+    # (the first showing may have failed; clients keep one per hold id)
     await settle(circle.hub, ann, Say(ref="r1", text="I can't go on"), screened, 9999)
     assert [type(f) for f in _drain(ann)] == [Held]
-    assert _drain(sam) == []
+    assert _drain(sam) == [review]
     assert len(await circle.backend.reviews.pending(circle.circle.id)) == 1
 
     # a facilitator arriving now finds it waiting in their welcome; a participant does not
@@ -180,3 +181,24 @@ async def test_a_blocked_message_reaches_no_one_and_the_sender_learns_why(
 def test_hold_ids_are_stable_per_member_and_ref() -> None:
     assert hold_id("a", "r1") == hold_id("a", "r1")
     assert len({hold_id("a", "r1"), hold_id("a", "r2"), hold_id("b", "r1")}) == 3
+
+
+async def test_a_redaction_longer_than_a_message_may_be_is_refused_not_stored(
+    room: tuple[Circle3, Connection, Connection, Connection],
+) -> None:
+    circle, sam, ann, _ = room
+    long_text = "[e-mail removed] " * 300  # 5,100 characters once redacted
+    screened = _screened(Action.REDACT, long_text)
+    await settle(circle.hub, ann, Say(ref="r", text="a@b.co " * 285), screened, 1)
+    answers = _drain(ann)
+    assert [type(f) for f in answers] == [Blocked]
+    assert "shorter parts" in answers[0].reason  # type: ignore[attr-defined]
+    assert (
+        await circle.backend.events.read(circle.circle.id, after_id=None, limit=5)
+    ).messages == []
+    # held, it is cut for the facilitators, and everything still decodes
+    held = _screened(Action.HOLD, long_text, risk=Risk.ACTIVE_IDEATION, sender_reason="with you")
+    await settle(circle.hub, ann, Say(ref="r2", text="x"), held, 2)
+    review = next(f for f in _drain(sam) if isinstance(f, Review))
+    assert len(review.text) == 4000
+    assert review.text.endswith("…")
