@@ -65,8 +65,14 @@ class ModerationConfig:
         self.stages = stages
         self.circles = circles
         self._pipelines: dict[str | None, Pipeline] = {}
-        for circle_id in (None, *circles):
-            self.pipeline(circle_id)  # build each now: errors surface at load
+        required = set(self.pipeline().names) & REQUIRED
+        for circle_id in circles:  # build each now: errors surface at load
+            try:
+                names = set(self.pipeline(circle_id).names)
+            except ConfigError as exc:
+                raise ConfigError(f"circles.{circle_id}: {exc}") from None
+            if not required <= names:
+                raise ConfigError(f"circles.{circle_id}: 'crisis' cannot be switched off")
 
     def pipeline(self, circle_id: str | None = None) -> Pipeline:
         """The pipeline for ``circle_id`` (the shared one when it has no override)."""

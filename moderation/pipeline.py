@@ -22,13 +22,23 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import cast
 
 from moderation.stage import Stage, Submission
-from moderation.verdict import Action, Screened, Verdict, combine
+from moderation.verdict import ALLOW, Action, Escalation, Risk, Screened, Verdict, combine
 
 __all__ = ["FailurePolicy", "Pipeline", "StageRun", "StageStats"]
 
 log = logging.getLogger(__name__)
+
+
+def _well_formed(result: object) -> bool:
+    return (
+        isinstance(result, Verdict)
+        and isinstance(result.action, Action)
+        and isinstance(result.risk, Risk)
+        and isinstance(result.escalate, Escalation)
+    )
 
 
 class FailurePolicy(enum.StrEnum):
@@ -113,11 +123,7 @@ class Pipeline:
                 result = None
             elapsed = timer() - started
             stats.seconds += elapsed
-            if (
-                result is not None
-                and result.__class__ is not Verdict
-                and not isinstance(result, Verdict)
-            ):
+            if result is not None and result is not ALLOW and not _well_formed(result):
                 stats.failures += 1
                 log.error(
                     "moderation stage %s returned %s, not a Verdict",
@@ -131,18 +137,27 @@ class Pipeline:
             elif elapsed * 1000 > run.budget_ms:
                 stats.overruns += 1
                 log.warning("moderation stage %s overran its budget", run.stage.name)
-            verdicts.append(result)
-            if result.redacted is not None or result.canonical is not None:
+            verdict = cast(Verdict, result)  # checked above: well formed, or the failure's
+            verdicts.append(verdict)
+            if verdict.redacted is not None or verdict.canonical is not None:
                 current = Submission(
-                    text=current.text if result.redacted is None else result.redacted,
-                    canonical=current.canonical if result.canonical is None else result.canonical,
+                    text=current.text if verdict.redacted is None else verdict.redacted,
+                    canonical=current.canonical if verdict.canonical is None else verdict.canonical,
                     circle_id=current.circle_id,
                     member_id=current.member_id,
                     role=current.role,
                     cw=current.cw,
                     now_ms=current.now_ms,
                 )
-        return combine(submission.text, verdicts, failed)
+        screened = combine(submission.text, verdicts, failed)
+        if screened.action is Action.BLOCK and any(
+            run.on_failure is FailurePolicy.CLOSED and run.stage.name in failed for run in self.runs
+        ):
+            # a stage that could not screen it holds it: a block would mean no one looks
+            screened = dataclasses.replace(
+                screened, action=Action.HOLD, sender_reason=_FAILED_CLOSED.sender_reason
+            )
+        return screened
 
     @staticmethod
     async def _await(run: StageRun, pending: Awaitable[object]) -> object:

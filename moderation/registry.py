@@ -83,6 +83,8 @@ def build_stage(use: str, settings: Mapping[str, Any]) -> Stage:
         stage = factory(**settings)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"stage '{use}': {exc}") from None
+    except Exception as exc:  # a plugin's own failure: name it, not a raw traceback
+        raise ConfigError(f"stage '{use}': could not be made ({type(exc).__name__})") from None
     name = getattr(stage, "name", None)
     if not isinstance(name, str) or not name:
         raise ConfigError(f"stage '{use}': it has no name")

@@ -12,7 +12,8 @@ Combination rules (``combine``), the same whatever the stages:
 * a person reaching out is never just blocked: when the risk is passive ideation or
   higher, a ``block`` (a rate limit, a repeat, an insult in the same breath) becomes a
   ``hold``, so facilitators see the message, and the sender hears the words of the
-  stage that read the risk.
+  stage that read the risk (or caring words of the pipeline's own, never the words
+  of the stage that blocked).
 
 Reasons and tags describe; they never quote the message.
 """
@@ -119,6 +120,13 @@ class Screened:
     failed: tuple[str, ...] = ()
 
 
+#: What a person at risk hears when their message is held and no stage found words.
+_AT_RISK = (
+    "A facilitator will look at your message before it is shared, and will be with you "
+    "shortly. If you are in danger now, please call your local emergency number."
+)
+
+
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
@@ -153,7 +161,7 @@ def combine(original: str, verdicts: Iterable[Verdict], failed: Iterable[str] = 
         warning = warning or verdict.content_warning
     if risk >= Risk.PASSIVE_IDEATION and action is Action.BLOCK:
         action = Action.HOLD
-        strictest_reason = risk_reason or strictest_reason
+        strictest_reason = risk_reason or _AT_RISK
     return Screened(
         action=action,
         text=text,

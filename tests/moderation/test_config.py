@@ -190,3 +190,17 @@ def test_the_relaxed_configurations_are_the_default_pipeline(path: str) -> None:
     assert [s.use for s in relaxed.stages] == [s.use for s in default.stages]
     changed = [s.use for s, d in zip(relaxed.stages, default.stages, strict=True) if s != d]
     assert changed == ["limits"]
+
+
+def test_a_circle_cannot_switch_crisis_off_by_its_dotted_path() -> None:
+    toml = (
+        "[[stages]]\nuse = 'crisis'\n[circles.c1]\ndisable = ['moderation.stages.crisis:Crisis']\n"
+    )
+    with pytest.raises(ConfigError, match=r"circles\.c1"):
+        load(toml)
+
+
+def test_a_bad_circle_setting_names_the_circle() -> None:
+    toml = "[[stages]]\nuse = 'crisis'\n[circles.c9.settings.crisis]\nhold_at = 'never'\n"
+    with pytest.raises(ConfigError, match=r"circles\.c9: stage 'crisis'"):
+        load(toml)

@@ -174,7 +174,10 @@ async def test_passive_ideation_with_an_insult_is_held_not_blocked() -> None:
     passive = Fixed("crisis", Verdict(Action.ALLOW_FLAG, risk=Risk.PASSIVE_IDEATION))
     screened = await Pipeline([insult, passive]).screen(Submission.of("x"))
     assert screened.action is Action.HOLD
-    assert screened.sender_reason == "aimed at someone"  # the risk stage gave no words
+    # the risk stage gave no words: caring ones, never the blocking stage's
+    assert screened.sender_reason is not None
+    assert "facilitator" in screened.sender_reason
+    assert "aimed at someone" not in screened.sender_reason
 
 
 async def test_without_risk_a_block_stays_a_block() -> None:
@@ -182,3 +185,24 @@ async def test_without_risk_a_block_stays_a_block() -> None:
     distress = Fixed("crisis", Verdict(risk=Risk.DISTRESS))
     screened = await Pipeline([insult, distress]).screen(Submission.of("x"))
     assert screened.action is Action.BLOCK
+
+
+class Malformed:
+    name = "malformed"
+
+    def screen(self, submission: Submission) -> Verdict:
+        return Verdict(action="hold")  # type: ignore[arg-type]
+
+
+async def test_a_malformed_verdict_counts_as_a_failure() -> None:
+    pipeline = Pipeline([Malformed()])
+    screened = await pipeline.screen(Submission.of("x"))
+    assert (screened.action, screened.failed) == (Action.HOLD, ("malformed",))
+
+
+async def test_a_stage_that_failed_closed_holds_even_against_a_block() -> None:
+    insult = Fixed("harassment", Verdict(Action.BLOCK, sender_reason="aimed at someone"))
+    screened = await Pipeline([insult, Raises()]).screen(Submission.of("x"))
+    assert screened.action is Action.HOLD  # someone looks, since a stage could not
+    assert screened.sender_reason is not None
+    assert "facilitator" in screened.sender_reason
