@@ -320,7 +320,8 @@ danger_from_others active_ideation danger_from_others
 danger_from_others active_ideation danger_from_others
   when safe danger scared afraid terrified hit_me hit_us chok strangl beat punch attack rape
   when threaten
-    (?:i'm|im|i am|i feel|i don'?t feel) (?:not safe|unsafe|in danger|safe) (?:at home|here|
+    i don'?t feel safe (?:at home|here|tonight|right now|now|with him|with her)|
+    (?:i'm|im|i am|i feel|i don'?t feel) (?:not safe|unsafe|in danger) (?:at home|here|
     tonight|right now|now|with him|with her)|(?:i'm|im|i am) (?:so )?(?:scared|afraid|
     terrified) (?:he|she|they)(?:'ll| will|'s going to|'s gonna| is going to| might|
      is gonna) (?:kill|hurt|hit|find|come)|(?:he|she|they|my ex|my husband|my partner) (?:hit|
@@ -436,7 +437,7 @@ _IDIOMS = re.compile(
     )
 )
 _LAUGH = re.compile(
-    r"💀|😂|🤣|🙈|🤦|\blo+l\b|\blmf?ao\b|\bha(?:ha)+\b|\bjk\b|\bjoking\b|\bkidding\b|"
+    r"💀|😂|🤣|🙈|🤦|\blo+l\b|\blmf?ao\b|\bha(?:ha)+\b|\bjk\b|"
     r"\bembarrass|\bcringe\b|\bmortified\b"
 )
 _NEGATION = re.compile(

@@ -411,3 +411,18 @@ def test_long_hostile_input_stays_linear(text: str) -> None:
     started = time.perf_counter()
     screen(text)
     assert time.perf_counter() - started < 0.25
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        ("I feel safe here, thank you all for listening.", Risk.NONE),
+        ("I'm safe now, he moved out", Risk.NONE),
+        ("I don't feel safe at home tonight", Risk.IMMINENT),
+        ("I'm not joking, I'm going to kill myself.", Risk.ACTIVE_IDEATION),
+    ],
+)
+def test_lines_from_the_review(text: str, risk: Risk) -> None:
+    from moderation.stages.normalize import canonical
+
+    assert assess(canonical(text)).risk is risk
