@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -149,46 +148,10 @@ def load_corpus(path: Path) -> list[Example]:
 
 
 def default_screener() -> Screener:
-    """The lead's default pipeline; while it has no stages yet, the fallback below."""
-    for module_name in ("moderation", "moderation.config"):
-        factory = getattr(importlib.import_module(module_name), "default_pipeline", None)
-        if factory is not None:
-            pipeline = factory()
-            if getattr(pipeline, "names", True):
-                return pipeline  # type: ignore[no-any-return]
-    return _fallback_pipeline()
+    """Circles' default pipeline (moderation/default.toml)."""
+    from moderation.config import default_pipeline
 
-
-# --- FALLBACK: only until the default pipeline names its stages ------------------------------
-_FALLBACK_ORDER = (
-    "normalize",
-    "limits",
-    "pii",
-    "crisis",
-    "method",
-    "harassment",
-    "graphic",
-    "medical",
-)
-
-
-def _fallback_pipeline() -> Screener:
-    """Whatever built-in stages exist, in the default order, with default settings."""
-    from moderation.pipeline import Pipeline
-
-    stages = []
-    for name in _FALLBACK_ORDER:
-        try:
-            module = importlib.import_module(f"moderation.stages.{name}")
-        except ImportError:
-            continue
-        for value in vars(module).values():
-            if isinstance(value, type) and getattr(value, "name", None) == name:
-                stages.append(value())
-    return Pipeline(stages)
-
-
-# --- end of FALLBACK -------------------------------------------------------------------------
+    return default_pipeline()
 
 
 async def evaluate(examples: Sequence[Example], screener: Screener | None = None) -> Report:
