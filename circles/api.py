@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from circles.auth import MEMBER_ID, check_display_name, mint_token
-from circles.backends.base import Backend
+from circles.backends.base import Backend, BackendUnavailable
 from circles.clock import Clock
 from circles.config import Settings
 from circles.model import Circle, CircleId, MemberId, Membership, new_circle_id
@@ -143,6 +143,10 @@ def api_routes(settings: Settings, backend: Backend, clock: Clock) -> list[Route
                 return await handler(request)
             except ApiError as exc:
                 return exc.response()
+            except BackendUnavailable:
+                return ApiError(
+                    503, "unavailable", "the store is unreachable; try again"
+                ).response()
 
         return guarded
 

@@ -801,3 +801,24 @@ async def test_the_participant_page_is_served_at_the_root(
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert response.content == page.read_bytes()
+
+
+class _UnreachableStore:
+    async def list(self) -> list[object]:
+        from circles.backends.base import BackendUnavailable
+
+        raise BackendUnavailable("redis: ConnectionError")
+
+
+async def test_an_unreachable_store_is_a_503_to_try_again() -> None:
+    backend = MemoryBackend()
+    backend.circles = _UnreachableStore()  # type: ignore[assignment]
+    async with (
+        node(backend=backend) as n,
+        httpx.AsyncClient(
+            base_url=n.http, headers={"Authorization": f"Bearer {ADMIN_KEY}"}
+        ) as client,
+    ):
+        response = await client.get("/v1/circles")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "unavailable"
