@@ -508,16 +508,21 @@ class _BrokenStore:
         raise RuntimeError("disk on fire: SECRET-DETAIL")
 
 
-async def test_a_server_failure_is_a_json_500_with_the_page_headers() -> None:
+async def _list_circles_with(store: object) -> httpx.Response:
+    """GET /v1/circles from a node whose circle store is ``store``."""
     backend = MemoryBackend()
-    backend.circles = _BrokenStore()  # type: ignore[assignment]
+    backend.circles = store  # type: ignore[assignment]
     async with (
         node(backend=backend) as n,
         httpx.AsyncClient(
             base_url=n.http, headers={"Authorization": f"Bearer {ADMIN_KEY}"}
         ) as client,
     ):
-        response = await client.get("/v1/circles")
+        return await client.get("/v1/circles")
+
+
+async def test_a_server_failure_is_a_json_500_with_the_page_headers() -> None:
+    response = await _list_circles_with(_BrokenStore())
     assert response.status_code == 500
     assert response.json() == {"error": {"code": "internal", "detail": "server error"}}
     assert "SECRET-DETAIL" not in response.text
@@ -811,14 +816,6 @@ class _UnreachableStore:
 
 
 async def test_an_unreachable_store_is_a_503_to_try_again() -> None:
-    backend = MemoryBackend()
-    backend.circles = _UnreachableStore()  # type: ignore[assignment]
-    async with (
-        node(backend=backend) as n,
-        httpx.AsyncClient(
-            base_url=n.http, headers={"Authorization": f"Bearer {ADMIN_KEY}"}
-        ) as client,
-    ):
-        response = await client.get("/v1/circles")
+    response = await _list_circles_with(_UnreachableStore())
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "unavailable"
