@@ -20,7 +20,17 @@ keyword filter ignores:
 Escalators then raise the level: a plan, means at hand, a time frame, a goodbye,
 giving things away, an act under way. The levels follow the Columbia scale's order:
 a wish to be dead is passive ideation; thoughts of killing oneself or intent are active;
-a plan, means, time, goodbye or act make it imminent.
+a plan, means, time, goodbye or act make it imminent. Two choices go further than the
+scale's wording, because people in crisis write that way: a plain "I want to die" is
+read as active (it is hedged back to passive by what keeps it a wish: "I'm not going to
+do anything", "some days", "part of me"), and a wish with a near time ("I want to die
+tonight") is at least active.
+
+A goodbye often has no risk word in it ("thank you all for everything, you were the
+only ones who listened"). Signs of finality (``final.*`` rules: a farewell, a decision
+made, means acquired, letters written, "you won't hear from me again") are weighed
+together: one alone is ordinary (a circle ends with thanks and love), two strong ones
+or a strong and a weak one make a goodbye.
 
 Default policy (settings): ``hold_at`` (``active_ideation``) and above is held for the
 facilitators with a caring private reply naming ``resources``, escalated ERROR, or
@@ -46,6 +56,11 @@ __all__ = ["Assessment", "Crisis", "assess", "literal_alternation"]
 _P, _A, _D = Risk.PASSIVE_IDEATION, Risk.ACTIVE_IDEATION, Risk.DISTRESS
 _I = Risk.IMMINENT
 SELF, TO_OTHERS, FROM_OTHERS = "self", "harm_to_others", "danger_from_others"
+# Finality: farewells, thanks "for everything", a decision made, means acquired. One alone
+# is ordinary (a circle ends with thanks and love); together they are a goodbye.
+FINAL = "final"
+_WEIGHTS = {"weak": 1, "strong": 2}
+_GOODBYE_WEIGHT = 3
 
 _ME = r"(?:i|i'm|im|i am|i've|ive|i'll|i'd|id|i will|i would)"
 _GO = (
@@ -70,7 +85,9 @@ _DIE = (
 
 # The rules, one a paragraph: "tag level kind", then "when" lines naming the triggers
 # (plain substrings, "_" for a space: the pattern is tried only when one occurs, which keeps
-# ordinary messages fast), then the pattern's lines, joined as they are. A space in a
+# ordinary messages fast), an optional "needs" line (a pattern that must also occur
+# somewhere in the message: the context that makes the words mean danger), then the
+# pattern's lines, joined as they are. A space in a
 # pattern also matches no space (the normaliser joins spelled-out letters); <GO>, <PERSON>,
 # <AGENT>, <THREAT> and <DIE> stand for the fragments above.
 _RULE_TEXT = r"""
@@ -85,16 +102,19 @@ crisis.act imminent self
     tracks|cliff)
 crisis.act imminent self
   when deep bleeding
-    cut (?:way |too )?(?:too )?deep|can'?t stop the bleeding
+    (?:i|i've|i have|i just) (?:just )?cut (?:my ?self |my (?:arm|wrist|leg|thigh)s? )?(?:way |
+    too |really |so |very )*deep|can'?t stop the bleeding
 crisis.goodbye imminent self
-  when bye the_end last final read_this gone tell_my take_care look_after won't wont farewell
-  when suicide
-    this is (?:my )?(?:goodbye|the end(?! of)|my last (?:message|post|time))|goodbye forever|(?:bye|
+  when bye the_end last_m last_p last_t last_w last_l last_n final_m final_g final_w read_this
+  when i'm_gone im_gone i_am_gone tell_my take_care look_after be_here be_around farewell
+  when suicide_n suicide_l said_my
+    this is (?:my )?(?:goodbye(?! (?:from me )?(?:for|till|until|from)\b)|the end(?! of)|my last
+     (?:message|post|time))|goodbye forever|(?:bye|
     goodbye) for (?:good|ever)|by the time you (?:read|see) this|my (?:last|final) (?:message|
     goodbye|words)|when i'?m gone|(?:take care of|look after) my (?:cat|dog|kids|babies|pets?|
     plants) (?:for me|when)|tell my (?:mum|mom|dad|family|kids|sister|brother|
-    partner) (?:i love|that i love|i'm sorry|im sorry)|won'?t be (?:here|around) (?:tomorrow|
-    anymore|after tonight)|(?:i'?ve|i have) said my goodbyes(?! to)|
+    partner) (?:i love|that i love|i'm sorry|im sorry)|won'?t be (?:here|around) (?:anymore|
+    after tonight)|(?:i'?ve|i have) said my goodbyes(?! to)|
     (?:writing|wrote|written|write|left|leaving) (?:a |my )?(?:goodbye|farewell|last|suicide)
      (?:letters?|notes?|messages?)
 crisis.attempt active_ideation self
@@ -119,13 +139,14 @@ crisis.direct active_ideation self
     end(?:ing)? it(?: all)?(?= ?(?:$|[.,!?]|tonight|now|today|soon|for good|forever|after|this|
     before|when|once|and|already))
 crisis.plan active_ideation self
-  when way how method
+  when ways best_way how method
     (?:looking (?:at|up|into)|researching|googling|searching (?:for)?|read(?:ing)? about|
     thinking (?:about|of)|figured out|worked out) (?:ways|methods|the best way|how) (?:to |
     i'?d |i would |i could |i'?ll )?(?:do it|die|end it|go|kill)|(?:thinking|
     thought) about how$|ways to do it
 crisis.plan active_ideation self
-  when overdose od jump tak swallow
+  when overdos _od jump take_all take_every take_the taking_all taking_every taking_the
+  when take_them taking_them swallow
     (?:<GO>|thinking (?:of|about)|considering) (?:overdos(?:e|ing)|od\b|jump(?:ing)?(?! (?:in|
     on|into|at|for|up|around|ship|start|the queue|through))|(?:tak|swallow)(?:e|ing) (?:all|
     every one|the whole|them all))
@@ -161,7 +182,8 @@ crisis.self_harm active_ideation self
 crisis.slang active_ideation self
   when kms unalive ctb sewer slide suiside sooicide suicde delete sudoku toaster yeet rope the_bus
   when thebus
-    kms|unalive|ctb|sewer ?slide|suiside|sooicide|suicde|self ?delete|commit (?:sudoku|
+    (?<![\d.])(?<!\d\s)kms|unalive|ctb|sewer ?slide|suiside|sooicide|suicde|self ?delete|
+    commit (?:sudoku|
     toaster bath|die)|toaster bath|yeet my ?self (?:off|out)|rope my ?self|
     catch(?:ing)? the bus(?! to| home| into| from| at| back| in | there| because| so| with|
      after| before| or)
@@ -182,7 +204,8 @@ crisis.giving_away passive_ideation self
   when giving
     giving (?:away )?(?:all )?my (?:things|stuff|belongings|possessions|clothes)(?: away)?
 crisis.passive passive_ideation self
-  when wish hope hoping pray part_of exist all_be all_to wake dying death good forever permanently
+  when wish hope_i hoping_i pray part_of exist all_be all_to wake dying death for_good forever
+  when permanently
     wish (?:i (?:was|were|could be|'d be)|to be) (?:dead|gone|never born|not alive|not here)|
     wish i (?:could )?(?:just )?(?:go to sleep|sleep|fall asleep) and (?:not|never) wake|
     wish i (?:wouldn't|didn't|would not|did not|won't|never) wake|wish i (?:wasn't|
@@ -200,12 +223,20 @@ crisis.passive passive_ideation self
 crisis.passive passive_ideation self
   when die death dead
     wanna die|want death|want to be dead
+crisis.want_to_die active_ideation self
+  when morir mourir sterben morrer morire
+    (?:me )?quiero morir(?:me)?|je veux mourir|ich (?:will|möchte|mochte|moechte) (?:nur noch )?
+    sterben|quero morrer|voglio morire
+crisis.want_to_die active_ideation self
+  when die dead
+    (?:i |i just |i really |i honestly |i seriously |just |really )?(?:want|wanna|wan|ready)(?: to)?
+     (?:die|be dead)(?! (?:of|from|in|at|when|laughing|happy|old)\b)
 crisis.passive passive_ideation self
   when want
     (?:don'?t|do not|dont|didn'?t) want to (?:live|be alive|exist|wake up|be here (?:anymore|
     any more|any longer)|keep (?:living|existing)|go on living)
 crisis.passive passive_ideation self
-  when dead point reason tired done no_one nobody noone mind worth
+  when dead point reason tired done no_one nobody noone mind_d mind_i mind_n worth
     better off dead|(?:no|what'?s the|what is the) (?:point|reason) (?:in |of |to )?(?:keep |
     go on |carry on )?(?:living|being alive|live|life|going on|existing|staying alive|
     being here)|tired of (?:living|being alive|existing|life)|done with (?:life|living|
@@ -240,11 +271,13 @@ crisis.direct active_ideation self
     selbstmordgedanken|vou me matar|quero me matar|mi voglio (?:uccidere|ammazzare)|
     voglio (?:uccidermi|farla finita))
 crisis.passive passive_ideation self
-  when morir mourir vivre sterben leben morrer morire vivere vivir
-    (?:me quiero morir|quiero morir(?:me)?|no quiero (?:vivir|seguir viviendo)|je veux mourir|
-    envie de mourir|je ne veux plus vivre|ich (?:will|möchte|mochte|
-    moechte) (?:nur noch )?sterben|ich will nicht mehr leben|quero morrer|voglio morire|
-    non voglio (?:più|piu) vivere)
+  when morir mourir vivre sterben leben morrer morire vivere vivir aufwachen despertar veiller
+  when svegliarmi acordar
+    (?:no quiero (?:vivir|seguir viviendo)|envie de mourir|je ne veux plus vivre|
+    ich will nicht mehr leben|
+    non voglio (?:più|piu) vivere|(?:nicht|nie) mehr aufwachen|no despertar(?:me)? (?:nunca|
+    m[aá]s)|ne (?:plus|jamais) me r[ée]veiller|non svegliarmi (?:più|piu)|n[aã]o acordar (?:mais|
+    nunca))
 crisis.distress distress self
   when puedo peux kann faccio
     ya no puedo m[aá]s|je n'en peux plus|ich kann nicht mehr|non ce la faccio (?:più|piu)
@@ -305,14 +338,22 @@ danger_from_others active_ideation danger_from_others
     keeps threatening to|swore (?:he|she)(?:'d| would)|
     says (?:he|she)(?:'ll| will)) <THREAT> (?:me|us|my kids|my \w+)
 danger_from_others imminent danger_from_others
-  when outside door window house bang break coming on_his_way on_her_way gun knife weapon lock hid
-  when where_i
-    (?:he|she|they|my ex|my husband|my partner)(?:'s| is| are|'re) (?:outside|at (?:my|
-    the) (?:door|window|house)|banging on|breaking in|trying to (?:get|break) in|in the house|
-    coming (?:back|home|over|for me) (?:tonight|now|soon|drunk)|on (?:his|her) way)|(?:has|got|
-    grabbed|pulled out|pulled) a (?:gun|knife|weapon) (?:on me)?|(?:locked|hiding|
-    hid) (?:my ?self )?in (?:the|my) (?:bathroom|bedroom|car|room|closet)|(?:he|she|
-    they) (?:found|knows|know) where i (?:live|am|'m staying)
+  when bang break gun knife weapon lock hid where_i
+    (?:he|she|they|my ex|my husband|my partner)(?:'s| is| are|'re) (?:outside )?(?:banging on|
+    breaking in|
+    trying to (?:get|break) in)|(?:has|got|grabbed|pulled out|pulled) a (?:gun|knife|weapon)
+     (?:on me)?|(?:locked|hiding|hid) (?:my ?self )?in (?:the|my) (?:bathroom|bedroom|car|
+    room|closet)|(?:he|she|they) (?:found|knows|know) where i (?:live|am|'m staying)
+danger_from_others imminent danger_from_others
+  when he's hes he_is she's shes she_is they're they_are theyre ex's ex_is ex_s husband
+  when partner friend's friend_is dad's dad_is stepdad
+  needs scared|afraid|terrified|frightened|drunk|wasted|angry|furious|raging|violent|threat|
+  needs (?:hit|hurt|kill|beat|hits|hurts|hitting|hurting)s? (?:me|us)|abus|dangerous|weapon|gun|
+  needs knife|hid(?:e|ing)|not safe|unsafe|panick?|help me|shaking
+    (?:he|she|they|my ex|my husband|my partner|my (?:boy|girl)friend|my dad|my stepdad)(?:'s|
+    s| is| are|'re) (?:\w+ )?(?:outside|at (?:my|the) (?:door|window|house)|in the house|
+    (?:back |at )?home|here|downstairs|upstairs|in the (?:next|other) room|coming (?:back|
+    home|over|for me)(?: \w+)? (?:tonight|now|soon|drunk|any minute)|on (?:his|her|their) way)
 danger_from_others active_ideation danger_from_others
   when threatening hitting attacking hurting choking
     <AGENT>(?:'s| is| are|'re) (?:threatening|hitting|attacking|hurting|choking|
@@ -332,6 +373,169 @@ danger_from_others imminent danger_from_others
     (?:he|she|they|my ex|my husband|my partner) (?:hit|choked|strangled|beat|punched|attacked|
     raped) (?:me|us) (?:again )?(?:tonight|just now|an? (?:hour|few minutes|minute) ago|(?:\d+|
     ten|five|twenty) minutes ago)
+crisis.direct active_ideation self
+  when all_i stop_thinking
+    (?:suicide|killing my ?self|ending it|ending my life|taking my (?:own )?life) is all i (?:can )?
+    (?:think|thinking) (?:about|of)|all i (?:can )?(?:think|thinking) (?:about|of) is (?:suicide|
+    killing my ?self|ending it|ending my life)|can'?t stop thinking (?:about|of) (?:suicide|
+    killing my ?self|ending (?:it|my life))
+crisis.passive passive_ideation self
+  when all_i stop_thinking
+    (?:dying|death|being dead) is all i (?:can )?(?:think|thinking) (?:about|of)|all i (?:can )?
+    (?:think|thinking) (?:about|of) is (?:dying|death|being dead)|can'?t stop thinking (?:about|
+    of) (?:dying|death|being dead)
+crisis.means active_ideation self
+  when saved saving stockpil hoard stash collect
+    (?:i'?ve |i have |i'?m |i am |i )?(?:been )?(?:saved|saving|stockpiled|stockpiling|hoarded|
+    hoarding|stashed|stashing|collected|collecting) (?:up )?(?:\w+ ){0,3}(?:pills|tablets|
+    meds|painkillers|sleeping pills|prescriptions?)|(?:pills|tablets|meds|painkillers) (?:i'?ve |
+    i have )?
+    (?:saved|stockpiled|hoarded|stashed|hidden) (?:up|away)
+final.farewell strong final
+  when goodbye bye farewell
+    (?:goodbye|bye) (?:forever|for good)|goodbye (?:everyone|everybody|all|guys|friends)(?! (?:for|
+    till|until|from)\b)|farewell|this is (?:my )?goodbye(?! (?:from me )?(?:for|till|until|
+    from)\b)|saying (?:my )?goodbyes?(?! to)
+final.bye weak final
+  when bye
+    bye (?:everyone|everybody|all|guys|friends)(?! (?:for|till|until|from)\b)
+final.thanks weak final
+  when for_everything for_trying
+    (?:thank you|thanks|thank u|ty) (?:all |so much |guys |everyone |for |again )*(?:for )?
+    (?:everything|trying)
+final.love weak final
+  when love_you love_u
+    (?:i )?love (?:you|u) (?:all|guys|everyone)
+final.care weak final
+  when take_care look_after
+    (?:take care of|look after) (?:each other|yourselves|one another)
+final.sorry strong final
+  when sorry_for forgive
+    (?:i'?m |i am )?(?:so )?sorry for everything|please forgive me|(?:i'?m |i am )?sorry for
+     (?:being (?:such )?a burden|all the (?:trouble|pain) i'?ve caused)
+final.only strong final
+  when the_only
+    (?:you|you all|you guys|this (?:group|circle)) (?:were|was|have been|'ve been|are) the only
+     (?:ones|one|people|person|thing|place|reason)
+final.blame strong final
+  when blame fault
+    (?:don'?t|do not|dont) blame (?:yourselves|yourself|anyone|any of you)|(?:it'?s|it is|this
+     is|this isn'?t|it isn'?t) not (?:your|anyone'?s|any of your) fault
+final.last strong final
+  when last_time hear_from see_me coming_back be_here be_around be_back
+    (?:last time (?:you'?ll|you will|anyone will|i'?ll|i will) (?:hear|see|talk|read)|(?:won'?t|
+    will not|wont) (?:hear from|see) me (?:again|anymore|any more)|(?:i'?m|i am) not coming back|
+    won'?t be (?:coming )?back(?! (?:next|for|until|till|on|in|after|this|because|from))|(?:won'?t|
+    wont|will not|not going to|not gonna) be (?:here|around) (?:tomorrow|after (?:today|tonight|
+    this)))
+final.decided strong final
+  when decided decision mind_is made_up at_peace ready_now ready_with time_for time_to_go
+  when what_i'm what_i_am what_im what_i_have what_i_need
+    (?:i'?ve|i have) (?:finally )?(?:made (?:up )?my (?:mind|decision)|decided)(?= ?(?:$|[.,!]|
+    and|it'?s|it is|it will|it'?ll))|my mind is made up|(?:i'?m|i am) (?:at peace|ready) (?:now|
+    with (?:it|this|my decision))|it'?s time (?:for me )?to go|i know what i'?m (?:going to|gonna)
+     do|i know what i (?:have|need) to do
+final.secret strong final
+  when asleep wakes finds notices stops everyone's everyone_is everyone_are everybody they're
+  when they_are house_is they_re
+    when (?:everyone|everybody|they|the house)(?:'s|'re| is| are)? (?:asleep|gone|out|quiet)|
+    before (?:anyone|they|someone) (?:wakes|finds|notices|stops)
+final.means strong final
+  when rope gun pills tablets charcoal razor blade
+    (?:bought|got|have|picked up|ordered) (?:a |the |some |enough |my )?(?:rope|gun|pills|
+    tablets|charcoal|razors?|blades?)(?! for\b| to\b)
+crisis.act imminent self
+  when took taken swallowed
+    (?:i(?:'ve| have)? )?(?:already |just )(?:took|taken|swallowed) (?:them|it|the lot|all of
+     them|everything)|(?:took|taken|swallowed) (?:them|it|the lot|all of them) (?:already|
+    (?:like )?an? (?:hour|while|few minutes) ago|\d+ (?:mins?|minutes|hours?) ago)
+crisis.act imminent self
+  when bleeding stop_bleeding too_deep
+    (?:won'?t|doesn'?t|wont|isn'?t|can'?t|cant) (?:stop )?(?:stop )?bleeding|went too deep|
+    (?:i|i've) (?:just )?cut (?:\w+ ){0,3}too deep
+crisis.act imminent self
+  when edge ledge bridge roof tracks cliff railing platform car_park carpark building balcony
+  when tower
+    (?:standing|sitting|sat|stood|perched|stand|sit|up|here|i'm|im|i am) (?:right )?(?:on|
+    at) (?:the )?
+    (?:edge|ledge|railing|top) of (?:the |a |my )?(?:\w+ ){0,2}(?:roof|bridge|building|car ?park|
+    cliff|tower|balcony|platform)|(?:standing|sitting|sat|stood) (?:on|at) the (?:\w+ )?(?:bridge|
+    roof|tracks|cliff|ledge|edge)(?= ?(?:$|[.,!]|right now|now|rn|and|it'?s|up here))
+crisis.plan imminent self
+  when the_night the_day it's_time everything_ready all_ready
+    (?:tonight|today|tomorrow)'?s the (?:night|day)|(?:tonight|today) is the (?:night|day)|
+    (?:i'?ve |i have )?got everything (?:i need )?ready(?! for\b| to\b)|
+    everything is ready(?! for\b|
+     to\b)|all ready now
+crisis.indirect active_ideation self
+  when worry_about have_to_worry miss_me
+    (?:no one|nobody|noone|you|you all|none of you) (?:will |'ll )?(?:have|need) to worry about
+     me (?:after|any ?more|much longer|soon|for long)
+crisis.attempt active_ideation self
+  when properly right_this_time this_time
+    (?:do|doing|did) it (?:properly|right) (?:this time|next time)|get it right this time|
+    (?:finish|finishing) (?:the job|what i started)
+crisis.passive passive_ideation self
+  when hit_me wouldn't_fight rather_not rather_be never_been faded fade finished_the_job
+  when never_born wouldn't_mind hit_by
+    wish (?:a|the|some) (?:car|bus|truck|lorry|train) would (?:just )?hit me|(?:wouldn'?t|would
+     not|won'?t) fight it|(?:i'?d|i would) (?:rather|prefer to) (?:not be (?:alive|here|around)|
+    be dead|not exist|not wake up|not be)(?= ?(?:$|[.,!]|if|anymore|any more|tbh|honestly))|
+    wish i(?:'d| had) never been born|wish (?:he|she|they)(?:'d| had) finished the job|
+    (?:wouldn'?t|would not) mind if i (?:just )?(?:faded|disappeared|died|didn'?t wake|
+    stopped existing|never woke)|(?:i'?d|i would) be better off (?:dead|unalive|not here|gone)|
+    rather (?:be dead|not exist|not be alive|not be here)
+crisis.direct active_ideation self
+  when suicidal
+    (?:^|[.!?,] ?)suicidal (?:af|asf|rn|again|today|tonight|now|as hell|and)
+crisis.plan active_ideation self
+  when rope bridge pills edge tracks gun
+    (?:thinking|thought|think|dreaming) (?:about|of) (?:the )?(?:rope|bridge|pills|edge|tracks|gun)
+     (?:again|a lot|lately|all the time|every day|constantly|tonight|today)
+crisis.plan active_ideation self
+  when flip dive jump leap
+    (?:<GO>|thinking (?:of|about)) (?:do )?(?:a )?(?:flip|dive|swan ?dive|jump|leap) off (?:the|a|
+    that) (?:bridge|roof|building|cliff|balcony|car ?park|tower)
+crisis.giving_away active_ideation self
+  when be_needing
+    (?:won'?t|wont|will not) be needing (?:them|it|these|those|any of (?:it|this|them)|my \w+)
+     (?:anymore|any more|where|soon|after|$)|(?:won'?t|wont|will not) be needing (?:them|it|
+    these|those)(?= ?(?:$|[.,!]))
+final.nice strong final
+  when nice_knowing pleasure_knowing good_knowing honour_knowing honor_knowing
+    (?:it'?s|it has|it'?s been|been) (?:so )?(?:nice|good|a pleasure|an honou?r) knowing (?:you|
+    u|all)
+final.letters strong final
+  when letter notes note_for note_to the_note
+    (?:wrote|written|writing|left) (?:\w+ ){0,2}(?:letters?|notes?) (?:for|to) (?:my|each|everyone)|
+    wrote the note
+final.ready strong final
+  when i'm_ready im_ready i_am_ready mean_it
+    i think i'?m ready(?= ?(?:$|[.,!]|now))|i mean it this time|i'?m ready to go
+final.cancel weak final
+  when cancelled canceled
+    (?:cancelled|canceled) my (?:phone|contract|subscriptions?|gym|plans|appointments)
+final.giving strong final
+  when gave giving given give_away give_my give_the
+    (?:gave|giving|give|given) (?:away )?(?:the |my )?(?:dog|cat|pets?|guitar|plants|things|stuff|
+    jewell?ery|books|car) (?:\w+ ){0,2}(?:to|away)
+final.farewell strong final
+  when wanted_to_say one_last
+    (?:just )?wanted to say (?:thanks|thank you|goodbye|bye|sorry) to (?:this group|you all|
+    everyone|all of you)|one last (?:message|time|thing to say)
+danger_from_others imminent danger_from_others
+  when knife gun weapon
+    (?:he|she|they|my ex|my husband|my partner)(?:'s| is| has|'s got| got) (?:got )?(?:the|a|his|
+    her)
+     (?:knife|gun|weapon|blade) (?:out|in (?:his|her) hand|again)
+danger_from_others active_ideation danger_from_others
+  when dead_before dead_by
+    (?:said|says|told me|texted|threatened) (?:that )?(?:i'?d|i would|i will|
+    i'?ll) be dead (?:before|
+    by|if|soon)
+danger_from_others active_ideation danger_from_others
+  when matar
+    (?:me|te) (?:va|iba) a matar|amenaz[oó] con matarme
 """
 _FRAGMENTS = {
     "<GO>": _GO,
@@ -349,6 +553,8 @@ class _Rule:
     kind: str
     triggers: tuple[str, ...]
     pattern: str
+    needs: str = ""
+    weight: int = 0
 
 
 def _parse_rules(text: str) -> tuple[_Rule, ...]:
@@ -361,15 +567,21 @@ def _parse_rules(text: str) -> tuple[_Rule, ...]:
             last = rules[-1]
             more = tuple(t.replace("_", " ") for t in line[7:].split())
             rules[-1] = dataclasses.replace(last, triggers=last.triggers + more)
+        elif line.startswith("  needs "):
+            rules[-1] = dataclasses.replace(rules[-1], needs=rules[-1].needs + line[8:])
         else:
             tag, level, kind = line.split()
-            rules.append(_Rule(tag, Risk[level.upper()], kind, (), ""))
+            if kind == FINAL:
+                rules.append(_Rule(tag, Risk.NONE, kind, (), "", weight=_WEIGHTS[level]))
+            else:
+                rules.append(_Rule(tag, Risk[level.upper()], kind, (), ""))
     for name, fragment in _FRAGMENTS.items():
         rules = [dataclasses.replace(r, pattern=r.pattern.replace(name, fragment)) for r in rules]
     return tuple(rules)
 
 
 _RULES = _parse_rules(_RULE_TEXT)
+_RULES_BY_TAG_WEIGHT = {rule.tag: rule.weight for rule in _RULES if rule.kind == FINAL}
 
 
 _KEEP_SPACE = re.compile(r"(?<=[+*])(?: )|(?<=\(\?:)(?: )| (?=\\[wS])")
@@ -385,6 +597,7 @@ def _space(pattern: str) -> str:
 
 
 _COMPILED = tuple(re.compile(rf"\b(?:{_space(rule.pattern)})") for rule in _RULES)
+_NEEDS = tuple(re.compile(rf"\b(?:{rule.needs})") if rule.needs else None for rule in _RULES)
 _BY_TRIGGER: dict[str, list[int]] = {}
 for _index, _rule in enumerate(_RULES):
     for _trigger in _rule.triggers:
@@ -444,7 +657,17 @@ _NEGATION = re.compile(
     _space(
         r"\b(?:not|never|no longer|no(?! ?one\b| ?body\b)|nor|don'?t|dont|do not|didn'?t|did not|"
         r"won'?t|wont|wouldn'?t|would not|isn'?t|ain'?t|am not|without|nothing|neither|none|"
-        r"haven'?t|have not|hasn'?t|hadn'?t|wasn'?t|weren'?t|aren'?t)\b(?: \S+){0,2} ?$"
+        r"haven'?t|have not|hasn'?t|hadn'?t|wasn'?t|weren'?t|aren'?t)\b"
+        # the two words after it may not start a clause of the speaker's own ("nothing
+        # works i want to die"), unless the negation is of a verb of thinking or saying
+        r"(?: (?:think|say|mean|know|believe|feel like|guess) i| (?!i\b|i'm\b|im\b|i've\b)\S+){0,2}"
+        r" ?$"
+    )
+)
+_NEGATION_FRAME = re.compile(
+    _space(
+        r"\b(?:not|never|no|ne|nicht|don'?t|dont|didn'?t|doesn'?t|isn'?t|wasn'?t)"
+        r"(?: (?:that|saying|say|said|think|thinking|mean|meaning|like|because|feel like))? ?$"
     )
 )
 _PAST = re.compile(
@@ -461,7 +684,24 @@ _PAST = re.compile(
 _NOW = re.compile(
     _space(
         r"\b(?:still|again|now|today|tonight|lately|these days|this (?:week|month)|currently|"
-        r"right now|anymore|any more)\b"
+        r"right now|anymore|any more|this time|keep|keeps|back there|back to that)\b"
+    )
+)
+_SOON = re.compile(
+    _space(
+        r"\b(?:tonight|tonite|2nite|2night|this (?:evening|afternoon)|in (?:an|one|a few|\d+) "
+        r"(?:hours?|minutes?|mins?)|when (?:everyone|everybody|they)(?:'s|'re| is| are)? "
+        r"(?:asleep|gone|out)|after (?:this|the) (?:session|call|circle|meeting)|esta noche|"
+        r"ce soir|heute nacht|stasera)\b"
+    )
+)
+_WISHES = {"crisis.want_to_die", "crisis.passive", "crisis.distress", "crisis.joking"}
+_HEDGE = re.compile(
+    _space(
+        r"\b(?:(?:not|never) (?:going|gonna) (?:to )?(?:do|act on) (?:anything|it)|(?:won'?t|wont|"
+        r"wouldn'?t|will not|would not) (?:ever )?(?:do|act on) (?:anything|it)|(?:i'?m|i am) safe|"
+        r"just a (?:wish|feeling|thought)|no plans?\b|not planning|sometimes|some days|some nights|"
+        r"part of me|in a way)\b"
     )
 )
 _RECENT = re.compile(
@@ -491,6 +731,8 @@ _HYPOTHETICAL = re.compile(
         r"\b(?:if (?:i |you |anyone |someone )?ever|whenever|in case|next time|if you|when you|"
         r"if i (?:took|take|were to|did))\b"
     )
+    # "if" right before the statement ("if i took the whole box ...")
+    + r"|\bif\s*$"
 )
 _QUOTED = re.compile(r"[\"“”«»„]([^\"“”«»„]{3,}?)[\"“”«»„]")
 _QUOTE_OWN = re.compile(
@@ -501,12 +743,28 @@ _GLUED_I = re.compile(
     r"\bi(?=(?:want|wanna|feel|have|just|really|need|wish|hate|keep|think|tried|took|dont|"
     r"don't|cant|can't|am|will|would|never)\b)"
 )
+# Pictures that stand for means and places (Crisis Text Line: the pill emoji predicts
+# risk better than the word "suicide"); each becomes the word, one for one.
+_EMOJI = str.maketrans(
+    {
+        "🪢": " rope ",
+        "🌉": " bridge ",
+        "💊": " pills ",
+        "🔪": " knife ",
+        "🔫": " gun ",
+        "⚰": " coffin ",
+        "🩸": " blood ",
+    }
+)
+_DOTTED = re.compile(r"(?<![\w.'])(\w+)\.+ +(?=\w+\.+(?: |$))")
+_GLUED_I_AFTER = re.compile(r"\b(tonight|today|now|then|and|so)i(?= )")
 _BANG = re.compile(r"(?<=[a-z])!(?=[a-z])")
 _CLAUSE_BREAK = re.compile(r",|\bbut\b|\bhowever\b|\u2014|\u2013| - ")
 
 _ESCALATORS = re.compile(
     _space(
-        r"\b(?:(?P<time>tonight|today|right now|this (?:evening|weekend|afternoon)|tomorrow|"
+        r"\b(?:(?P<time>tonight|tonite|2nite|2night|today|right now|"
+        r"this (?:evening|weekend|afternoon)|tomorrow|"
         r"in (?:an|one|a few|\d+) (?:hours?|minutes?|mins?)|when (?:everyone|everybody|they)(?:'s|"
         r"'re| is| are)? (?:asleep|gone|out)|after (?:this|the) (?:session|call|circle|meeting)|"
         r"(?:by |on |this |next )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
@@ -605,7 +863,11 @@ def _scoped_out(sentence: _Sentence, start: int, end: int, kind: str) -> bool:
     clause_start, clause_end = sentence.clause(start, end)
     text = sentence.text
     prefix = text[max(clause_start, start - _WINDOW) : start]
-    if _NEGATION.search(prefix[-40:]):
+    matched = text[start:end]
+    # a statement with its own subject ("nothing works i want to die") is negated only by
+    # what frames it ("not that i ...", "i don't think i ..."), not by the clause before
+    negation = _NEGATION_FRAME if _FIRST.match(matched) else _NEGATION
+    if negation.search(prefix[-40:]):
         return True
     clause = text[max(clause_start, start - _WINDOW) : min(clause_end, end + _WINDOW)]
     if sentence.past and not _NOW.search(clause):
@@ -615,7 +877,6 @@ def _scoped_out(sentence: _Sentence, start: int, end: int, kind: str) -> bool:
         return False
     if sentence.reported_end <= start or _HYPOTHETICAL.search(prefix):
         return True
-    matched = text[start:end]
     return (
         not _FIRST.match(matched)
         and (kind == TO_OTHERS or not _FIRST.search(matched))
@@ -645,18 +906,25 @@ def _findings(text: str, candidates: list[int]) -> Iterable[tuple[str, Risk, str
 def assess(canonical: str) -> Assessment:
     """Assess a canonical (normalised, lower-case) text."""
     text = canonical.lower().replace("\u2019", "'").replace("\u2018", "'")
+    if not text.isascii():
+        text = text.translate(_EMOJI)
     if "!" in text:
         text = _BANG.sub("i", text)
-    hits = _TRIGGERS.findall(text)
+    # padded, so that a trigger may ask for a word's start (" od")
+    hits = _TRIGGERS.findall(f" {text} ")
     if not hits:
         return Assessment()
     # The normaliser glues a spelled-out "i" to the next word ("i w a n t" -> "iwant").
     text = _GLUED_I.sub("i ", text)
+    text = _GLUED_I_AFTER.sub(r"\1 i", text)
+    # One word a sentence ("kill. my. self.") is one sentence said slowly.
+    if "." in text:
+        text = _DOTTED.sub(r"\1 ", text)
     # Most candidates find nothing; only a text some rule matches is worth the scopes.
     candidates = [
         i
         for i in sorted({i for hit in hits for i in _BY_TRIGGER[hit]})
-        if _COMPILED[i].search(text)
+        if _COMPILED[i].search(text) and not ((needs := _NEEDS[i]) and not needs.search(text))
     ]
     if not candidates:
         return Assessment()
@@ -664,7 +932,12 @@ def assess(canonical: str) -> Assessment:
     levels = {SELF: Risk.NONE, TO_OTHERS: Risk.NONE, FROM_OTHERS: Risk.NONE}
     tags: list[str] = []
     signs = 0
+    finality: dict[str, int] = {}
     for tag, risk, kind, joking in _findings(text, candidates):
+        if kind == FINAL:
+            if not joking:
+                finality[tag] = _RULES_BY_TAG_WEIGHT[tag]
+            continue
         if joking and risk < Risk.IMMINENT:
             # Laughter next to a threat to or from someone else is hyperbole ("my mum
             # will kill me 😂"); next to one's own risk it may be masking, so only lowered.
@@ -674,12 +947,33 @@ def assess(canonical: str) -> Assessment:
             signs += kind == SELF
             levels[kind] = max(levels[kind], risk)
             tags.append(tag)
+    if (
+        levels[SELF] is Risk.ACTIVE_IDEATION
+        and "crisis.want_to_die" in tags
+        and set(tags) <= _WISHES
+        and _HEDGE.search(text)
+    ):
+        # "I want to die" said with what keeps it a wish ("I'm not going to do anything")
+        levels[SELF] = Risk.PASSIVE_IDEATION
+    farewell = sum(finality.values()) >= _GOODBYE_WEIGHT
+    if farewell:
+        # a goodbye with no risk word in it is still a goodbye
+        levels[SELF] = max(levels[SELF], Risk.ACTIVE_IDEATION)
+        tags.append("crisis.goodbye")
     if not tags:
         return Assessment()
     found = {m.lastgroup for m in _ESCALATORS.finditer(text) if m.lastgroup}
+    if levels[SELF] is Risk.PASSIVE_IDEATION and _SOON.search(text):
+        # a wish to be dead with a time on it ("I want to die tonight") is more than a wish
+        levels[SELF] = Risk.ACTIVE_IDEATION
+        signs += 1
+        found.discard("time")
     strong = "plan" in found
     if levels[SELF] >= Risk.DISTRESS and (
-        strong or found & {"weak", "giving"} or ("crisis.giving_away" in tags and signs > 1)
+        strong
+        or found & {"weak", "giving"}
+        or ("crisis.giving_away" in tags and signs > 1)
+        or (finality and signs > 0)
     ):
         levels[SELF] = Risk.IMMINENT
     if "time" in found:

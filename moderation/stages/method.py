@@ -37,7 +37,9 @@ _DRUG = (
     r"trazodone|olanzapine|sleeping (?:pills|tablets)|painkillers|pills|tablets|meds|"
     r"medication|antidepressants|opioids)"
 )
-_PILLS = r"(?:pills|tablets|meds|medication|caps|capsules|painkillers|sleeping pills|💊)"
+_PILLS = (
+    r"(?:pills|tablets|meds|medication|caps|capsules|painkillers|sleeping pills|prescriptions?|💊)"
+)
 _DIE = (
     r"(?:die|be dead|kill (?:me|you|myself|yourself|someone|a person)|be fatal|be lethal|od|"
     r"overdose|not wake up|end it|do it|do the job|stop (?:my|your) heart)"
@@ -69,10 +71,28 @@ _RULES: tuple[tuple[str, str], ...] = (
         rf"collected) (?:up )?(?:all )?(?:my |the |of my )?(?:\w+ )?{_PILLS}|(?:the whole|"
         rf"an entire|a whole|whole) (?:box|bottle|pack|packet|strip|blister|"
         rf"month's supply) (?:of )?|\b(?:[2-9]\d|\d{{3,}}|twenty|thirty|forty|fifty|sixty|"
-        rf"a hundred) (?:\w+ )?{_PILLS}|(?:\d{{2,}} ?(?:g|grams)|\d{{4,}} ?mg) (?:of )?{_DRUG}|"
+        rf"a hundred) (?:\w+ ){{0,2}}(?:{_PILLS}|{_DRUG})|how (?:many|much) (?:\w+ ){{0,3}}"
+        rf"(?:would|do|does|will) (?:i|you|she|he|they|someone|one|a person) need|"
+        rf"(?:\d{{2,}} ?(?:g|grams)|\d{{4,}} ?mg) (?:of )?{_DRUG}|"
         rf"(?:overdose|od) on (?:my |his |her )?{_DRUG}|{_DRUG} (?:would|will|could) (?:kill|"
         rf"be enough)|enough "
         rf"{_DRUG} to|💊 ?💊|💊 ?x ?\d+|\d+ ?x ?💊",
+    ),
+    (
+        "method.lethality",
+        rf"(?:more|most|less|least) (?:certain|lethal|reliable|effective|painless|deadly|sure|"
+        rf"likely to work)|(?:high|tall|strong|deep|enough) enough (?:to|that) (?:be sure|die|"
+        rf"kill|not (?:wake|survive)|do it|end it|nobody survives|no one survives|you don'?t "
+        rf"survive)|(?:is|are|would|will) (?:\w+ ){{0,4}}enough to (?:be sure|die|kill (?:me|"
+        rf"you|someone)|not (?:wake|survive)|do it|end it)|(?:nobody|no one|noone) survives|"
+        rf"survive the fall|work (?:the )?first time|(?:bleed|bleeding|bled) out|how long "
+        rf"(?:does|would|will|did) it take to (?:die|bleed out|lose consciousness|pass out|"
+        rf"suffocate|stop breathing)|toxic threshold|knot that (?:won'?t|doesn'?t|will not|"
+        rf"wont) (?:slip|come undone|fail)|(?:or do you|or would you|or will you|or does it) "
+        rf"(?:just )?end up (?:with|in)|{_DRUG} (?:\w+ ){{0,3}}with (?:the |some |a bottle of "
+        rf"|alcohol|)?(?:vodka|alcohol|wine|booze|whisky|whiskey|gin|rum|drink)|(?:mix|mixed|"
+        rf"mixing|take|took|taking) (?:\w+ ){{0,2}}{_DRUG} (?:\w+ ){{0,2}}with (?:the |some |"
+        rf"a bottle of )?(?:vodka|alcohol|wine|booze|whisky|whiskey|gin|rum)",
     ),
     (
         "method.ligature",
@@ -102,7 +122,9 @@ _RULES: tuple[tuple[str, str], ...] = (
         r"how) (?:can|do|could|would) (?:i|you|someone) (?:buy|get) (?:a |some )?(?:gun|firearm|"
         r"pistol|rope|pills|\w+ without (?:a )?prescription)|(?:dad's|father's|his|my|the) (?:gun|"
         r"rifle|pistol|shotgun) (?:is )?(?:loaded|in the (?:safe|drawer|closet|cupboard|garage))|"
-        r"(?:bullets|ammo|ammunition) for (?:the|my|his|a) (?:gun|pistol|rifle)",
+        r"(?:bullets|ammo|ammunition) for (?:the|my|his|a) (?:gun|pistol|rifle)|used (?:his|her|my|"
+        r"their|a|the) (?:dad'?s |father'?s |mum'?s |mom'?s )?"
+        r"(?:gun|rifle|pistol|shotgun|revolver)",
     ),
     (
         "method.poison",
@@ -114,8 +136,9 @@ _RULES: tuple[tuple[str, str], ...] = (
     (
         "method.cutting",
         r"(?:cut|slit|slash|cutting|slitting) (?:my |your |the |his |her )?(?:wrists?|throat|"
-        r"veins?|arm)? ?(?:vertically|down the|deep|deeper|along|the right way|lengthways|"
-        r"across or)|(?:which|what) "
+        r"veins?|arm)? ?(?:vertically|down the|along|the right way|lengthways|across or)|"
+        r"(?:cut|slit|slash|cutting|slitting) (?:(?:my |your |the |his |her )(?:wrists?|throat|"
+        r"veins?|arms?|legs?|thighs?)|my ?self|your ?self) (?:\w+ )?(?:deep|deeper)|(?:which|what) "
         r"(?:vein|artery)|down the road,? not across|vertical(?:ly)? (?:not|instead of) horizontal",
     ),
 )
@@ -127,6 +150,11 @@ _TRIGGERS: dict[str, str] = {
     "how",
     "method.dose": "how lethal fatal deadly toxic stockpil hoard saving saved collect whole "
     "entire 0 1 2 3 4 5 6 7 8 9 twenty thirty forty fifty sixty hundred overdose od kill enough 💊",
+    "method.lethality": "more_certain more_lethal more_reliable more_effective more_painless "
+    "more_deadly more_sure more_likely most_certain most_lethal most_reliable most_effective "
+    "most_painless most_deadly most_sure most_likely less_painful least_painful less_certain "
+    "enough_to enough_that survives survive_the first_time bleed_out bleeding_out bled_out "
+    "how_long toxic_threshold knot_that end_up vodka alcohol wine booze whisk",
     "method.ligature": "noose ligature rope belt cord cable scarf sheet hang",
     "method.height": "jump leap throw fall step front high tall floor storeys stories bridge "
     "building cliff roof car_park tower",
@@ -165,7 +193,13 @@ _NOW = re.compile(r"\b(?:still|again|now|today|tonight|right now|these days)\b")
 _SENTENCE = re.compile(r"[.!?\n;]+")
 _CLAUSE = re.compile(r",|\bbut\b|\band now\b")
 _TIME = re.compile(
-    r"\b(?:tonight|today|right now|this (?:evening|weekend|afternoon)|tomorrow|in (?:an|one|a few|"
+    r"\b(?:(?:i'?ve got|i have|got) (?:about |around |over |nearly |almost )?(?:\d+|twenty|thirty|"
+    r"forty|fifty|sixty|a hundred)|"
+    r"know (?:the code|where (?:the key|he keeps|she keeps|they keep))|"
+    r"(?:got|have|is|are|'s|'re|sitting|keep|kept) (?:\w+ ){0,4}?(?:here|in the (?:house|shed|"
+    r"garage|cupboard|drawer|car)|with me|in front of me|next to me|in my (?:room|bag|drawer|"
+    r"wardrobe|hand|pocket|car))|tonight|tonite|2nite|today|right now|"
+    r"this (?:evening|weekend|afternoon)|tomorrow|in (?:an|one|a few|"
     r"\d+) (?:hours?|minutes?|mins?)|when (?:everyone|everybody)(?:'s| is) asleep)\b"
 )
 _ESCALATION = {Risk.ACTIVE_IDEATION: Escalation.ERROR, Risk.IMMINENT: Escalation.CRITICAL}
@@ -187,6 +221,8 @@ def find_methods(canonical: str) -> tuple[tuple[str, ...], bool]:
         return (), False
     tags: list[str] = []
     about_speaker = False
+    # study, fiction, hearsay and the news frame a whole message as not the speaker's own
+    framed = _FRAMED.search(text) is not None and not _FIRST_INTENT.search(text)
     for sentence in _SENTENCE.split(text):
         for tag, pattern in rules:
             for found in pattern.finditer(sentence):
@@ -194,8 +230,22 @@ def find_methods(canonical: str) -> tuple[tuple[str, ...], bool]:
                 if _NEGATED.search(sentence, max(0, start - 30), start):
                     continue
                 tags.append(tag)
-                about_speaker = about_speaker or _is_speaker(sentence, found.group(0), start)
+                about_speaker = about_speaker or (
+                    not framed and _is_speaker(sentence, found.group(0), start)
+                )
     return tuple(dict.fromkeys(tags)), about_speaker
+
+
+_FIRST_INTENT = re.compile(
+    r"\b(?:for me|asking for me|i (?:want|need|plan|am going|'m going)|my (?:own )?(?:life|plan))\b"
+)
+_FRAMED = re.compile(
+    r"\b(?:(?:for|in) (?:my|a|our) (?:nursing|medical|pharmacology|"
+    r"module|course|class|essay|novel|book|story|script|assignment|exam|research|lecture|"
+    r"training)|my character|asking for a (?:story|book|novel|character)|(?:someone|a friend|"
+    r"my friend|he|she|they) (?:at work |online )?(?:said|told me|says)|the (?:article|news|"
+    r"documentary|report|film|show) (?:said|says|named|described))\b"
+)
 
 
 def _is_speaker(sentence: str, matched: str, start: int) -> bool:

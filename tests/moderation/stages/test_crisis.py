@@ -80,8 +80,8 @@ PASSIVE = [
     "I wish I had never been born",
     "What's the point of living?",
     "I'd be better off dead",
-    "I want to die",
-    "i hate my life and want to die",
+    "I want to die, but I'm not going to do anything",
+    "some days i just want to die",
     "nobody would even notice if i disappeared",
     "i cant stop thinking about dying",
     "want to sleep and never wake up",
@@ -180,9 +180,16 @@ NON_ENGLISH = [
     "Je vais en finir ce soir",
 ]
 NON_ENGLISH_PASSIVE = [
+    "Ich will nicht mehr leben",
+    "manchmal wünschte ich, ich würde nicht mehr aufwachen",
+]
+# "I want to die", unhedged, is treated as more than a wish (see the module docstring).
+WANT_TO_DIE = [
+    "I want to die",
+    "i hate my life and want to die",
+    "nothing works i want to die",
     "Me quiero morir",
     "Je veux mourir",
-    "Ich will nicht mehr leben",
     "Quero morrer",
 ]
 NON_ENGLISH_NEGATIVE = ["No me quiero morir", "Je ne veux pas mourir", "Ich will nicht sterben"]
@@ -226,7 +233,7 @@ def test_active_ideation_is_held_and_escalated(text: str) -> None:
     assert DEFAULT_RESOURCES in verdict.sender_reason
 
 
-@pytest.mark.parametrize("text", ACTIVE)
+@pytest.mark.parametrize("text", ACTIVE + WANT_TO_DIE)
 def test_active_without_escalator_is_active(text: str) -> None:
     assert screen(text).risk is Risk.ACTIVE_IDEATION
 
@@ -423,6 +430,51 @@ def test_long_hostile_input_stays_linear(text: str) -> None:
     ],
 )
 def test_lines_from_the_review(text: str, risk: Risk) -> None:
+    from moderation.stages.normalize import canonical
+
+    assert assess(canonical(text)).risk is risk
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        # ordinary words that sound like danger
+        ("I'm on the roof fixing the gutter, back in a bit", Risk.NONE),
+        ("my husband's on his way to pick me up so I might leave early", Risk.NONE),
+        ("that comment really cut deep, I'm still thinking about it", Risk.NONE),
+        ("I won't be around tomorrow, dentist appointment", Risk.NONE),
+        ("did 5 kms this morning and felt great", Risk.NONE),
+        ("Bye all, take care of yourselves this week!", Risk.NONE),
+        ("I've got everything ready for my daughter's party tomorrow!", Risk.NONE),
+        ("this is goodbye from me for tonight, need an early night. love you all", Risk.NONE),
+        ("thanks for everything tonight, love you all", Risk.NONE),
+        # a wish with a time on it, a goodbye without a risk word, danger in the house
+        ("I want to die tonight", Risk.IMMINENT),
+        (
+            "thank you all for everything. you were the only ones who listened. take care",
+            Risk.IMMINENT,
+        ),
+        ("I've decided. It'll be tonight when everyone's asleep.", Risk.IMMINENT),
+        ("I bought a rope today. I know what I'm going to do.", Risk.IMMINENT),
+        ("he's drunk and angry and he's in the next room, I'm scared", Risk.IMMINENT),
+        ("he's got the knife out again", Risk.IMMINENT),
+        # obfuscation and pictures
+        ("su1c1d3 is all I think about", Risk.ACTIVE_IDEATION),
+        ("Kill. My. Self. That's what I want.", Risk.ACTIVE_IDEATION),
+        ("thinking about the 🪢 again", Risk.ACTIVE_IDEATION),
+        ("t o n i g h t  i  e n d  i t", Risk.IMMINENT),
+        # means and acts
+        ("I have 40 of my sleeping pills saved up in the drawer", Risk.ACTIVE_IDEATION),
+        ("i already took them. like an hour ago", Risk.IMMINENT),
+        ("standing on the bridge right now. it's really windy up here", Risk.IMMINENT),
+        # the past brought back to now
+        (
+            "I survived an attempt in 2019 but I keep thinking about doing it properly this time",
+            Risk.ACTIVE_IDEATION,
+        ),
+    ],
+)
+def test_lines_no_rule_was_written_for(text: str, risk: Risk) -> None:
     from moderation.stages.normalize import canonical
 
     assert assess(canonical(text)).risk is risk

@@ -47,12 +47,24 @@ SPEAKER = [
     ("Is it true charcoal in a closed room is painless?", "method.poison"),
     ("Should you cut vertically or across? asking for me", "method.cutting"),
     ("h0w many p1lls w0uld it take", "method.dose"),
+    ("which is more certain for me, pills or the bridge", "method.lethality"),
+    ("is the 8th floor enough to be sure", "method.lethality"),
+    ("I just want it to work the first time", "method.lethality"),
+    ("if I mixed my mirtazapine with the vodka would that be enough", "method.lethality"),
+    ("how long does it take to bleed out", "method.lethality"),
+    ("I've been saving my prescriptions for weeks", "method.dose"),
 ]
 OTHERS = [
     ("The news said he jumped off the Golden Gate Bridge", "method.height"),
     ("My cousin overdosed on paracetamol, she took 50 tablets", "method.dose"),
     ("In the show she hangs herself from the banister", "method.ligature"),
     ("years ago I saved up my pills, now I'm 5 years clean", "method.dose"),
+    ("my friend told me she's researching how long it takes to bleed out", "method.lethality"),
+    ("for my nursing module: what's the toxic threshold for paracetamol?", "method.lethality"),
+    (
+        "my character in the novel needs to die of an overdose, how many would she need",
+        "method.dose",
+    ),
 ]
 ORDINARY = [
     "I take my meds every morning",
@@ -69,6 +81,9 @@ ORDINARY = [
     "I got my prescription refilled today",
     "What's the best way to fall asleep after a nightmare?",
     "How many sessions does it take to feel better?",
+    "that comment from my boss cut deep",
+    "which is more likely to help, yoga or running?",
+    "is a week enough to get over jet lag",
 ]
 
 
@@ -101,6 +116,18 @@ def test_time_frame_makes_it_imminent() -> None:
     verdict = screen("💊💊💊💊 tonight")
     assert verdict.risk is Risk.IMMINENT
     assert verdict.escalate is Escalation.CRITICAL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've been stockpiling my sleeping pills, I have about 60 now",
+        "my dad's gun is in the safe and I know the code",
+        "how many of my sleeping tablets would it take? i've got a full box here",
+    ],
+)
+def test_means_at_hand_makes_it_imminent(text: str) -> None:
+    assert screen(text).risk is Risk.IMMINENT
 
 
 def test_others_escalation_setting() -> None:
