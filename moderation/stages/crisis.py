@@ -59,6 +59,10 @@ SELF, TO_OTHERS, FROM_OTHERS = "self", "harm_to_others", "danger_from_others"
 # Finality: farewells, thanks "for everything", a decision made, means acquired. One alone
 # is ordinary (a circle ends with thanks and love); together they are a goodbye.
 FINAL = "final"
+# Signals: intent to act ("doing it after this"), a time, means at hand, a goodbye's
+# deeds. Each alone is too little; together they are a plan.
+SIGNAL = "signal"
+TIME = "time"
 _WEIGHTS = {"weak": 1, "strong": 2}
 _GOODBYE_WEIGHT = 3
 
@@ -112,8 +116,10 @@ crisis.goodbye imminent self
      (?:message|post|time))|goodbye forever|(?:bye|
     goodbye) for (?:good|ever)|by the time you (?:read|see) this|my (?:last|final) (?:message|
     goodbye|words)|when i'?m gone|(?:take care of|look after) my (?:cat|dog|kids|babies|pets?|
-    plants) (?:for me|when)|tell my (?:mum|mom|dad|family|kids|sister|brother|
-    partner) (?:i love|that i love|i'm sorry|im sorry)|won'?t be (?:here|around) (?:anymore|
+    plants) (?:for me|when)|tell my (?:\w+ )?(?:mum|mom|dad|family|kids|
+    sister|brother|partner|son|daughter|husband|wife|friends?|nan|gran) (?:i love|that i love|
+    i loved|
+    that i loved|i'm sorry|im sorry)|won'?t be (?:here|around) (?:anymore|
     after tonight)|(?:i'?ve|i have) said my goodbyes(?! to)|
     (?:writing|wrote|written|write|left|leaving) (?:a |my )?(?:goodbye|farewell|last|suicide)
      (?:letters?|notes?|messages?)
@@ -143,7 +149,8 @@ crisis.plan active_ideation self
     (?:looking (?:at|up|into)|researching|googling|searching (?:for)?|read(?:ing)? about|
     thinking (?:about|of)|figured out|worked out) (?:ways|methods|the best way|how) (?:to |
     i'?d |i would |i could |i'?ll )?(?:do it|die|end it|go|kill)|(?:thinking|
-    thought) about how$|ways to do it
+    thought) about how$|ways to do it|(?:think|thinking|thought) about how (?:i'?d|i would|i'?ll|i
+     will|i could|to) (?:do it|end it|go through with it)
 crisis.plan active_ideation self
   when overdos _od jump take_all take_every take_the taking_all taking_every taking_the
   when take_them taking_them swallow
@@ -237,7 +244,8 @@ crisis.passive passive_ideation self
     any more|any longer)|keep (?:living|existing)|go on living)
 crisis.passive passive_ideation self
   when dead point reason tired done no_one nobody noone mind_d mind_i mind_n worth
-    better off dead|(?:no|what'?s the|what is the) (?:point|reason) (?:in |of |to )?(?:keep |
+    better off dead|life'?s not worth living|(?:no|what'?s the|what is the) (?:point|reason) (?:in |
+    of |to )?(?:keep |
     go on |carry on )?(?:living|being alive|live|life|going on|existing|staying alive|
     being here)|tired of (?:living|being alive|existing|life)|done with (?:life|living|
     being alive)|(?:no one|nobody|noone) would (?:even |really |ever )?(?:miss me|
@@ -397,6 +405,9 @@ final.farewell strong final
     till|until|from)\b)|farewell|this is (?:my )?goodbye(?! (?:from me )?(?:for|till|until|
     from)\b)|saying (?:my )?goodbyes?(?! to)
 final.bye weak final
+  when goodbye
+    (?:^|[.!?] ?)goodbye ?(?:[.!]+|$)
+final.bye weak final
   when bye
     bye (?:everyone|everybody|all|guys|friends)(?! (?:for|till|until|from)\b)
 final.thanks weak final
@@ -468,6 +479,10 @@ crisis.plan imminent self
     everything is ready(?! for\b|
      to\b)|all ready now
 crisis.indirect active_ideation self
+  when being_a
+    (?:time (?:i|to)|<GO>|i'?ll|i will) stop(?:ped)? being a (?:problem|burden|weight) (?:for|to|on)
+     (?:everyone|anyone|you all|everybody|my family|them)
+crisis.indirect active_ideation self
   when worry_about have_to_worry miss_me
     (?:no one|nobody|noone|you|you all|none of you) (?:will |'ll )?(?:have|need) to worry about
      me (?:after|any ?more|much longer|soon|for long)
@@ -536,6 +551,85 @@ danger_from_others active_ideation danger_from_others
 danger_from_others active_ideation danger_from_others
   when matar
     (?:me|te) (?:va|iba) a matar|amenaz[oó] con matarme
+sig.intent strong signal
+  when end_it end_this end_things end_everything through_with keep_doing keep_going keep_living
+  when keep_being
+    (?:<GO>|i'?m|i am|i'?ll|i will|i'?ve decided|decided to|time to) (?:\w+ )?(?:end (?:it|this|
+    things|everything)(?: for good| all)?(?= ?(?:$|[.,!?]|tonight|now|today|soon|for good|forever|
+    after|before|when|once|and|already|this time))|go through with it)|(?:i'?ve decided|decided|
+    i'?m|i am) (?:i'?m |i am )?not (?:going to|gonna) keep (?:doing it|going|living|doing this|
+    being here)
+sig.do_it weak signal
+  when do_it doing_it
+    (?:<GO>|i'?m|i am|i'?ll|i will|i'?ve decided|decided to|time to) (?:\w+ )?(?:do it|doing it)
+    (?! (?:with|for|on|off|at work|in class|again)\b)|(?:^|[.!?,] ?)doing it (?:tonight|tomorrow|
+    2nite|on|at|when|after|this|friday|saturday|sunday|monday|tuesday|wednesday|thursday|before)
+sig.time strong time
+  when countdown by_morning asleep away days_left day_left gone_by
+    countdown|by (?:the )?morning|(?:falls?|is|are|'s|'re) asleep|when (?:my )?(?:\w+ )?(?:is|'s|
+    are|'re) (?:away|out|asleep|gone|at work)|(?:\d+|two|three|few) days? left|gone by
+sig.means strong signal
+  when gun rifle rope pills tablets razor blade knife beam barriers need_today i_need car_is
+  when engine running garage milligrams cabinet supply
+    (?:i have|i'?ve got|i got|i'?m holding|holding|bought|found) (?:the |a |my |his |her |some |
+    enough )?(?:\w+ )?(?:gun|rifle|rope|pills|tablets|razor|blade|knife|beam|meds)\b(?! (?:for|
+    to cook|to cut (?:the|some|my (?:hair|fringe))|in the kitchen))|(?:gun|rifle|rope|pills|
+    razor|blade|knife) (?:is |are )?(?:in|on) my (?:lap|hand|hands|pocket|bag|bed|desk)|bought
+     what i need|(?:car|engine) is running|beam (?:\w+ ){0,4}(?:would|will|could) hold|
+    (?:don'?t|do not|without) (?:have )?barriers|how many (?:milligrams|mg)|(?:\d+|three|six)
+     months? supply|what'?s in (?:my|the|our|my mum'?s|my mom'?s) (?:\w+ )?cabinet|the key is
+     (?:on|in|under)
+final.deeds strong final
+  when letters log_in goodbye last_time peace spare_key fed_the left_the
+    (?:written|wrote) (?:\w+ ){0,2}letters|last time i'?ll (?:log in|post|be here|write)|made
+     (?:my )?peace with it|left the spare key|fed the (?:cat|dog)|(?:sorry|apologi[sz]e) for
+     (?:all )?the trouble|deserved (?:someone|something) better|(?:i'?ll|i will) be gone
+crisis.self_harm active_ideation self
+  when hurting cutting burning harming burned burnt razor blade self_harm selfharm
+    (?:keep|kept|been|started|start) (?:hurting|cutting|burning|harming) my ?self|(?:burned|burnt|
+    cut|scratched) my (?:arm|arms|leg|legs|thigh|thighs|wrist|wrists|skin|
+    stomach)(?: again)? (?:last
+    night|tonight|today|again|this morning|this week)|(?:testing|pressing|running) the (?:razor|
+    blade|knife) (?:on|across|along) my|self ?harm urges|urges? to self ?harm|
+    (?:a little |a bit )?deeper every (?:night|time|day)
+crisis.slang active_ideation self
+  when sewerslid sewer_slid
+    sewer ?slid(?:al|e|ing)
+danger_from_others active_ideation danger_from_others
+  when regret finish_it hands neck throat won't_stop wont_stop knows_where kids_go
+    <AGENT> (?:said|says|texted|told me|threatened|swore|
+    keeps saying)(?: that)?(?: if [^.!?]{1,40})?
+     (?:he|she|they)(?:'d|'ll| would| will| is going to|'s going to|'s gonna| is gonna| gonna)
+     (?:\w+ ){0,2}(?:make sure i (?:regret|pay|suffer)|finish (?:it|me|the job)|make me (?:pay|
+    regret|suffer|sorry)|(?:kill|hurt|hit|find|take) (?:me|us|the kids|my kids|the baby))|put
+     (?:his|her|their) hands (?:on|around|round) my (?:neck|throat)|next time (?:he|she|they)
+     (?:won'?t|will not|wont) stop|knows where (?:the kids|my kids|i|we) (?:go|live|are|work|
+    stay|sleep)|said (?:he|she|they)(?:'d| would) finish it
+danger_from_others imminent danger_from_others
+  when his_way her_way their_way spare_key my_key gets_home get_home outside_my
+  needs kill|hurt|finish|regret|threat|scared|afraid|terrified|hands on|neck|hit|beat|knife|gun
+    (?:on (?:his|her|their) way (?:over|here|home|back|round)|(?:still )?(?:has|have|
+    got) my (?:spare
+     )?key|gets? home at|(?:is|'s) outside my (?:door|house|window|flat))
+harm_to_others active_ideation harm_to_others
+  when understand pay suffer regret bring_something bring_a knife gun what_it
+    make (?:every ?one of them|them all|all of them|him|her|them|everyone|
+    everybody) (?:\w+ )?(?:understand|
+    pay|suffer|regret it|sorry)|bring (?:something|a gun|a knife|a weapon|my (?:gun|knife))
+     (?:in|to (?:work|school|the office))|outside (?:his|her|their) (?:house|flat|place|door)
+     with a (?:knife|gun|bat|weapon)|(?:he|she|they)(?:'s|'re| is| are) going to know what it
+     (?:felt|feels) like
+danger_from_others active_ideation danger_from_others
+  when umbring schreit droht töten
+    (?:er|sie) (?:\w+ ){0,3}(?:mich|uns) (?:\w+ )?(?:umbringt|umbringen|töten|tötet)|droht
+     (?:mir|mich)
+crisis.act imminent self
+  when running lap
+    (?:car|engine) is (?:still )?running in (?:the|a|my) (?:\w+ )?garage|(?:gun|rifle|pistol|knife|
+    blade|razor) (?:is )?(?:in|on) my (?:lap|hands?)(?! earlier)
+crisis.act imminent self
+  when pastillas
+    (?:me voy a tomar|voy a tomarme|me tom[eé]) (?:todas )?las pastillas
 """
 _FRAGMENTS = {
     "<GO>": _GO,
@@ -571,7 +665,7 @@ def _parse_rules(text: str) -> tuple[_Rule, ...]:
             rules[-1] = dataclasses.replace(rules[-1], needs=rules[-1].needs + line[8:])
         else:
             tag, level, kind = line.split()
-            if kind == FINAL:
+            if kind in (FINAL, SIGNAL, TIME):
                 rules.append(_Rule(tag, Risk.NONE, kind, (), "", weight=_WEIGHTS[level]))
             else:
                 rules.append(_Rule(tag, Risk[level.upper()], kind, (), ""))
@@ -581,7 +675,9 @@ def _parse_rules(text: str) -> tuple[_Rule, ...]:
 
 
 _RULES = _parse_rules(_RULE_TEXT)
-_RULES_BY_TAG_WEIGHT = {rule.tag: rule.weight for rule in _RULES if rule.kind == FINAL}
+_RULES_BY_TAG_WEIGHT = {
+    rule.tag: rule.weight for rule in _RULES if rule.kind in (FINAL, SIGNAL, TIME)
+}
 
 
 _KEEP_SPACE = re.compile(r"(?<=[+*])(?: )|(?<=\(\?:)(?: )| (?=\\[wS])")
@@ -653,6 +749,7 @@ _LAUGH = re.compile(
     r"💀|😂|🤣|🙈|🤦|\blo+l\b|\blmf?ao\b|\bha(?:ha)+\b|\bjk\b|"
     r"\bembarrass|\bcringe\b|\bmortified\b"
 )
+_EARNEST = re.compile(r"\b(?:not joking|no joke|i'?m serious|i mean it|for real|fr)\b")
 _NEGATION = re.compile(
     _space(
         r"\b(?:not|never|no longer|no(?! ?one\b| ?body\b)|nor|don'?t|dont|do not|didn'?t|did not|"
@@ -677,14 +774,23 @@ _PAST = re.compile(
         r"in the past|in my (?:teens|twenties|thirties|youth|past)|at my (?:lowest|worst)|"
         r"as a (?:kid|teen|teenager|child)|used to|years ago|long ago|last (?:year|summer|winter|"
         r"spring|autumn|fall|decade)|in (?:19|20)\d\d|survived|survivor|after my attempt|"
-        r"since my attempt|my (?:first|last|second) attempt|i was suicidal|once|at (?:\d+|sixteen|"
-        r"fifteen|seventeen))\b"
+        r"since my attempt|my (?:first|last|second) attempt|i was suicidal|once|aged? \d+|"
+        r"when i (?:wanted|tried|felt|thought)|"
+        r"at (?:sixteen|fifteen|seventeen|fourteen|thirteen|twelve))\b"
     )
 )
 _NOW = re.compile(
     _space(
         r"\b(?:still|again|now|today|tonight|lately|these days|this (?:week|month)|currently|"
         r"right now|anymore|any more|this time|keep|keeps|back there|back to that)\b"
+    )
+)
+_TIMED = re.compile(
+    _space(
+        r"\b(?:tonight|tonite|2nite|2night|tomorrow|this (?:evening|weekend|afternoon)|in (?:an|"
+        r"one|a few|\d+) (?:hours?|minutes?|mins?)|after (?:this|the) (?:session|call|circle|"
+        r"meeting)|(?:on |this |next |by )?(?:monday|tuesday|wednesday|thursday|friday|saturday|"
+        r"sunday)|esta noche|ce soir|heute nacht|stasera|hoje [àa] noite)\b"
     )
 )
 _SOON = re.compile(
@@ -756,6 +862,7 @@ _EMOJI = str.maketrans(
         "🩸": " blood ",
     }
 )
+_SLASHED = re.compile(r"(?<=\b\w)/(?=\w\b)")
 _DOTTED = re.compile(r"(?<![\w.'])(\w+)\.+ +(?=\w+\.+(?: |$))")
 _GLUED_I_AFTER = re.compile(r"\b(tonight|today|now|then|and|so)i(?= )")
 _BANG = re.compile(r"(?<=[a-z])!(?=[a-z])")
@@ -835,14 +942,14 @@ class _Sentence:
     joking: bool
 
     @classmethod
-    def of(cls, text: str) -> _Sentence:
+    def of(cls, text: str, earnest: bool = False) -> _Sentence:
         reported = _REPORTED.search(text)
         return cls(
             text=text,
             breaks=tuple(b.span() for b in _CLAUSE_BREAK.finditer(text)),
             past=_PAST.search(text) is not None,
             reported_end=reported.end() if reported else len(text) + 1,
-            joking=_LAUGH.search(text) is not None,
+            joking=not earnest and _LAUGH.search(text) is not None,
         )
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
@@ -872,8 +979,9 @@ def _scoped_out(sentence: _Sentence, start: int, end: int, kind: str) -> bool:
     clause = text[max(clause_start, start - _WINDOW) : min(clause_end, end + _WINDOW)]
     if sentence.past and not _NOW.search(clause):
         return kind != FROM_OTHERS or not _RECENT.search(clause)
-    if kind == FROM_OTHERS:
-        # Threats are reported speech by nature ("he said he'd kill me").
+    if kind in (FROM_OTHERS, TIME):
+        # Threats are reported speech by nature ("he said he'd kill me"); a time is
+        # anyone's ("when everyone is asleep").
         return False
     if sentence.reported_end <= start or _HYPOTHETICAL.search(prefix):
         return True
@@ -888,11 +996,12 @@ def _findings(text: str, candidates: list[int]) -> Iterable[tuple[str, Risk, str
     """(tag, risk, kind, joking) for every statement of the candidate rules that survives
     its scopes."""
     found: set[tuple[int, bool]] = set()
+    earnest = _EARNEST.search(text) is not None
     for raw in _SENTENCE.split(text):
         matches = [(i, f.span()) for i in candidates for f in _COMPILED[i].finditer(raw)]
         if not matches:
             continue
-        sentence = _Sentence.of(raw)
+        sentence = _Sentence.of(raw, earnest)
         for index, (start, end) in matches:
             # A rule that already counted needs no second look (unless joking the first time).
             if (index, False) in found or (index, sentence.joking) in found:
@@ -901,6 +1010,26 @@ def _findings(text: str, candidates: list[int]) -> Iterable[tuple[str, Risk, str
             if not _scoped_out(sentence, start, end, rule.kind):
                 found.add((index, sentence.joking))
                 yield rule.tag, rule.risk, rule.kind, sentence.joking
+
+
+def _plan(signals: set[str], level: Risk, finality: dict[str, int], timed: bool) -> Risk:
+    """What signals of a plan add up to: intent to act with a time, means or a goodbye is
+    imminent; means at hand with a time or a goodbye is imminent; intent or means next to
+    any risk language is active."""
+    intent = "sig.intent" in signals
+    do_it = "sig.do_it" in signals
+    means = "sig.means" in signals
+    final = sum(finality.values())
+    goodbye = final >= _WEIGHTS["strong"]
+    if (intent or means) and (timed or goodbye or (means and intent)):
+        return Risk.IMMINENT
+    if do_it and (means or goodbye or (timed and (final or level >= Risk.DISTRESS))):
+        return Risk.IMMINENT
+    if timed and goodbye:
+        return Risk.IMMINENT
+    if intent or ((means or do_it) and level >= Risk.DISTRESS):
+        return Risk.ACTIVE_IDEATION
+    return Risk.NONE
 
 
 def assess(canonical: str) -> Assessment:
@@ -917,6 +1046,8 @@ def assess(canonical: str) -> Assessment:
     # The normaliser glues a spelled-out "i" to the next word ("i w a n t" -> "iwant").
     text = _GLUED_I.sub("i ", text)
     text = _GLUED_I_AFTER.sub(r"\1 i", text)
+    if "/" in text:
+        text = _SLASHED.sub("", text)
     # One word a sentence ("kill. my. self.") is one sentence said slowly.
     if "." in text:
         text = _DOTTED.sub(r"\1 ", text)
@@ -933,7 +1064,11 @@ def assess(canonical: str) -> Assessment:
     tags: list[str] = []
     signs = 0
     finality: dict[str, int] = {}
+    signals: set[str] = set()
     for tag, risk, kind, joking in _findings(text, candidates):
+        if kind in (SIGNAL, TIME):
+            signals.add(tag)
+            continue
         if kind == FINAL:
             if not joking:
                 finality[tag] = _RULES_BY_TAG_WEIGHT[tag]
@@ -955,6 +1090,11 @@ def assess(canonical: str) -> Assessment:
     ):
         # "I want to die" said with what keeps it a wish ("I'm not going to do anything")
         levels[SELF] = Risk.PASSIVE_IDEATION
+    if signals:
+        timed = "sig.time" in signals or _TIMED.search(text) is not None
+        levels[SELF] = max(levels[SELF], _plan(signals, levels[SELF], finality, timed))
+        if levels[SELF] >= Risk.ACTIVE_IDEATION:
+            tags.extend(sorted(signals))
     farewell = sum(finality.values()) >= _GOODBYE_WEIGHT
     if farewell:
         # a goodbye with no risk word in it is still a goodbye

@@ -60,6 +60,8 @@ _RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "method.dose",
+        rf"how (?:many|much) (?:milligrams|mg|grams) (?:\w+ ){{0,2}}(?:would|will|does|to) (?:it )?"
+        rf"(?:take|kill|be (?:lethal|fatal|enough))|"
         rf"how (?:many|much) (?:(?:mg|grams?|ml) )?(?:of )?(?:(?:my|the|these|those|"
         rf"your) )?(?:\S+ )?{_DRUG}(?! (?:do|did|does|should|can) (?:you|u|they|he|she|i|"
         rf"we) ) (?:\S+ ){{0,6}}?(?:would it take|does it take|would take|it takes|take|kill|"
@@ -81,7 +83,9 @@ _RULES: tuple[tuple[str, str], ...] = (
     (
         "method.lethality",
         rf"(?:more|most|less|least) (?:certain|lethal|reliable|effective|painless|deadly|sure|"
-        rf"likely to work)|(?:high|tall|strong|deep|enough) enough (?:to|that) (?:be sure|die|"
+        rf"likely to work)|(?:make sure|be sure|certain) (?:it|this) works|(?:\w+ )?supply all at "
+        rf"once|(?:best|worst|easiest|quickest) (?:\w+ )?to overdose on|"
+        rf"(?:high|tall|strong|deep|enough) enough (?:to|that) (?:be sure|die|"
         rf"kill|not (?:wake|survive)|do it|end it|nobody survives|no one survives|you don'?t "
         rf"survive)|(?:is|are|would|will) (?:\w+ ){{0,4}}enough to (?:be sure|die|kill (?:me|"
         rf"you|someone)|not (?:wake|survive)|do it|end it)|(?:nobody|no one|noone) survives|"
@@ -111,6 +115,8 @@ _RULES: tuple[tuple[str, str], ...] = (
         r"train|bus|truck|lorry|tracks|window|\d+(?:st|nd|rd|th)? floor|ledge|viaduct|dam)|"
         r"how (?:high|tall|many (?:floors|storeys|stories)) (?:\S+ ){0,7}(?:to die|fatal|"
         r"is (?:enough|lethal|high enough)|would kill|do you need|does it need|to be sure|survive)|"
+        r"(?:bridges?|buildings?|cliffs?|roofs?|car ?parks?|towers?|floors?|balcon(?:y|ies)) "
+        r"(?:\S+ ){0,5}(?:barriers?|fences?|cameras?|railings?|security|nets?)|"
         r"(?:which|what) (?:bridge|building|cliff|floor|roof|car park|tower) (?:\S+ ){0,3}(?:is|"
         r"would be|'s) (?:high|tall|best|enough|the highest|the tallest)|(?:step|walk|lie|lay) "
         r"(?:down )?in front of (?:a |the )?(?:train|bus|truck|lorry|car)",
@@ -120,7 +126,8 @@ _RULES: tuple[tuple[str, str], ...] = (
         r"(?:buy|get|borrow|acquire|order|buying|getting|bought|got|borrowed|ordered) (?:a |my |"
         r"his |my dad's |a loaded )?(?:gun|firearm|pistol|rifle|handgun|shotgun|revolver)|(?:where|"
         r"how) (?:can|do|could|would) (?:i|you|someone) (?:buy|get) (?:a |some )?(?:gun|firearm|"
-        r"pistol|rope|pills|\w+ without (?:a )?prescription)|(?:dad's|father's|his|my|the) (?:gun|"
+        r"pistol|rope|pills|\w+ without (?:a )?prescription)|"
+        r"(?:dad's|father's|brother's|his|my|the) (?:\w+ )?(?:gun|"
         r"rifle|pistol|shotgun) (?:is )?(?:loaded|in the (?:safe|drawer|closet|cupboard|garage))|"
         r"(?:bullets|ammo|ammunition) for (?:the|my|his|a) (?:gun|pistol|rifle)|used (?:his|her|my|"
         r"their|a|the) (?:dad'?s |father'?s |mum'?s |mom'?s )?"
@@ -148,16 +155,18 @@ _RULES: tuple[tuple[str, str], ...] = (
 _TRIGGERS: dict[str, str] = {
     "method.question": "best quickest fastest easiest surest painless effective reliable cleanest "
     "how",
-    "method.dose": "how lethal fatal deadly toxic stockpil hoard saving saved collect whole "
-    "entire 0 1 2 3 4 5 6 7 8 9 twenty thirty forty fifty sixty hundred overdose od kill enough 💊",
+    "method.dose": "milligrams how lethal fatal deadly toxic stockpil hoard saving saved collect "
+    "whole entire 0 1 2 3 4 5 6 7 8 9 twenty thirty forty fifty sixty hundred overdose od kill "
+    "enough 💊",
     "method.lethality": "more_certain more_lethal more_reliable more_effective more_painless "
     "more_deadly more_sure more_likely most_certain most_lethal most_reliable most_effective "
     "most_painless most_deadly most_sure most_likely less_painful least_painful less_certain "
     "enough_to enough_that survives survive_the first_time bleed_out bleeding_out bled_out "
-    "how_long toxic_threshold knot_that end_up vodka alcohol wine booze whisk",
+    "how_long toxic_threshold knot_that end_up vodka alcohol wine booze whisk sure_it works "
+    "all_at_once overdose_on",
     "method.ligature": "noose ligature rope belt cord cable scarf sheet hang",
     "method.height": "jump leap throw fall step front high tall floor storeys stories bridge "
-    "building cliff roof car_park tower",
+    "building cliff roof car_park carpark tower balcon",
     "method.weapon": "gun firearm pistol rifle handgun shotgun revolver bullet ammo ammunition "
     "rope pills prescription",
     "method.poison": "carbon charcoal exit_bag helium hose running bleach antifreeze killer "

@@ -467,6 +467,19 @@ def test_lines_from_the_review(text: str, risk: Risk) -> None:
         ("I have 40 of my sleeping pills saved up in the drawer", Risk.ACTIVE_IDEATION),
         ("i already took them. like an hour ago", Risk.IMMINENT),
         ("standing on the bridge right now. it's really windy up here", Risk.IMMINENT),
+        # signs of a plan, weighed together
+        ("after everyone's asleep I'm going to end it for good", Risk.IMMINENT),
+        ("I'm going to do it after group tonight. thank you for everything", Risk.IMMINENT),
+        ("I'm going to do the exposure homework tonight, wish me luck", Risk.NONE),
+        ("I'm going to end this session early tonight, sorry all", Risk.NONE),
+        ("the engine is running in the garage and I'm sitting in the car", Risk.IMMINENT),
+        ("my countdown is at 3 days. I've made my peace with it", Risk.IMMINENT),
+        (
+            "he put his hands around my throat and said next time he won't stop",
+            Risk.ACTIVE_IDEATION,
+        ),
+        ("I'm outside her flat with a knife", Risk.ACTIVE_IDEATION),
+        ("su1c1d4l again lol. not joking", Risk.ACTIVE_IDEATION),
         # the past brought back to now
         (
             "I survived an attempt in 2019 but I keep thinking about doing it properly this time",
