@@ -406,7 +406,7 @@ final.farewell strong final
     from)\b)|saying (?:my )?goodbyes?(?! to)
 final.bye weak final
   when goodbye
-    (?:^|[.!?] ?)goodbye ?(?:[.!]+|$)
+    (?<!\w\s)(?<![\w,])goodbye ?(?:[.!]+|$)
 final.bye weak final
   when bye
     bye (?:everyone|everybody|all|guys|friends)(?! (?:for|till|until|from)\b)
@@ -630,6 +630,32 @@ crisis.act imminent self
 crisis.act imminent self
   when pastillas
     (?:me voy a tomar|voy a tomarme|me tom[eé]) (?:todas )?las pastillas
+crisis.passive passive_ideation self
+  when peaceful relief easier envy existed takes_me take_me exit
+    (?:peaceful|nice|easier|a relief|restful|quiet) (?:\w+ ){0,2}(?:it )?(?:would be |'d be |
+    must be )?to (?:not be here|not be alive|not exist|not wake up|be gone|disappear|just stop)|
+    envy (?:people|those|the ones|anyone) who (?:die|died|get to die|don'?t wake)|(?:never have|
+    never had|had never|hadn'?t|have never) existed|(?:god|the universe|death|something) (?:would |
+    will |could )?
+    (?:just )?takes? me(?: away)? in my sleep|(?:get|have|find) an exit|(?:pray|praying|hope|
+    hoping) (?:\w+ ){0,3}takes? me
+crisis.passive passive_ideation self
+  when wouldn't would_not relieved be_sad mind
+  needs if (?:a|the|some) (?:bus|car|truck|lorry|train|plane)|if something (?:just )?happened|if i
+  needs (?:didn'?t|did not|never|don'?t) wake|if i (?:just )?died|if i (?:wasn'?t|weren'?t) (?:here|
+  needs around)|accident|hit me|in my sleep
+    (?:wouldn'?t|would not|won'?t) (?:really |honestly |even |actually )?(?:mind|care|be sad|be
+     upset|fight it)|(?:i'?d|i would|i will|i'?ll) be (?:relieved|glad|ok|okay|fine with it)
+crisis.distress distress self
+  when hollow nothing_left empty ghost grey gray motions stuck no_door disappearing better_mom
+  when better_mother better_dad better_father better_parent pretending messing falls_apart
+  when fall_apart get_better
+    hollowed out|nothing left (?:of|in) me|running on empty|like a ghost|everything is (?:grey|
+    gray)|going through the motions|(?:i'?m|i am) (?:so )?stuck|no (?:door|way) out|(?:i'?m|i am)
+     disappearing|deserve (?:a )?better (?:mom|mum|mother|dad|father|parent)|(?:can'?t|cannot)
+     keep pretending|keep pretending|mess(?:ing)? everything up|(?:everything|all) (?:i touch )?
+    falls? apart|(?:don'?t|do not|can'?t) see (?:how )?(?:things|it|anything) (?:get|getting|
+    will get|is going to get) better
 """
 _FRAGMENTS = {
     "<GO>": _GO,
@@ -1039,6 +1065,8 @@ def assess(canonical: str) -> Assessment:
         text = text.translate(_EMOJI)
     if "!" in text:
         text = _BANG.sub("i", text)
+    if "/" in text:
+        text = _SLASHED.sub("", text)
     # padded, so that a trigger may ask for a word's start (" od")
     hits = _TRIGGERS.findall(f" {text} ")
     if not hits:
@@ -1046,8 +1074,6 @@ def assess(canonical: str) -> Assessment:
     # The normaliser glues a spelled-out "i" to the next word ("i w a n t" -> "iwant").
     text = _GLUED_I.sub("i ", text)
     text = _GLUED_I_AFTER.sub(r"\1 i", text)
-    if "/" in text:
-        text = _SLASHED.sub("", text)
     # One word a sentence ("kill. my. self.") is one sentence said slowly.
     if "." in text:
         text = _DOTTED.sub(r"\1 ", text)
@@ -1102,7 +1128,12 @@ def assess(canonical: str) -> Assessment:
         tags.append("crisis.goodbye")
     if not tags:
         return Assessment()
-    found = {m.lastgroup for m in _ESCALATORS.finditer(text) if m.lastgroup}
+    found = {
+        m.lastgroup
+        for m in _ESCALATORS.finditer(text)
+        # "I don't have a plan", "not today"
+        if m.lastgroup and not _NEGATION.search(text, max(0, m.start() - 24), m.start())
+    }
     if levels[SELF] is Risk.PASSIVE_IDEATION and _SOON.search(text):
         # a wish to be dead with a time on it ("I want to die tonight") is more than a wish
         levels[SELF] = Risk.ACTIVE_IDEATION
