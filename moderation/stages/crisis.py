@@ -63,7 +63,7 @@ FINAL = "final"
 # deeds. Each alone is too little; together they are a plan.
 SIGNAL = "signal"
 TIME = "time"
-_WEIGHTS = {"weak": 1, "strong": 2}
+_WEIGHTS = {"weak": 1, "strong": 2, "decisive": 3}
 _GOODBYE_WEIGHT = 3
 
 _ME = r"(?:i|i'm|im|i am|i've|ive|i'll|i'd|id|i will|i would)"
@@ -75,6 +75,7 @@ _PERSON = (
     r"(?:him|her|them|someone|somebody|some ?one|everyone|people|my (?:ex|husband|wife|"
     r"partner|boyfriend|girlfriend|bf|gf|dad|father|step ?dad|mum|mom|mother|brother|"
     r"sister|boss|abuser|neighbou?r|son|daughter|baby|kids?|family|teacher|roommate)|"
+    r"(?:that|the) (?:man|guy|woman|bastard|bitch|asshole|prick|bloke|person|one) who|"
     r"that (?:man|guy|woman|bastard|bitch|asshole|prick))"
 )
 _THREAT = r"(?:kill|hurt|beat|shoot|stab|strangle|choke|murder|rape|come for|get)"
@@ -89,9 +90,10 @@ _DIE = (
 
 # The rules, one a paragraph: "tag level kind", then "when" lines naming the triggers
 # (plain substrings, "_" for a space: the pattern is tried only when one occurs, which keeps
-# ordinary messages fast), an optional "needs" line (a pattern that must also occur
-# somewhere in the message: the context that makes the words mean danger), then the
-# pattern's lines, joined as they are. A space in a
+# ordinary messages fast), optional "needs" lines (a pattern that must also occur
+# somewhere in the message: the context that makes the words mean danger) and "unless"
+# lines (one that must not: the context that makes them ordinary), then the pattern's
+# lines, joined as they are. A space in a
 # pattern also matches no space (the normaliser joins spelled-out letters); <GO>, <PERSON>,
 # <AGENT>, <THREAT> and <DIE> stand for the fragments above.
 _RULE_TEXT = r"""
@@ -102,6 +104,8 @@ crisis.act imminent self
     tablets|meds|of them|of my)
 crisis.act imminent self
   when edge ledge bridge roof tracks cliff
+  unless fix|repair|clean|gutter|tiles?|solar|aerial|antenna|sunbath|barbecue|bbq|party|drinks|
+  unless view|photos?|pics|selfie|walk|run|cycl|commute|train (?:to|home)|waiting|platform \d
     (?:i'm|im|i am) (?:standing )?(?:on|at) the (?:train |railway )?(?:edge|ledge|bridge|roof|
     tracks|cliff)
 crisis.act imminent self
@@ -164,7 +168,8 @@ crisis.plan active_ideation self
 crisis.means active_ideation self
   when front_of hand next_to
     (?:pills|tablets|rope|gun|knife|blade|blades|razor|noose) (?:is |
-    are )?(?:right )?(?:in front of me|in my hand|next to me)(?!.*(?:which|morning|evening|dose|
+    are )?(?:right )?(?:here )?(?:in front of me|in my hand|next to me|beside me|in my lap)(?!.*(?:
+    which|morning|evening|dose|
     prescri|doctor|pharmac|vitamin))
 crisis.direct active_ideation self
   when suicidal
@@ -197,7 +202,8 @@ crisis.slang active_ideation self
 crisis.indirect active_ideation self
   when without won't wont will_not not_be deal_with relieved free_when think_i doubt_i
     (?:better|happier|easier) (?:off )?without me|(?:won'?t|will not|wont) be (?:a burden|
-    a problem|in (?:your|anyone's|their) way|around|here|alive) (?:to anyone )?(?:much|for much|
+    a problem|in (?:your|anyone's|their) way|around|here|alive) (?:(?:to|for) (?:anyone|any of
+     you|you all|you|everyone) )?(?:much|for much|
     any|for) ?(?:longer|more)|won'?t have to (?:deal with|worry about) me (?:much longer|
     anymore|soon)|not be (?:around|here) (?:much longer|for long)|(?:don'?t think|
     doubt) i'?ll (?:be (?:around|here|alive)|make it) (?:next|much longer|by|for|to|tomorrow|
@@ -520,9 +526,10 @@ final.nice strong final
   when nice_knowing pleasure_knowing good_knowing honour_knowing honor_knowing
     (?:it'?s|it has|it'?s been|been) (?:so )?(?:nice|good|a pleasure|an honou?r) knowing (?:you|
     u|all)
-final.letters strong final
+final.letters decisive final
   when letter notes note_for note_to the_note
-    (?:wrote|written|writing|left) (?:\w+ ){0,2}(?:letters?|notes?) (?:for|to) (?:my|each|everyone)|
+    (?:wrote|written|writing|left) (?:\w+ ){0,2}(?:letters?|notes?) (?:for|to) (?:my(?! (?:younger|
+    older|future|past|inner|little|teenage|child|kid|\d+ year)\b)|each|everyone)|
     wrote the note
 final.ready strong final
   when i'm_ready im_ready i_am_ready mean_it
@@ -656,6 +663,84 @@ crisis.distress distress self
      keep pretending|keep pretending|mess(?:ing)? everything up|(?:everything|all) (?:i touch )?
     falls? apart|(?:don'?t|do not|can'?t) see (?:how )?(?:things|it|anything) (?:get|getting|
     will get|is going to get) better
+danger_from_others active_ideation danger_from_others
+  when break_my can't_walk cant_walk better_not do_it_again getting_it deal_with regret sorry
+    <AGENT> (?:\w+ ){0,8}(?:said|says|told me|texted|threatened|swore|warned me|keeps saying)(?:
+     \w+){0,4}? (?:that )?(?:(?:if|next time|when|once) [^.!?]{1,60} )?(?:he|she|they|i)(?:'d|'ll|
+     would| will| is going
+     to|'s going to|'s gonna| is gonna| gonna|'m|'d better| had better| better)? (?:\w+ ){0,2}
+    (?:break my (?:arm|arms|legs?|neck|jaw|face|nose|fingers)|make sure i (?:can'?t|cannot|won'?t)
+     (?:walk|talk|leave|see)|not (?:to )?make (?:him|her|them) do it again|getting it|
+    deal with (?:it|
+    me|you)|be sorry|regret it)
+danger_from_others imminent danger_from_others
+  when outside_my outside_the back_in on_his_way on_her_way
+  needs scared|afraid|terrified|frightened|chain|lock|address|never gave|getting it|deal with|
+  needs drunk|angry|threat|hurt|kill
+    (?:he|she|they|my ex|my husband|my partner|my (?:boy|girl)friend|my dad)(?:'s| is| are|'re|
+    s) (?:\w+ )?(?:outside (?:my|the) (?:building|flat|house|door|window|work|car)|on (?:his|her|
+    their) way (?:back|over|home|here)?)|when (?:he|she|they)(?:'s| is|'re| are|'ll be| will
+     be) back in (?:an|one|a few|\d+|half an) (?:hours?|minutes?|mins?)
+harm_to_others active_ideation harm_to_others
+  when one_way_or another his_house her_house his_place her_place know_where
+    (?:driving|going|heading|walking) (?:to|over to|round to) (?:his|her|their) (?:house|place|
+    flat|work) (?:\w+ ){0,8}(?:one way or (?:another|the other)|end(?:ing)? (?:it|this) with (?:him|
+    her|them))
+final.order strong final
+  when order passwords
+    (?:getting|got|put|putting) (?:everything|my affairs|things|it all) in order|passwords?
+     (?:written down|in the|on the)
+final.after strong final
+  when sort_it sort_things sort_anything
+    (?:nobody|no one|noone) (?:has|will have|needs) to sort (?:it|things|anything) out
+final.deeds strong final
+  when mattered meant_so meant_everything meant_the meant_a sunrise dawn daybreak said_what
+  when home_tonight back_tonight home_again back_again home_ever back_ever gravestone
+    (?:you|you all|this group|you guys) (?:have |all )?(?:mattered|meant (?:so much|everything|
+    the world|a lot)) to me|(?:i'?ve|i have) said what i needed to|(?:before|by)
+     (?:sunrise|dawn|morning|daybreak)|not (?:going|coming) (?:home|back) (?:tonight|again|
+    ever)|gravestone (?:soon|tonight|tomorrow)
+sig.intent strong signal
+  when tonight_i today_i now_i dead_by gone_by dead_before gone_before what_they what_it's
+  when what_these make_that make_it do_something be_done be_over
+    (?:tonight|today|tomorrow|now) i (?:stop|end it|go|do it|finish it)\b|i'?(?:ll| will) be
+     (?:dead|gone) (?:by|before|soon|tonight|tomorrow)|i know what (?:they'?re|it'?s|they are|it
+     is|these are) for|how to make (?:that|it) happen|(?:want|going|need) to do something about
+     it|it'?ll be (?:done|over) (?:by|before|tonight|soon)
+sig.means strong signal
+  when boot trunk glovebox already_out are_out is_out next_to beside in_front lookout tracks
+  when cliff
+    (?:rope|gun|rifle|knife|blade|razor|pills|tablets|meds|hose) (?:is |are )?in (?:the|my) (?:\w+
+     ){0,3}(?:car|boot|trunk|bag|pocket|glovebox)|(?:blade|knife|razor|pills|rope|gun) (?:is|
+    are) (?:already )?out|(?:pills|tablets|meds|gun|rope|knife|blade|razor)s? (?:are |is )?
+    (?:right )?(?:here )?(?:next to|beside|in front of) me|(?:at|by) the (?:lookout|tracks|
+    cliffs?|edge|bridge)
+crisis.direct active_ideation self
+  when only_way only_option only_answer only_choice
+    (?:suicide|dying|death|ending it|killing my ?self|ending my life) (?:feels|seems|is|looks|
+    sounds) like (?:the )?only (?:way out|option|answer|choice|way)
+crisis.want_to_die active_ideation self
+  when stop_being stop_living stop_existing alive_anymore
+    (?:want|wanna|going) to (?:stop being alive|stop living|stop existing|not be alive anymore)
+crisis.self_harm active_ideation self
+  when sh_urges sh_again sh_tonight
+    \bsh urges|\bsh (?:again|tonight)
+crisis.act imminent self
+  when took_something took_some took_a took_loads
+    (?:already|just) took (?:something|some(?! time)|a lot|loads)
+crisis.direct active_ideation self
+  when matar tabletten pillen pastillas
+    pensando em (?:me matar|suic[ií]dio)|(?:tabletten|pillen) liegen (?:neben|vor) mir|
+    (?:las )?pastillas (?:est[aá]n )?(?:junto a|al lado de|delante de) m[ií]
+danger_from_others imminent danger_from_others
+  when voor_de_deur pakken vermoord
+    (?:staat|is) (?:nu )?voor de deur|te pakken krijgt|vermoordt|vermoorden
+final.decided strong final
+  when decidid décid decid entschieden
+    estoy decidid[ao]|je suis d[ée]cid[ée]e?|ich habe mich entschieden
+crisis.passive passive_ideation self
+  when will_nicht_mehr
+    ich will nicht mehr(?= ?(?:$|[.!]))
 """
 _FRAGMENTS = {
     "<GO>": _GO,
@@ -674,6 +759,7 @@ class _Rule:
     triggers: tuple[str, ...]
     pattern: str
     needs: str = ""
+    unless: str = ""
     weight: int = 0
 
 
@@ -687,6 +773,8 @@ def _parse_rules(text: str) -> tuple[_Rule, ...]:
             last = rules[-1]
             more = tuple(t.replace("_", " ") for t in line[7:].split())
             rules[-1] = dataclasses.replace(last, triggers=last.triggers + more)
+        elif line.startswith("  unless "):
+            rules[-1] = dataclasses.replace(rules[-1], unless=rules[-1].unless + line[9:])
         elif line.startswith("  needs "):
             rules[-1] = dataclasses.replace(rules[-1], needs=rules[-1].needs + line[8:])
         else:
@@ -720,6 +808,7 @@ def _space(pattern: str) -> str:
 
 _COMPILED = tuple(re.compile(rf"\b(?:{_space(rule.pattern)})") for rule in _RULES)
 _NEEDS = tuple(re.compile(rf"\b(?:{rule.needs})") if rule.needs else None for rule in _RULES)
+_UNLESS = tuple(re.compile(rf"\b(?:{rule.unless})") if rule.unless else None for rule in _RULES)
 _BY_TRIGGER: dict[str, list[int]] = {}
 for _index, _rule in enumerate(_RULES):
     for _trigger in _rule.triggers:
@@ -796,7 +885,8 @@ _NEGATION_FRAME = re.compile(
 _PAST = re.compile(
     _space(
         r"\b(?:(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|many|a few|few|"
-        r"couple of|some) (?:years?|months?|decades?) ago|when i was|back (?:then|in|when)|"
+        r"couple of|some) (?:years?|months?|decades?) ago|when i was|back (?:then|when|in (?:the "
+        r"day|\d{4}|school|college|uni|high school|my|those|the))|"
         r"in the past|in my (?:teens|twenties|thirties|youth|past)|at my (?:lowest|worst)|"
         r"as a (?:kid|teen|teenager|child)|used to|years ago|long ago|last (?:year|summer|winter|"
         r"spring|autumn|fall|decade)|in (?:19|20)\d\d|survived|survivor|after my attempt|"
@@ -816,7 +906,8 @@ _TIMED = re.compile(
         r"\b(?:tonight|tonite|2nite|2night|tomorrow|this (?:evening|weekend|afternoon)|in (?:an|"
         r"one|a few|\d+) (?:hours?|minutes?|mins?)|after (?:this|the) (?:session|call|circle|"
         r"meeting)|(?:on |this |next |by )?(?:monday|tuesday|wednesday|thursday|friday|saturday|"
-        r"sunday)|esta noche|ce soir|heute nacht|stasera|hoje [àa] noite)\b"
+        r"sunday)|before (?:sunrise|dawn|morning)|by (?:sunrise|dawn|morning)|esta noche|ce soir|"
+        r"heute nacht|stasera|hoje [àa] noite|vanavond)\b"
     )
 )
 _SOON = re.compile(
@@ -867,6 +958,7 @@ _HYPOTHETICAL = re.compile(
     + r"|\bif\s*$"
 )
 _QUOTED = re.compile(r"[\"“”«»„]([^\"“”«»„]{3,}?)[\"“”«»„]")
+_QUOTED_WORD = re.compile(r"(?<![\w'])'\w+'(?![\w'])")
 _QUOTE_OWN = re.compile(
     r"\bi (?:said|say|told \w+|texted|wrote|keep (?:thinking|saying)|thought)\W*$"
 )
@@ -886,10 +978,11 @@ _EMOJI = str.maketrans(
         "🔫": " gun ",
         "⚰": " coffin ",
         "🩸": " blood ",
+        "🪦": " gravestone ",
     }
 )
-_SLASHED = re.compile(r"(?<=\b\w)/(?=\w\b)")
-_DOTTED = re.compile(r"(?<![\w.'])(\w+)\.+ +(?=\w+\.+(?: |$))")
+_SLASHED = re.compile(r"(?<=\b\w)[/-](?=\w\b)")
+_DOTTED = re.compile(r"(?:^|(?<=[.!?] ))(\w+)\.+ +(?=\w+\.+(?: |$))")
 _GLUED_I_AFTER = re.compile(r"\b(tonight|today|now|then|and|so)i(?= )")
 _BANG = re.compile(r"(?<=[a-z])!(?=[a-z])")
 _CLAUSE_BREAK = re.compile(r",|\bbut\b|\bhowever\b|\u2014|\u2013| - ")
@@ -944,7 +1037,9 @@ def _unquote(text: str) -> str:
             return match.group(0)
         return " " * len(match.group(0))
 
-    return _QUOTED.sub(repl, text)
+    text = _QUOTED.sub(repl, text)
+    # a single word in single quotes is a word mentioned, not used ("saying 'unalive'")
+    return _QUOTED_WORD.sub(_blank, text) if "'" in text else text
 
 
 def _last_subject_is_other(prefix: str) -> bool:
@@ -1051,9 +1146,12 @@ def _plan(signals: set[str], level: Risk, finality: dict[str, int], timed: bool)
         return Risk.IMMINENT
     if do_it and (means or goodbye or (timed and (final or level >= Risk.DISTRESS))):
         return Risk.IMMINENT
-    if timed and goodbye:
+    if (final >= _GOODBYE_WEIGHT and timed) or (goodbye and "sig.time" in signals):
         return Risk.IMMINENT
     if intent or ((means or do_it) and level >= Risk.DISTRESS):
+        return Risk.ACTIVE_IDEATION
+    if goodbye and level >= Risk.PASSIVE_IDEATION:
+        # a wish to be dead and a decision or farewell beside it
         return Risk.ACTIVE_IDEATION
     return Risk.NONE
 
@@ -1065,7 +1163,7 @@ def assess(canonical: str) -> Assessment:
         text = text.translate(_EMOJI)
     if "!" in text:
         text = _BANG.sub("i", text)
-    if "/" in text:
+    if "/" in text or "-" in text:
         text = _SLASHED.sub("", text)
     # padded, so that a trigger may ask for a word's start (" od")
     hits = _TRIGGERS.findall(f" {text} ")
@@ -1081,7 +1179,9 @@ def assess(canonical: str) -> Assessment:
     candidates = [
         i
         for i in sorted({i for hit in hits for i in _BY_TRIGGER[hit]})
-        if _COMPILED[i].search(text) and not ((needs := _NEEDS[i]) and not needs.search(text))
+        if _COMPILED[i].search(text)
+        and not ((needs := _NEEDS[i]) and not needs.search(text))
+        and not ((unless := _UNLESS[i]) and unless.search(text))
     ]
     if not candidates:
         return Assessment()
@@ -1116,11 +1216,12 @@ def assess(canonical: str) -> Assessment:
     ):
         # "I want to die" said with what keeps it a wish ("I'm not going to do anything")
         levels[SELF] = Risk.PASSIVE_IDEATION
-    if signals:
+    if signals or finality:
         timed = "sig.time" in signals or _TIMED.search(text) is not None
-        levels[SELF] = max(levels[SELF], _plan(signals, levels[SELF], finality, timed))
-        if levels[SELF] >= Risk.ACTIVE_IDEATION:
-            tags.extend(sorted(signals))
+        planned = _plan(signals, levels[SELF], finality, timed)
+        if planned > levels[SELF]:
+            levels[SELF] = planned
+            tags.extend(["crisis.plan", *sorted(signals)])
     farewell = sum(finality.values()) >= _GOODBYE_WEIGHT
     if farewell:
         # a goodbye with no risk word in it is still a goodbye

@@ -83,8 +83,10 @@ _RULES: tuple[tuple[str, str], ...] = (
     (
         "method.lethality",
         rf"(?:more|most|less|least) (?:certain|lethal|reliable|effective|painless|deadly|sure|"
-        rf"likely to work)|(?:make sure|be sure|certain) (?:it|this) works|(?:\w+ )?supply all at "
-        rf"once|(?:best|worst|easiest|quickest) (?:\w+ )?to overdose on|"
+        rf"likely to work)|(?:make sure|be sure|certain) (?:it|this) works|"
+        rf"(?:would|will|is) (?:it|that|this) be (?:quick|painless|fatal|enough)|"
+        rf"how (?:quick|fast|painful) (?:would|is|will) (?:it|that)|(?:\w+ )?supply all at once|"
+        rf"(?:best|worst|easiest|quickest) (?:\w+ )?to overdose on|"
         rf"(?:high|tall|strong|deep|enough) enough (?:to|that) (?:be sure|die|"
         rf"kill|not (?:wake|survive)|do it|end it|nobody survives|no one survives|you don'?t "
         rf"survive)|(?:is|are|would|will) (?:\w+ ){{0,4}}enough to (?:be sure|die|kill (?:me|"
@@ -163,7 +165,8 @@ _TRIGGERS: dict[str, str] = {
     "most_painless most_deadly most_sure most_likely less_painful least_painful less_certain "
     "enough_to enough_that survives survive_the first_time bleed_out bleeding_out bled_out "
     "how_long toxic_threshold knot_that end_up vodka alcohol wine booze whisk sure_it works "
-    "all_at_once overdose_on",
+    "all_at_once overdose_on be_quick be_painless be_fatal be_enough how_quick how_fast "
+    "how_painful",
     "method.ligature": "noose ligature rope belt cord cable scarf sheet hang",
     "method.height": "jump leap throw fall step front high tall floor storeys stories bridge "
     "building cliff roof car_park carpark tower balcon",
@@ -195,7 +198,8 @@ _OTHER = re.compile(
 )
 _PAST = re.compile(
     r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|many|a few|"
-    r"few) (?:years?|months?) ago|\byears ago\b|\bwhen i was\b|\bback (?:then|in|when)\b|"
+    r"few) (?:years?|months?) ago|\byears ago\b|\bwhen i was\b|"
+    r"\bback (?:then|when|in (?:the day|\d{4}|school|college|uni|high school|my|those|the))\b|"
     r"\bused to\b|\bin the past\b|\bat my (?:lowest|worst)\b|\blast year\b|\bin (?:19|20)\d\d\b"
 )
 _NOW = re.compile(r"\b(?:still|again|now|today|tonight|right now|these days)\b")
