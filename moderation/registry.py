@@ -36,6 +36,7 @@ BUILTIN: Mapping[str, str] = {
     "harassment": "moderation.stages.harassment:Harassment",
     "graphic": "moderation.stages.graphic:Graphic",
     "medical": "moderation.stages.medical:Medical",
+    "risk_model": "moderation.stages.risk_model:RiskModel",
 }
 
 

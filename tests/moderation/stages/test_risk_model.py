@@ -1,0 +1,107 @@
+"""The risk model stage: a second line beside the crisis rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation import Action, Escalation, Risk, Verdict
+from moderation.stage import Submission
+from moderation.stages import risk_model
+from moderation.stages.normalize import canonical
+from moderation.stages.risk_model import Model, RiskModel, features, load_model
+from moderation.train import main as train_main
+
+
+def screen(text: str, **settings: object) -> Verdict:
+    return RiskModel(**settings).screen(Submission(text=text, canonical=canonical(text)))
+
+
+@pytest.fixture
+def toy_model(monkeypatch: pytest.MonkeyPatch) -> Model:
+    """A model that finds 'lighthouse keeper' escalation-worthy and nothing else."""
+    model = Model({"lighthouse keeper": 8.0, "lighthouse": 1.0}, -4.0)
+    monkeypatch.setattr(risk_model, "_LOADED", model)
+    return model
+
+
+def test_the_shipped_model_loads_and_is_not_stale() -> None:
+    model = load_model()
+    assert len(model.weights) > 1000
+    assert train_main(["--check"]) == 0
+
+
+def test_features_are_words_and_pairs() -> None:
+    assert features("i can't go on") == {"i", "can't", "go", "on", "i can't", "can't go", "go on"}
+    assert features("") == set()
+
+
+def test_holds_what_the_model_finds_and_the_rules_do_not(toy_model: Model) -> None:
+    verdict = screen("the lighthouse keeper came")
+    assert verdict.action is Action.HOLD
+    assert verdict.risk is Risk.ACTIVE_IDEATION
+    assert verdict.escalate is Escalation.ERROR
+    assert verdict.tags == ("crisis.model",)
+    assert "lighthouse" not in " ".join(verdict.reasons)
+    assert verdict.sender_reason
+    assert "facilitator" in verdict.sender_reason
+
+
+def test_below_the_threshold_it_allows(toy_model: Model) -> None:
+    assert screen("a lighthouse on the coast") == Verdict()
+    assert screen("a lighthouse on the coast", threshold=0.5) == Verdict()
+
+
+def test_what_the_rules_see_is_left_to_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(risk_model, "_LOADED", Model({"myself": 9.0}, 0.0))
+    assert screen("I want to kill myself") == Verdict()
+
+
+def test_deliver_setting_delivers_flagged(toy_model: Model) -> None:
+    verdict = screen("the lighthouse keeper came", deliver=True)
+    assert verdict.action is Action.ALLOW_FLAG
+    assert verdict.escalate is Escalation.ERROR
+
+
+def test_ordinary_talk_passes_the_shipped_model() -> None:
+    for text in (
+        "Hi everyone, checking in from a rainy Tuesday.",
+        "Thank you all for tonight, see you next week",
+        "I tried the breathing exercise and it helped a bit",
+    ):
+        assert screen(text) == Verdict()
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"threshold": 0.3},
+        {"threshold": 1.0},
+        {"threshold": "high"},
+        {"threshold": True},
+        {"deliver": "yes"},
+        {"resources": ""},
+    ],
+)
+def test_bad_settings_are_refused(settings: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        RiskModel(**settings)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"weights": [], "bias": 0},
+        {"weights": {}, "bias": "0"},
+        {"weights": {"a": "x"}, "bias": 0},
+    ],
+)
+def test_a_malformed_model_file_is_refused(data: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="risk model"):
+        Model.from_json(data)
+
+
+def test_probability_is_bounded() -> None:
+    model = Model({"a": 1e9, "b": -1e9}, 0.0)
+    assert model.probability({"a"}) == pytest.approx(1.0)
+    assert model.probability({"b"}) == pytest.approx(0.0)
