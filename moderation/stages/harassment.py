@@ -2,18 +2,42 @@
 
 A circle is where survivors vent, so swearing is welcome and so is anger at people
 outside the circle ("my ex is an asshole"). What is blocked is what is *aimed*: an
-insult, a threat or "nobody wants you here" addressed to a member (second person or an
-``@mention``), and hate toward a whole group (slurs, dehumanising generalisations). The
-sender is told kindly why; facilitators get tags and reasons, never the words.
+insult, a wish of harm or "nobody wants you here" addressed to a member (second person
+or an ``@mention``), and hate toward a whole group (slurs, dehumanising
+generalisations). The sender is told kindly why; facilitators get tags and reasons,
+never the words.
+
+**Threats of violence to a member are held, not blocked, and escalated.** A stated
+intent to hurt someone here ("I'll find you and hurt you", "say that again and I'll
+break your jaw", "I know where you live", "you'd better watch your back") is danger to
+others, which the on-call professional must hear of: the verdict is ``hold`` with risk
+``active_ideation``, escalation ``error``, tag ``harassment.threat`` and a reason, and
+the sender is told kindly that a facilitator will look at it. Hold rather than block,
+because a blocked message is kept nowhere: a facilitator must be able to read the threat
+to protect the member it names, and the on-call professional to see what was said; and
+:func:`~moderation.verdict.combine` turns a block at this risk into a hold anyway (an
+insult or a rate limit in the same breath does not undo it), so the stage says what
+happens. A held message reaches the circle only if a facilitator, having read it,
+decides so.
+
+Wishing or urging harm ("kys", "I hope you die") states no intent of the sender's: it
+is blocked (tag ``harassment.wish_harm``), not escalated. "I'll kill you if you spoil it
+lol" and "you're so dead lol" (laughter or affection in the message, and a verb that is
+hyperbole as often as not) are blocked as ``harassment.violent_words``, not escalated;
+menace ("I know where you live") is escalated whatever the laughter.
 
 What is not blocked, on purpose:
 
 * self-talk ("I'm such an idiot") is distress, not harassment;
-* negated or empathic second person ("you're not stupid", "nobody thinks you're weak");
-* what was said *to* a survivor ("he called me a ...", "she'd say 'you're worthless'"):
-  reported speech (a reporting verb earlier in the sentence) and double-quoted words are
-  ``allow_flag`` (tag ``harassment.reported``), so a facilitator can look, and the
-  survivor is not silenced;
+* negated or empathic second person ("you're not stupid", "nobody thinks you're weak",
+  "I would never hurt you", "I'll kill you with kindness");
+* fear of one's own thoughts and the heart's hurt ("I'm scared I'll hurt you", "if I
+  leave I'll hurt you"); play ("I'll destroy you at chess", "I'll hit you up later");
+* what was said *to* a survivor ("he called me a ...", "she'd say 'you're worthless'",
+  "he said he'd find me"): reported speech (a reporting verb earlier in the sentence)
+  and double-quoted words are ``allow_flag`` (tag ``harassment.reported``), so a
+  facilitator can look, and the survivor is not silenced; danger *from* others is the
+  crisis stage's to escalate;
 * a reclaimable slur used in-group or about oneself (``harassment.reclaimed``): flagged.
 
 Matching runs on ``Submission.canonical`` (leet, look-alikes and spacing already folded);
@@ -28,9 +52,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from moderation.stage import Submission
-from moderation.verdict import ALLOW, Action, Verdict
+from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
 
-__all__ = ["DEFAULT_SENDER_REASON", "HATE_SENDER_REASON", "Harassment"]
+__all__ = ["DEFAULT_SENDER_REASON", "HATE_SENDER_REASON", "THREAT_SENDER_REASON", "Harassment"]
 
 DEFAULT_SENDER_REASON = (
     "This reads as aimed at someone here, so it wasn't shared. You're welcome to say how "
@@ -40,6 +64,12 @@ HATE_SENDER_REASON = (
     "This uses words that put down a whole group of people, so it wasn't shared. You're "
     "welcome to say how you feel about what happened, in your own words."
 )
+THREAT_SENDER_REASON = (
+    "This reads as a threat to someone here, so it hasn't been shared with the circle. A "
+    "facilitator will look at it and may talk with you privately. If you feel you might "
+    "hurt someone, please call your local emergency number."
+)
+_THREAT_TAG = "harassment.threat"
 
 
 def _lex(words: Iterable[str]) -> str:
@@ -134,17 +164,171 @@ _EXCLUSION = re.compile(
     # ... but "shut up, that's amazing!" is delight.
     rf"(?![\s,!.]*(?:that|this|omg|no\s+way|wow|what|really|seriously|lol|i\s+love)\b)"
 )
-_THREAT = re.compile(
-    rf"\b(?:i\s*{_AP}\s*ll|i\s+will|i\s*{_AP}\s*m\s+(?:going\s+to|gonna)|imma|ima)\s+"
-    rf"(?:\w+\s+)?(?:kill|hurt|beat|stab|shoot|rape|come\s+for|end|destroy|punch|"
-    rf"fuck\s+up|strangle)\s+{_YOU}\b(?!\s+with\s+kindness)"
-    rf"|\bi\s+know\s+where\s+{_YOU}\s+live\b|\bwatch\s+(?:your|ur)\s+back\b"
-    rf"|\b(?:go\s+)?(?:kill|hang|unalive)\s+(?:your\s*self|urself)\b|\bkys\b"
+# Wishing or urging harm on a member: blocked, not escalated (no intent of the sender's).
+_WISH_HARM = re.compile(
+    rf"\b(?:go\s+)?(?:kill|hang|unalive)\s+(?:your\s*self|urself)\b|\bkys\b"
     rf"|\bhope\s+{_YOU}\s+(?:die|get\s+(?:raped|hurt|killed|cancer)|suffer|rot|burn|choke)\b"
     rf"(?!\s+(?:laughing|of\s+laughter))"
     rf"|\b{_YOU}\s+(?:should|deserve\s+to|need\s+to|ought\s+to)\s+(?:just\s+)?(?:die|suffer|"
     rf"rot|be\s+(?:raped|hurt|killed|shot|beaten)|get\s+(?:raped|hurt|killed))\b"
 )
+# --- threats of violence to a member: held and escalated (see the module docstring) ----
+# Who is threatened: a member ("you", "@sam") or someone of theirs ("your kids").
+_OBJ = (
+    rf"(?:{_YOU}|@\w+|(?:your|ur|ya)\s+(?:whole\s+|little\s+|fucking\s+)?(?:family|kids?|"
+    r"children|son|daughter|wife|husband|partner|boyfriend|girlfriend|mum|mom|mother|dad|"
+    r"father|sister|brother|baby|dog|cat|pets?))"
+)
+# The speaker's intent: "I'll", "I'm going to", "imma", "I want to", "we're gonna".
+_INTENT = (
+    rf"(?:i\s*{_AP}\s*ll|i\s+(?:will|shall)|(?:i\s*{_AP}\s*m|i\s+am)\s+(?:going\s+to|gonna|gunna|"
+    rf"about\s+to|coming\s+to|ready\s+to)|imma|ima|i\s*{_AP}\s*ma|i\s+(?:want|need)\s+to|"
+    rf"i\s+wanna|i\s*{_AP}\s*d\s+(?:love|like)\s+to|i\s+would\s+(?:love|like)\s+to|"
+    rf"we\s*{_AP}\s*ll|we\s+will|(?:we\s*{_AP}\s*re|we\s+are)\s+(?:going\s+to|gonna))"
+)
+# Words between the intent and the act: adverbs, and coming to do it ("find you and").
+# Not "not" or "never": "I'll never hurt you" is no threat.
+_APPROACH = (
+    rf"(?:come|go|get|walk|drive|turn\s+up)(?:\s+(?:over|round|around|there|up))?"
+    rf"(?:\s+to\s+(?:your|ur)\s+(?:house|place|home|door|work))?\s+and"
+    rf"|find\s+{_YOU}(?:\s+(?:first|later|one\s+day|someday|again))?\s+and"
+    rf"|(?:track|hunt)\s+{_YOU}\s+down\s+and|wait\s+(?:for\s+{_YOU}\s+)?(?:outside\s+)?and"
+    rf"|(?:catch|get)\s+{_YOU}(?:\s+(?:alone|outside|later))?\s+and"
+)
+_BETWEEN = (
+    r"(?:(?:just|really|fucking|fuckin|fkn|literally|actually|personally|seriously|definitely|"
+    r"totally|gladly|happily|honestly|so|then|also|even|still|gonna|go|come|swear|"
+    rf"make\s+sure\s+(?:i|to)|try\s+(?:and|to)|{_APPROACH})\s+){{0,3}}"
+)
+_BODY = (
+    r"(?:jaw|neck|nose|face|head|skull|legs?|arms?|teeth|ribs?|fingers?|knees?|kneecaps?|"
+    r"bones?|throat|eyes?|ass|arse|spine|hands?|brains?|lights|guts|skin)"
+)
+# The act. A verb that can be hyperbole between friends ("I'll kill you if you spoil
+# it lol") is named, so laughter can soften it; the others cannot be.
+_HARM_VERB = (
+    r"(?P<verb>kill|murder|hurt|stab|shoot|rape|strangle|choke|throttle|punch|slap|smack|"
+    r"kick|batter|bash|attack|torture|knife|shank|gut|drown|bury|end|destroy|beat|hit|"
+    rf"smash|break|burn|cut|slit)\s+{_OBJ}\b"
+)
+_HARM = (
+    rf"(?:beat|knock|punch|kick|smack|slap|bash)\s+the\s+(?:shit|crap|hell|fuck|life|"
+    rf"living\s+daylights)\s+out\s+of\s+{_OBJ}"
+    rf"|(?:fuck|mess|beat|bash|smash|carve|cut)\s+{_OBJ}\s+up\b|knock\s+{_OBJ}\s+out\b"
+    rf"|(?:cut|rip|tear|slice)\s+{_OBJ}\s+open\b|hunt\s+{_OBJ}\s+down\b"
+    rf"|(?:run|mow)\s+{_OBJ}\s+(?:over|down)\b"
+    rf"|put\s+{_OBJ}\s+in\s+(?:the\s+|a\s+)?(?:hospital|ground|grave|body\s*bag|wheelchair|"
+    r"coffin|morgue|icu)"
+    rf"|make\s+{_OBJ}\s+(?:suffer|bleed|regret\s+(?:it|this|that|the\s+day|being)|pay"
+    r"(?=\s*(?:$|[.!?,;:]|for\s+(?:this|that|it|what|everything|saying|being|hurting))))"
+    r"|(?:break|smash|snap|crack|cut|slit|slash|bash|kick|punch|rip|tear|stab|beat|cave|"
+    rf"knock|blow|gouge|stomp|caved?)\s+(?:your|ur|ya)\s+(?:\w+\s+)?{_BODY}"
+    r"|(?:put|stick|shove)\s+(?:a|my|this)\s+(?:knife|blade|bullet|fist)\s+(?:in|into|through)"
+    rf"\s+(?:{_OBJ}|(?:your|ur)\s+(?:\w+\s+)?{_BODY})"
+)
+# What turns the words into something else: "beat you to it", "hit you up", "shoot you a
+# message", "kill you with kindness", "destroy you at chess", "kick you out of the group".
+_NOT_HARM = (
+    r"(?!\s+(?:to\s+(?:it|the|that)\b|there\b|home\b|first\b|up\b|back\b|off\b|out\b|"
+    r"over\b|next\b|this\s+time|one\s+day|someday|eventually|fair\b|some\s+slack|an?\s+"
+    r"(?:\w+\s+)?(?:break|deal|message|text|line|e-?mail|dm|pm|note|copy|cd|playlist|link|slice|"
+    r"piece|question|reply|invite)\b|"
+    r"with\s+(?!(?:a|an|the|my|this|that|his|her|bare|my\s+bare)\s+(?:bat|brick|bottle|hammer|"
+    r"knife|stick|belt|chair|pipe|rock|stone|club|crowbar|shovel|plank|gun|blade|axe|machete|"
+    r"hands|fists)\b|(?:my\s+)?(?:bare\s+)?(?:hands|fists)\b)))"
+)
+# Play, not violence, whatever the verb: "destroy you at chess", "kick your ass in tennis".
+_NOT_PLAY = (
+    r"(?!\s+(?:at\b|in\s+(?:a\s+|the\s+|this\s+|that\s+|our\s+)?(?:game|race|match|round|"
+    r"debate|argument|quiz|chess|cards|scrabble|monopoly|mario\s*kart|tennis|pool|darts|"
+    r"trivia|hugs|love|kisses|compliments|kindness|paperwork|memes)\b))"
+)
+# Each kind of threat is its own pattern: one pattern of many branches would try every
+# branch at every position (many times slower than these together).
+_INTENT_TO_HARM = re.compile(
+    rf"\b{_INTENT}\s+{_BETWEEN}(?:{_HARM_VERB}{_NOT_HARM}|{_HARM}){_NOT_PLAY}"
+)
+# Menace without a verb of violence: knowing where a member lives, "watch your back".
+_MENACE = re.compile(
+    rf"\bi\s+(?:know|found\s+out|figured\s+out|know\s+exactly|can\s+find)\s+where\s+"
+    rf"(?:{_YOU}\s+(?:live|sleep|stay|work)\b(?=\s*(?:$|[.!?,;:]|and\b|now\b|so\b|lol\b|"
+    rf"bitch\b|@))|(?:your|ur)\s+(?:kids?|children|family)\s+(?:lives?|are|go|goes|sleeps?)\b)"
+    rf"|\bi\s+(?:know|have|got|found)\s+(?:your|ur)\s+(?:home\s+)?address\b"
+    # "you'd better watch your back", not "watch your back around him" (_WATCH_BEFORE)
+    rf"|(?P<watch>\bwatch\s+(?:your|ur)\s+back\b)"
+    rf"(?!\s+(?:around|with|at|when|in|near|if|on|out|from|while|for)\b)"
+    rf"|(?:\byour\s+days\s+are\s+numbered|\b{_YOU}\s+(?:won{_AP}t|will\s+not)\s+see\s+it\s+"
+    rf"coming)(?=\s*(?:$|[.!?,;:]|bitch\b|@))|\bsleep\s+with\s+one\s+eye\s+open\b"
+    rf"|\b{_YOU}\s+(?:won{_AP}t|will\s+not)\s+live\s+(?:to\s+see|till|until|past)"
+    rf"|\b{_YOU}\s*{_AP}\s*ll\s+(?:be|end\s+up)\s+(?:dead|in\s+(?:the\s+)?hospital|in\s+a\s+"
+    rf"(?:body\s*bag|box|coffin|wheelchair))\b|\b{_YOU}\s*{_AP}\s*ll\s+wish\s+{_YOU}\s+"
+    rf"(?:were|was)\s+(?:dead|never\s+born)"
+    # Verbless, and hyperbole between friends as often as not: "you're so dead".
+    rf"|(?P<dead>\b(?:you\s*{_AP}\s*re|you\s+are|ur|u\s+r)\s+(?:so\s+|fucking\s+)?"
+    rf"(?:dead(?:\s+meat)?|a\s+dead\s+(?:man|woman|girl|boy))\b"
+    rf"(?=\s*(?:$|[.!?,;:]|when\b|if\b|once\b|bitch\b|lol\b)))"
+)
+_WATCH_BEFORE = re.compile(r"(?:^|\b(?:better|best)|[.!?,;:]|@\w+)\s*$")
+# Spanish, German, French, Portuguese, Italian.
+_FOREIGN_THREAT = re.compile(
+    r"\bte\s+voy\s+a\s+(?:matar|partir|romper|reventar|pegar|hacer\s+da[nñ]o|dar\s+una\s+"
+    r"paliza)|\bte\s+mato\b|\bs[eé]\s+d[oó]nde\s+vives\b|\bich\s+(?:bring|bringe)\s+dich\s+um\b"
+    r"|\bich\s+(?:mach|mache)\s+dich\s+(?:fertig|kalt|platt)\b|\bich\s+wei(?:ß|ss)\s*,?\s+wo\s+"
+    r"du\s+wohnst\b|\bje\s+vais\s+te\s+(?:tuer|buter|frapper|d[eé]foncer|d[eé]molir|massacrer|"
+    r"crever|casser\s+la\s+gueule)|\bje\s+te\s+(?:tue|bute|d[eé]fonce)\b|\bje\s+sais\s+o[uù]\s+"
+    r"tu\s+(?:habites|vis)\b|\bvou\s+te\s+matar\b|\bsei\s+onde\s+(?:voc[eê]|tu)\s+mora\b"
+    r"|\bti\s+(?:ammazzo|uccido)\b|\bso\s+dove\s+abiti\b"
+)
+_INTENT_CUES = (
+    "kill murder hurt stab shoot rape strangle choke throttle punch slap smack kick batter "
+    "bash attack torture knife shank gut drown bury end destroy beat hit smash break burn "
+    "cut slit hunt knock fuck mess rip tear carve run mow put make snap crack slash cave "
+    "blow gouge stomp stick shove"
+)
+_MENACE_CUES = "know found figured address watch days coming sleep live dead wish"
+_FOREIGN_CUES = (
+    "matar mato vives dich wohnst tuer buter frapper défoncer defoncer démolir demolir "
+    "massacrer crever casser tue bute habites vis ammazzo uccido abiti mora"
+)
+# Hyperbole between friends: laughter or affection anywhere in the message ("I'll slap
+# you if you call yourself stupid again <3").
+_LAUGHTER = re.compile(
+    r"\b(?:lo+l|lmf?ao+|rofl|(?:ha){2,}h?|(?:he){2,}|jk|j/k|just\s+(?:kidding|joking)|kidding|"
+    r"joking|xd|:p|love\s+(?:you|ya|u)|ily|hugs?)\b|<3|[\u2764\u2665\U0001f602\U0001f923"
+    r"\U0001f606\U0001f61c\U0001f61d\U0001f609\U0001f605\U0001f495\U0001f496\U0001f497"
+    r"\U0001f917\U0001f618]"
+)
+_HYPERBOLE = "kill murder strangle choke throttle end destroy slap smack punch hit kick beat smash"
+_HYPERBOLE_VERBS = frozenset(_HYPERBOLE.split())
+# "hurt" may be the heart's: "if I leave I'll hurt you", "I'll hurt you by telling you".
+_HEARTS_HURT_BEFORE = re.compile(r"\b(?:if|when|once)\s+i\b|\bby\s+\w+ing\b")
+_HEARTS_HURT_AFTER = re.compile(
+    r"\s+(?:by|emotionally|more\s+than|if\s+i|when\s+i|with\s+(?:my|this|what|the\s+truth|"
+    r"words|it))\b"
+)
+# Not intent: fear of one's own thoughts, a nightmare, "what if", negation.
+_NOT_INTENT = re.compile(
+    r"\b(?:afraid|scared|terrified|worried|worry|worries|fear|fears|feared|frightened|"
+    r"paranoid|nightmares?|dream|dreams|dreamt|dreamed|imagine|imagining|pretend|what\s+if|"
+    r"as\s+if|in\s+case|thoughts?|intrusive|urges?|ocd|hope\s+i)\b"
+)
+# Reported threats, besides reported speech: "he threatened: I'll find you".
+_THREATENED = re.compile(
+    r"\b(?:threatened|threatens|threatening|swore|swears|warned|whispered|hissed|growled|"
+    r"muttered)\b"
+)
+# Not a report when the last reporting verb is the speaker's, to the member: "I told
+# you, ...", "I'm warning you, ..." (but "I told you he said ..." is a report).
+_SAID_BY_ME = re.compile(rf"\bi(?:\s*{_AP}\s*m|\s+am)?\s+$")
+_TO_YOU = re.compile(rf"\s+(?:to\s+)?{_YOU}\b")
+# "I don't think I'll hurt you", "nobody is saying I'll hurt you" (but not "if you
+# don't stop, I'll hurt you").
+_NEGATED = re.compile(
+    r"(?:\b(?:not|never|nobody|no\s*one|noone)|n['\u2019]?t)\s+(?:\w+\s+)?(?:think|thinks|"
+    r"thought|believe|mean|meant|say|says|said|saying|want|wants|wanted|worry|like|imply|"
+    r"implying|suggesting)\b"
+)
+
 _DEHUMANISING = (
     r"animals|vermin|subhuman|disgusting|parasites|rapists|terrorists|criminals|trash|scum|"
     r"evil|inferior|degenerates|pa?edophiles|groomers|a\s+disease|a\s+plague|cockroaches|"
@@ -168,10 +352,15 @@ _SELF_ID = re.compile(
 )
 # Cheap pre-screen: each check needs a word starting like one of its cue words; the
 # cue of the insult check is the insult lexicon, of the slur check the slurs, and so on.
-_THREAT_, _TARGETED_, _BLAME_, _EXCLUSION_, _HATE_, _SLUR_ = (1 << n for n in range(6))
+_INTENT_, _MENACE_, _FOREIGN_, _WISH_, _TARGETED_, _BLAME_, _EXCLUSION_, _HATE_, _SLUR_ = (
+    1 << n for n in range(9)
+)
+_THREAT_ = _INTENT_ | _MENACE_ | _FOREIGN_
 _CUES = (
-    (_THREAT_, "kill hurt beat stab shoot rape come end destroy punch strangle live back "
-     "hang unalive kys die suffer rot raped killed shot beaten burn choke"),
+    (_INTENT_, _INTENT_CUES),
+    (_MENACE_, _MENACE_CUES),
+    (_FOREIGN_, _FOREIGN_CUES),
+    (_WISH_, "kill hang unalive kys die suffer rot raped killed shot beaten burn choke"),
     (_TARGETED_, "fuck screw eres sos du es tes t'es t\u2019es tu " + _INSULTS),
     (_BLAME_, "deserved asked fault"),
     (_EXCLUSION_, "nobody no noone belong welcome leave get gtfo lost people shut stfu"),
@@ -230,8 +419,13 @@ _SOFTENED = re.compile(
 # For blame, also belief: "you might think it was your fault".
 _SOFTENED_BLAME = re.compile(rf"{_SOFTENED.pattern}|\b(?:think|thinks|thought|believe|blame|tell)")
 _CLAUSE_END = re.compile(r".*[.!?;,\n]", re.DOTALL)
+_THREATS = (
+    (_INTENT_, _INTENT_TO_HARM),
+    (_MENACE_, _MENACE),
+    (_FOREIGN_, _FOREIGN_THREAT),
+)
 _CHECKS = (
-    (_THREAT_, _THREAT, _SOFTENED, "harassment.threat_to_member", "threat aimed at a member"),
+    (_WISH_, _WISH_HARM, _SOFTENED, "harassment.wish_harm", "wishing harm on a member"),
     (_TARGETED_, _TARGETED, _SOFTENED, "harassment.insult", "insult aimed at a member"),
     (_BLAME_, _BLAME, _SOFTENED_BLAME, "harassment.insult", "blaming a member for harm done"),
     (_EXCLUSION_, _EXCLUSION, _SOFTENED, "harassment.exclusion", "telling a member to go"),
@@ -249,6 +443,25 @@ def _reported(text: str, start: int) -> bool:
     window = before[-80:]
     end = _SENTENCE_END.match(window)
     return _REPORTED.search(window, end.end() if end else 0) is not None
+
+
+def _told_by_me(sentence: str) -> bool:
+    """Whether the last reporting verb of ``sentence`` is the speaker telling the member."""
+    verbs = [*_REPORTED.finditer(sentence), *_THREATENED.finditer(sentence)]
+    if not verbs:
+        return False
+    last = max(verbs, key=lambda verb: verb.start())
+    return (
+        _SAID_BY_ME.search(sentence, 0, last.start()) is not None
+        and _TO_YOU.match(sentence, last.end()) is not None
+    )
+
+
+def _sentence_before(text: str, start: int, width: int = 100) -> str:
+    """The words before ``start`` in the same sentence, at most ``width`` characters."""
+    window = text[max(0, start - width) : start]
+    end = _SENTENCE_END.match(window)
+    return window[end.end() :] if end else window
 
 
 def _clause_before(text: str, start: int, width: int = 40) -> str:
@@ -270,11 +483,13 @@ class Harassment:
         flag_reported: bool = True,
         sender_reason: str = DEFAULT_SENDER_REASON,
         hate_sender_reason: str = HATE_SENDER_REASON,
+        threat_sender_reason: str = THREAT_SENDER_REASON,
         **unknown: Any,
     ) -> None:
         """``block_group_hate``: block (else flag) slurs and hate not aimed at a member.
         ``flag_reported``: flag (else allow) reported, quoted or reclaimed slurs and insults.
-        ``sender_reason``, ``hate_sender_reason``: what the sender is told (non-empty)."""
+        ``sender_reason``, ``hate_sender_reason``, ``threat_sender_reason``: what the
+        sender is told (non-empty)."""
         if unknown:
             raise TypeError(f"harassment: unknown setting(s): {', '.join(sorted(unknown))}")
         for setting, value in (("block_group_hate", block_group_hate),
@@ -282,13 +497,15 @@ class Harassment:
             if not isinstance(value, bool):
                 raise TypeError(f"harassment: {setting} must be true or false")
         for setting, text in (("sender_reason", sender_reason),
-                              ("hate_sender_reason", hate_sender_reason)):  # fmt: skip
+                              ("hate_sender_reason", hate_sender_reason),
+                              ("threat_sender_reason", threat_sender_reason)):  # fmt: skip
             if not isinstance(text, str) or not text.strip():
                 raise ValueError(f"harassment: {setting} must be a non-empty string")
         self._group_action = Action.BLOCK if block_group_hate else Action.ALLOW_FLAG
         self._reported_action = Action.ALLOW_FLAG if flag_reported else Action.ALLOW
         self._sender_reason = sender_reason
         self._hate_sender_reason = hate_sender_reason
+        self._threat_sender_reason = threat_sender_reason
 
     def screen(self, submission: Submission) -> Verdict:
         """Block what is aimed at a member or demeans a group; see the module docstring."""
@@ -305,6 +522,16 @@ class Harassment:
         action = max(action for action, _ in found.values())
         tags = tuple(found)
         reasons = tuple(reason for _, reason in found.values())
+        if _THREAT_TAG in found:
+            # Whatever else is in it: held for facilitators and escalated, never delivered.
+            return Verdict(
+                action=Action.HOLD,
+                risk=Risk.ACTIVE_IDEATION,
+                escalate=Escalation.ERROR,
+                tags=tags,
+                reasons=reasons,
+                sender_reason=self._threat_sender_reason,
+            )
         if action is Action.BLOCK:
             targeted = any(tag != "harassment.hate" and found[tag][0] is Action.BLOCK
                            for tag in tags)  # fmt: skip
@@ -314,6 +541,8 @@ class Harassment:
 
     def _findings(self, text: str, cued: int) -> Iterator[tuple[str, tuple[Action, str]]]:
         """(tag, (action, reason)) for each kind of harassment found."""
+        if cued & _THREAT_:
+            yield from self._threats(text, cued)
         for flag, pattern, softened, tag, reason in _CHECKS:
             if not cued & flag:
                 continue
@@ -328,6 +557,35 @@ class Harassment:
                     break
         if cued & _SLUR_:
             yield from self._slurs(text)
+
+    def _threats(self, text: str, cued: int) -> Iterator[tuple[str, tuple[Action, str]]]:
+        matches = (
+            match for flag, pattern in _THREATS if cued & flag for match in pattern.finditer(text)
+        )
+        for match in matches:
+            start = match.start()
+            sentence = _sentence_before(text, start)
+            reported = _reported(text, start) or _THREATENED.search(sentence) is not None
+            if reported and not _told_by_me(sentence):
+                yield "harassment.reported", (self._reported_action, "reported: threat")
+                continue
+            if _NOT_INTENT.search(sentence) or _NEGATED.search(sentence):
+                continue
+            groups = match.groupdict()
+            if groups.get("watch") and not _WATCH_BEFORE.search(text, max(0, start - 40), start):
+                continue
+            verb = groups.get("verb")
+            if verb == "hurt" and (
+                _HEARTS_HURT_BEFORE.search(sentence) or _HEARTS_HURT_AFTER.match(text, match.end())
+            ):
+                continue
+            if (groups.get("dead") or verb in _HYPERBOLE_VERBS) and _LAUGHTER.search(text):
+                # "I'll kill you if you spoil it lol": still not for the circle, but no
+                # one need be woken for it.
+                yield "harassment.violent_words", (Action.BLOCK, "violent words, laughing")
+                continue
+            yield _THREAT_TAG, (Action.HOLD, "threat of violence to a member")
+            return
 
     def _slurs(self, text: str) -> Iterator[tuple[str, tuple[Action, str]]]:
         for pattern, hard in ((_HARD_SLUR, True), (_RECLAIMABLE_SLUR, False)):

@@ -1,5 +1,6 @@
-"""The harassment stage: aimed insults, threats, exclusion and hate are blocked kindly;
-venting, self-talk, disagreement and survivors' accounts of what was said are not."""
+"""The harassment stage: aimed insults, exclusion and hate are blocked kindly, threats of
+violence to a member are held and escalated; venting, self-talk, disagreement and
+survivors' accounts of what was said are not."""
 
 from __future__ import annotations
 
@@ -7,10 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from moderation.config import default_pipeline
 from moderation.stage import Submission
-from moderation.stages.harassment import DEFAULT_SENDER_REASON, HATE_SENDER_REASON, Harassment
+from moderation.stages.harassment import (
+    DEFAULT_SENDER_REASON,
+    HATE_SENDER_REASON,
+    THREAT_SENDER_REASON,
+    Harassment,
+)
 from moderation.stages.normalize import Normalize
-from moderation.verdict import Action, Verdict
+from moderation.verdict import Action, Escalation, Risk, Verdict, combine
 
 STAGE = Harassment()
 
@@ -56,13 +63,10 @@ def normalised(text: str) -> Submission:
         ("people like you should be locked up", "harassment.exclusion"),
         ("shut up sam", "harassment.exclusion"),
         ("stfu", "harassment.exclusion"),
-        ("I'll kill you", "harassment.threat_to_member"),
-        ("I'm going to hurt you", "harassment.threat_to_member"),
-        ("i know where you live", "harassment.threat_to_member"),
-        ("kys", "harassment.threat_to_member"),
-        ("go kill yourself", "harassment.threat_to_member"),
-        ("I hope you die", "harassment.threat_to_member"),
-        ("you deserve to suffer", "harassment.threat_to_member"),
+        ("kys", "harassment.wish_harm"),
+        ("go kill yourself", "harassment.wish_harm"),
+        ("I hope you die", "harassment.wish_harm"),
+        ("you deserve to suffer", "harassment.wish_harm"),
         ("go back to where you came from", "harassment.hate"),
         ("muslims are animals", "harassment.hate"),
         ("all immigrants are criminals", "harassment.hate"),
@@ -75,6 +79,7 @@ def normalised(text: str) -> Submission:
         ("du bist so dumm", "harassment.insult"),
         ("t'es vraiment nulle", "harassment.insult"),
         ("no, you're an idiot", "harassment.insult"),
+        ("I warned you, you idiot", "harassment.insult"),
         ("my therapist said I should share more. you're pathetic sam", "harassment.insult"),
     ],
 )
@@ -84,6 +89,199 @@ def test_blocks_what_is_aimed(text: str, tag: str) -> None:
     assert tag in verdict.tags
     assert verdict.reasons
     assert verdict.sender_reason in {DEFAULT_SENDER_REASON, HATE_SENDER_REASON}
+    # an insult, a wish of harm, hate: no one need be woken for it
+    assert (verdict.risk, verdict.escalate) == (Risk.NONE, Escalation.NONE)
+
+
+# --- threats of violence to a member ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # intent, with what and where
+        "I'll find you and hurt you",
+        "I'll kill you",
+        "I'm going to hurt you",
+        "imma stab you",
+        "I swear I'll beat the shit out of you",
+        "I'll come round and kick your head in",
+        "I'll put you in the hospital",
+        "I will hunt you down",
+        "I'll knock your teeth out",
+        "I want to punch you in the face",
+        "we're gonna make you pay",
+        "I'll kill you with my bare hands",
+        "I'll hurt @sam",
+        "Sam, I'll kill your dog",
+        # conditional: the member's doing, the speaker's violence
+        "say that again and I'll break your jaw",
+        "if you don't shut up I'll kill you",
+        "when I see you I'm going to smash your face in",
+        "one more word and you're dead",
+        "I told you, I'll hurt you if you post that again",
+        "I warned you, I'll break your legs",
+        "I'm warning you, I'll kill you",
+        # menace without a verb of violence
+        "@sam you'd better watch your back",
+        "watch your back.",
+        "I know where you live",
+        "I know where your kids go to school",
+        "your days are numbered",
+        "you won't see it coming.",
+        # other languages
+        "te voy a matar",
+        "ich bringe dich um",
+        "je vais te tuer",
+    ],
+)
+def test_threats_of_violence_are_held_and_escalated(text: str) -> None:
+    verdict = STAGE.screen(sub(text))
+    assert verdict.action is Action.HOLD
+    assert verdict.risk is Risk.ACTIVE_IDEATION
+    assert verdict.escalate is Escalation.ERROR
+    assert "harassment.threat" in verdict.tags
+    assert "threat of violence to a member" in verdict.reasons
+    assert verdict.sender_reason == THREAT_SENDER_REASON
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'LL F1ND Y0U AND HURT Y0U",
+        "i kn0w wh3re u l1ve",
+        "I'll f i n d you and h u r t you",
+        "y o u  b e t t e r  w a t c h  y o u r  b a c k",
+    ],
+)
+def test_obfuscated_threats_are_escalated(text: str) -> None:
+    verdict = STAGE.screen(normalised(text))
+    assert (verdict.action, verdict.escalate) == (Action.HOLD, Escalation.ERROR)
+
+
+def test_a_threat_with_an_insult_is_held_not_blocked() -> None:
+    verdict = STAGE.screen(sub("I'll find you and hurt you, you pathetic idiot"))
+    assert verdict.action is Action.HOLD
+    assert {"harassment.threat", "harassment.insult"} <= set(verdict.tags)
+    assert verdict.sender_reason == THREAT_SENDER_REASON
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # negated
+        "I would never hurt you",
+        "I'll never hurt you",
+        "I will not hurt you",
+        "I'm not going to hurt you",
+        "I don't think I'll hurt you",
+        "I'll make sure no one hurts you",
+        "nobody is going to hurt you here",
+        # fear of one's own thoughts, a dream, the heart's hurt
+        "I'm scared I'll hurt you",
+        "I keep having intrusive thoughts that I'll hurt you",
+        "I dreamt I was going to kill you",
+        "if I leave I'll hurt you",
+        "I'll hurt you by telling you the truth",
+        "I'll break your heart",
+        # danger from others, or to others not in the circle (the crisis stage's)
+        "he said he'd hurt me",
+        "my ex said he'd find me and hurt me",
+        "I'm going to kill him for what he did",
+        "I'll kill anyone who hurts you",
+        "if he ever hurts you again I'll kill him",
+        # idioms and play
+        "I'll kill you with kindness",
+        "I'll beat you at chess",
+        "I'll beat you to it",
+        "I'll beat you next time!",
+        "I'm going to destroy you at mario kart",
+        "I'll hit you up later",
+        "I'll hit you with some advice",
+        "I want to shoot you a quick question",
+        "I'll cut you some slack",
+        "I'll cut you out of my life",
+        "I'll kick you out of the group if this continues",
+        "I'll burn you a copy",
+        "I'll make you a cup of tea",
+        "I'll make you pay for lunch haha",
+        "I'm going to kill it at my interview",
+        "I'll find you and give you the biggest hug",
+        "I'm coming for you at 8 to drive you to group",
+        "you're dead to me",
+        "you're dead right about that",
+        # advice, empathy
+        "watch your back around him",
+        "you should watch your back with that landlord",
+        "watch your back out there",
+        "I know where you're coming from",
+        "I know where you live the waiting lists are awful",
+        "you won't see it coming but it gets better",
+        "your days are numbered at that job? good riddance",
+    ],
+)
+def test_what_is_not_a_threat_is_not_escalated(text: str) -> None:
+    verdict = STAGE.screen(sub(text))
+    assert verdict.escalate is Escalation.NONE
+    assert verdict.risk is Risk.NONE
+    assert verdict.action is not Action.HOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'he told me "I know where you live"',
+        "he threatened: I'll kill you",
+        "my ex used to say I'll find you wherever you go",
+        "I told you he said I know where you live",
+        "she told me I'll kill you",
+    ],
+)
+def test_a_threat_reported_is_flagged_not_escalated(text: str) -> None:
+    verdict = STAGE.screen(sub(text))
+    assert verdict.escalate is Escalation.NONE
+    assert verdict.action in {Action.ALLOW, Action.ALLOW_FLAG}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'll kill you if you spoil the ending lol",
+        "you're so dead lol",
+        "I'll slap you if you call yourself stupid again \u2764\ufe0f",
+    ],
+)
+def test_laughter_makes_hyperbole_violent_words_not_a_threat(text: str) -> None:
+    verdict = STAGE.screen(sub(text))
+    assert verdict.action is Action.BLOCK
+    assert verdict.tags == ("harassment.violent_words",)
+    assert verdict.escalate is Escalation.NONE
+
+
+def test_laughter_does_not_soften_menace() -> None:
+    verdict = STAGE.screen(sub("I know where you live lol"))
+    assert verdict.escalate is Escalation.ERROR
+
+
+def test_combined_a_threat_is_held_escalated_and_never_blocked_unseen() -> None:
+    # A rate limit's block in the same breath: held all the same (verdict.combine turns
+    # a block at this risk into a hold), with the threat's words to the sender.
+    threat = STAGE.screen(sub("say that again and I'll break your jaw"))
+    limited = Verdict(action=Action.BLOCK, sender_reason="you sent this just now")
+    screened = combine("say that again and I'll break your jaw", [limited, threat])
+    assert screened.action is Action.HOLD
+    assert (screened.risk, screened.escalate) == (Risk.ACTIVE_IDEATION, Escalation.ERROR)
+    assert screened.sender_reason == THREAT_SENDER_REASON
+
+
+async def test_default_pipeline_holds_and_escalates_a_threat() -> None:
+    pipeline = default_pipeline()
+    screened = await pipeline.screen(Submission.of("@sam you'd better watch your back"))
+    assert screened.action is Action.HOLD
+    assert (screened.risk, screened.escalate) == (Risk.ACTIVE_IDEATION, Escalation.ERROR)
+    assert "harassment.threat" in screened.tags
+    insult = await pipeline.screen(Submission.of("you're a pathetic idiot"))
+    assert (insult.action, insult.escalate) == (Action.BLOCK, Escalation.NONE)
 
 
 @pytest.mark.parametrize(
@@ -203,6 +401,8 @@ def test_settings() -> None:
     assert lenient.screen(sub("you idiot")).action is Action.BLOCK
     custom = Harassment(sender_reason="Please say it another way.")
     assert custom.screen(sub("you idiot")).sender_reason == "Please say it another way."
+    custom = Harassment(threat_sender_reason="A facilitator will be in touch.")
+    assert custom.screen(sub("I'll kill you")).sender_reason == "A facilitator will be in touch."
 
 
 @pytest.mark.parametrize(
@@ -213,6 +413,7 @@ def test_settings() -> None:
         ({"flag_reported": 1}, TypeError, "flag_reported"),
         ({"sender_reason": "  "}, ValueError, "sender_reason"),
         ({"hate_sender_reason": None}, ValueError, "hate_sender_reason"),
+        ({"threat_sender_reason": ""}, ValueError, "threat_sender_reason"),
     ],
 )
 def test_bad_settings_name_the_setting(
@@ -242,6 +443,15 @@ _WORDS = st.sampled_from(
         "here",
         "kill",
         "i'll",
+        "hurt",
+        "find",
+        "and",
+        "know",
+        "where",
+        "live",
+        "watch",
+        "back",
+        "lol",
         "hate",
         "jews",
         "called",
@@ -276,4 +486,5 @@ _WORDS = st.sampled_from(
 def test_never_raises(text: str) -> None:
     verdict = STAGE.screen(Submission(text=text, canonical=text))
     assert isinstance(verdict, Verdict)
-    assert verdict.action in {Action.ALLOW, Action.ALLOW_FLAG, Action.BLOCK}
+    assert verdict.action in {Action.ALLOW, Action.ALLOW_FLAG, Action.HOLD, Action.BLOCK}
+    assert (verdict.escalate is Escalation.ERROR) == (verdict.action is Action.HOLD)

@@ -45,6 +45,15 @@ def redacted(text: str, stage: Pii = PII) -> str:
         ("+44 (0)20 7946 0958", "[phone removed]"),
         ("text me: 555-123-4567.", "text me: [phone removed]."),
         ("1-800-555-0199 is my work", "[phone removed] is my work"),
+        # spaced out, or grouped oddly, to get past a filter
+        ("0 7 7 0 0 9 0 0 1 2 3", "[phone removed]"),
+        ("ring 0 7 7 0 0  9 0 0 1 2 3 pls", "ring [phone removed] pls"),
+        ("5 5 5 1 2 3 4 5 6 7", "[phone removed]"),
+        ("07 7 00 9 00 12 3", "[phone removed]"),
+        ("077-009-00-123", "[phone removed]"),
+        ("07.700.900.123", "[phone removed]"),
+        ("0.7.7.0.0.9.0.0.1.2.3", "[phone removed]"),
+        ("0770/090/0123", "[phone removed]"),
     ],
 )
 def test_phone_numbers_are_redacted(text: str, expected: str) -> None:
@@ -87,9 +96,93 @@ def test_phone_numbers_are_redacted(text: str, expected: str) -> None:
         "counting 1 2 3 4 5 6 7",
         "my zip is 90210",
         "version 1.2.3",
+        # counting, scores, ratings, results: not spaced-out phone numbers
+        "1 2 3 4 5 6 7 8 9 10",
+        "10 9 8 7 6 5 4 3 2 1",
+        "scores 10 20 30 40 50",
+        "ages 4 6 9 12 15",
+        "rated it 8/10 7/10 9/10 and 6/10",
+        "we won 6-4 3-6 7-6 6-4",
+        "0 0 0 0 0 0 0",
+        "I ran 5 kms today",
+        "I'd rate today 10 out of 10",
+        "day 47 of no drinking",
+        "24/7, 365 days",
     ],
 )
 def test_not_phone_numbers(text: str) -> None:
+    assert screen(text) == Verdict()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("oh seven seven double oh nine hundred one two three", "[phone removed]"),
+        ("zero seven seven zero zero nine zero zero one two three", "[phone removed]"),
+        ("five five five, one two three, four five six seven", "[phone removed]"),
+        ("Five-five-five-one-two-three-four", "[phone removed]"),
+        ("07seven00 900 123", "[phone removed]"),
+        ("0seven7double0nine001two3", "[phone removed]"),
+        ("o7700 9OO 123", "[phone removed]"),
+        ("07 seven 7 00 nine 00 one 23", "[phone removed]"),
+        ("my number is 555 one two three four five six seven", "my number is [phone removed]"),
+        ("text me at +44 seven seven double oh nine double oh one two three", "text me at "
+         "[phone removed]"),
+        ("call me on oh seven seven double oh, nine hundred, one two three thanks",
+         "call me on [phone removed] thanks"),
+        ("oh seven seven double oh and then nine hundred one two three", "[phone removed]"),
+        ("my number's oh one one eight, four nine six, oh two three one", "my number's "
+         "[phone removed]"),
+        ("ring me on double seven double oh nine, one two three", "ring me on [phone removed]"),
+        ("triple five, double two, one three", "[phone removed]"),
+        ("Oh, oh seven seven double oh nine hundred one two three", "Oh, [phone removed]"),
+    ],
+)  # fmt: skip
+def test_phone_numbers_in_words_are_redacted(text: str, expected: str) -> None:
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # help lines in words
+        "call one one six, one two three any time",
+        "Oh, one one six one two three is the Samaritans",
+        "seven four one seven four one",
+        "dial nine eight eight if you need to",
+        "nine nine nine or one one one in the UK",
+        # ordinary counting and talk in number words
+        "two or three times",
+        "one day at a time",
+        "twenty years ago",
+        "six months clean",
+        "one two three four five six seven eight, breathe",
+        "it's been one, two, three, four, five, six, seven days",
+        "ten, nine, eight, seven, six, five, four, three, two, one",
+        "ten twenty thirty forty fifty",
+        "five four three two one grounding helps",
+        "one, two, three, breathe. four, five, six, hold. seven eight nine ten",
+        "I slept two hours, then three, then one",
+        "we were six, seven, maybe eight years old",
+        "I'm twenty five and my sister is twenty nine",
+        "oh oh oh oh oh oh oh",
+        "one on one sessions",
+        "nought to sixty in seconds",
+        # years, amounts, times
+        "nineteen ninety nine was the worst year",
+        "twenty twenty-three, twenty twenty-four, both awful",
+        "He was born in nineteen eighty two, I was born in nineteen eighty five",
+        "two thousand and nine",
+        "two hundred thousand pounds of debt",
+        "I've been clean one thousand two hundred and six days",
+        "seven hundred and fifty people",
+        "twenty four seven, three sixty five",
+        "at seven thirty, eight fifteen, nine",
+        "I doubled my dose",
+        "double oh seven",
+    ],
+)
+def test_not_phone_numbers_in_words(text: str) -> None:
     assert screen(text) == Verdict()
 
 
@@ -117,6 +210,18 @@ def test_keep_numbers_setting() -> None:
         ("sam(at)mail(dot)de", "[e-mail removed]"),
         ("sam @ gmail . com", "[e-mail removed]"),
         ("reach me: sam AT gmail DOT com!", "reach me: [e-mail removed]!"),
+        ("sam(at)mail.com", "[e-mail removed]"),
+        ("sam [at] mail [dot] com", "[e-mail removed]"),
+        ("sam @ mail . com", "[e-mail removed]"),
+        ("sam -at- mail -dot- com", "[e-mail removed]"),
+        ("sam *at* mail *dot* com", "[e-mail removed]"),
+        ("sam[@]mail[.]com", "[e-mail removed]"),
+        ("sam at mail period com", "[e-mail removed]"),
+        ("sam\uff20mail.com", "[e-mail removed]"),
+        ("email me: sam at gmail", "email me: [e-mail removed]"),
+        ("my email's sam at hotmail", "my email's [e-mail removed]"),
+        ("it's sam.jones at gmail", "it's [e-mail removed]"),
+        ("sam at gmail com, write soon", "[e-mail removed], write soon"),
     ],
 )
 def test_email_addresses_are_redacted(text: str, expected: str) -> None:
@@ -131,6 +236,9 @@ def test_email_addresses_are_redacted(text: str, expected: str) -> None:
         "I was at work dot",
         "meet at the park",
         "my therapist said it's fine",
+        "look at yahoo news",
+        "I'm at gmail all day",
+        "email me at gmail",
     ],
 )
 def test_not_email_addresses(text: str) -> None:
@@ -156,6 +264,23 @@ def test_not_email_addresses(text: str) -> None:
         ("Bahnhofstr. 12a, Berlin", "[address removed], Berlin"),
         ("12 rue de la Paix", "[address removed]"),
         ("calle Mayor 5", "[address removed]"),
+        # with the flat, unit or apartment, before or after
+        ("flat 3, 12 Elm Road", "[address removed]"),
+        ("I'm at Flat 3, 12 Elm Road now", "I'm at [address removed] now"),
+        ("42B Baker St", "[address removed]"),
+        ("apt 5 221 Main Street", "[address removed]"),
+        ("Apartment 4B, 350 5th Ave", "[address removed]"),
+        ("Unit 4/56 Smith Street", "[address removed]"),
+        ("3/12 Elm St", "[address removed]"),
+        ("221 Main St, Apt 5B", "[address removed]"),
+        ("221 Main St #5", "[address removed]"),
+        ("Flat 3, Elm House", "[address removed]"),
+        # with the postcode
+        ("12 Elm Road, London SW1A 1AA", "[address removed]"),
+        ("42 Wallaby Way, Sydney NSW 2000", "[address removed]"),
+        ("1234 N Main St Apt 5, Springfield, IL 62704", "[address removed]"),
+        ("write to PO Box 1234", "write to [address removed]"),
+        ("14 Acacia Crescent", "[address removed]"),
     ],
 )
 def test_street_addresses_are_redacted(text: str, expected: str) -> None:
@@ -175,6 +300,10 @@ def test_street_addresses_are_redacted(text: str, expected: str) -> None:
         "at 10 I walked down Main Street",
         "I live on Elm Street",
         "the 3 of us on the road",
+        "I live in flat 3",
+        "we met in room 5",
+        "it took 2 years on the road to recovery",
+        "I spent 3 nights at Ronald McDonald House",
     ],
 )
 def test_not_street_addresses(text: str) -> None:
@@ -193,13 +322,54 @@ def test_not_street_addresses(text: str) -> None:
         ("my snap: @samx ok", "my [handle removed] ok"),
         ("Discord: sam#1234", "[handle removed]"),
         ("u/throwaway123", "[handle removed]"),
+        ("find me on insta: samj", "find me on [handle removed]"),
+        ("find me on insta samj_99", "find me on insta [handle removed]"),
+        ("find me on insta samjones", "find me on insta [handle removed]"),
+        ("add me on snap as samx!", "add me on snap as [handle removed]!"),
+        ("hmu on discord sam#1234", "hmu on discord [handle removed]"),
+        ("ig - sam.x", "[handle removed]"),
+        ("my insta is samjones", "my insta is [handle removed]"),
+        ("my discord is sam#1234", "my discord is [handle removed]"),
+        ("discord is sam#1234", "discord is [handle removed]"),
+        ("my username on discord is samx", "my username on discord is [handle removed]"),
+        ("I'm sam_99 on tiktok", "I'm [handle removed] on tiktok"),
+        ("I'm on discord as samx", "I'm on discord as [handle removed]"),
+        ("snap me at samx", "snap me at [handle removed]"),
+        ("add me: sam_99", "add me: [handle removed]"),
     ],
 )
 def test_handles_are_redacted(text: str, expected: str) -> None:
     assert redacted(text) == expected
 
 
-@pytest.mark.parametrize("text", ["I'm on insta too", "meet @ 5", "big: deal", "@ home"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm on insta too",
+        "meet @ 5",
+        "big: deal",
+        "@ home",
+        "I deleted my insta",
+        "my insta is private",
+        "my snap is dead lol",
+        "find me on insta later",
+        "dm me on insta anytime",
+        "add me on snap guys!",
+        "find help on reddit",
+        "I found support on tiktok",
+        "I'm new on discord",
+        "I'm on discord as well",
+        "I'm on tiktok way too much",
+        "my insta is mostly cats",
+        "my username is the same everywhere",
+        "the discord is down",
+        "ig - idk",
+        "YouTube: search for calm music",
+        "Steam: let off some steam",
+        "follow me on this one",
+        "I'll add me to the list",
+    ],
+)
 def test_not_handles(text: str) -> None:
     assert screen(text) == Verdict()
 
@@ -269,10 +439,15 @@ def test_bad_settings_are_named(
 # --- never raises -------------------------------------------------------------------
 
 _CONTACTISH = st.text(alphabet="0123456789 +-.()/@:#abcdeSt at dot com Elm Street\n", max_size=60)
+_SPOKEN_WORDS = (
+    "oh o zero one two six seven nine ten twenty hundred thousand double triple and 0 7 "
+    "12 , - . flat apt 3 Elm Road insta : my is find me on sam_9 at gmail"
+)
+_SPOKEN = st.lists(st.sampled_from(_SPOKEN_WORDS.split()), max_size=25).map(" ".join)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.text(), _CONTACTISH))
+@given(st.one_of(st.text(), _CONTACTISH, _SPOKEN))
 def test_never_raises(text: str) -> None:
     verdict = screen(text)
     if verdict.action is Action.REDACT:
