@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -861,8 +862,7 @@ _IDIOMS = re.compile(
     )
 )
 _LAUGH = re.compile(
-    r"💀|😂|🤣|🙈|🤦|\blo+l\b|\blmf?ao\b|\bha(?:ha)+\b|\bjk\b|"
-    r"\bembarrass|\bcringe\b|\bmortified\b"
+    r"[💀😂🤣🙈🤦]|\b(?:lo+l|lmf?ao|ha(?:ha)+|jk|cringe|mortified)\b|\bembarrass"
 )
 _EARNEST = re.compile(r"\b(?:not joking|no joke|i'?m serious|i mean it|for real|fr)\b")
 _NEGATION = re.compile(
@@ -983,6 +983,13 @@ _EMOJI = str.maketrans(
 )
 _SLASHED = re.compile(r"(?<=\b\w)[/-](?=\w\b)")
 _DOTTED = re.compile(r"(?:^|(?<=[.!?] ))(\w+)\.+ +(?=\w+\.+(?: |$))")
+# the same without the word boundary in front: a literal start, so found fast (most
+# texts have neither, and then the substitutions are skipped)
+_GLUED_I_SEEN = re.compile(
+    r"i(?:want|wanna|feel|have|just|really|need|wish|hate|keep|think|tried|took|dont|"
+    r"don't|cant|can't|am|will|would|never)\b"
+)
+_GLUED_I_AFTER_SEEN = re.compile(r"(?:tonight|today|now|then|and|so)i ")
 _GLUED_I_AFTER = re.compile(r"\b(tonight|today|now|then|and|so)i(?= )")
 _BANG = re.compile(r"(?<=[a-z])!(?=[a-z])")
 _CLAUSE_BREAK = re.compile(r",|\bbut\b|\bhowever\b|\u2014|\u2013| - ")
@@ -1063,15 +1070,17 @@ class _Sentence:
     joking: bool
 
     @classmethod
-    def of(cls, text: str, earnest: bool = False) -> _Sentence:
-        reported = _REPORTED.search(text)
+    def of(cls, text: str, message: _Message) -> _Sentence:
+        # each scope is looked for in a sentence only if the message has it at all
+        reported = _REPORTED.search(text) if message.reported else None
         return cls(
             text=text,
             breaks=tuple(b.span() for b in _CLAUSE_BREAK.finditer(text)),
-            past=_PAST.search(text) is not None,
+            past=message.past and _PAST.search(text) is not None,
             reported_end=reported.end() if reported else len(text) + 1,
-            joking=not earnest and _LAUGH.search(text) is not None,
+            joking=message.joking and _LAUGH.search(text) is not None,
         )
+
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
         """The clause around ``start:end``: from the last break before it to the next."""
@@ -1080,6 +1089,24 @@ class _Sentence:
         after = bisect.bisect_left(self.breaks, (end, end))
         finish = self.breaks[after][0] if after < len(self.breaks) else len(self.text)
         return min(begin, start), max(finish, end)
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    """Whether a message has each scope anywhere: most have none, and then no sentence
+    needs looking at for it."""
+
+    past: bool
+    reported: bool
+    joking: bool
+
+    @classmethod
+    def of(cls, text: str) -> _Message:
+        return cls(
+            past=_PAST.search(text) is not None,
+            reported=_REPORTED.search(text) is not None,
+            joking=_EARNEST.search(text) is None and _LAUGH.search(text) is not None,
+        )
 
 
 _WINDOW = 80
@@ -1117,12 +1144,12 @@ def _findings(text: str, candidates: list[int]) -> Iterable[tuple[str, Risk, str
     """(tag, risk, kind, joking) for every statement of the candidate rules that survives
     its scopes."""
     found: set[tuple[int, bool]] = set()
-    earnest = _EARNEST.search(text) is not None
+    message = _Message.of(text)
     for raw in _SENTENCE.split(text):
         matches = [(i, f.span()) for i in candidates for f in _COMPILED[i].finditer(raw)]
         if not matches:
             continue
-        sentence = _Sentence.of(raw, earnest)
+        sentence = _Sentence.of(raw, message)
         for index, (start, end) in matches:
             # A rule that already counted needs no second look (unless joking the first time).
             if (index, False) in found or (index, sentence.joking) in found:
@@ -1156,8 +1183,10 @@ def _plan(signals: set[str], level: Risk, finality: dict[str, int], timed: bool)
     return Risk.NONE
 
 
+@functools.lru_cache(maxsize=1)
 def assess(canonical: str) -> Assessment:
-    """Assess a canonical (normalised, lower-case) text."""
+    """Assess a canonical (normalised, lower-case) text. The last answer is kept: the
+    risk model stage asks again about the message the crisis stage just read."""
     text = canonical.lower().replace("\u2019", "'").replace("\u2018", "'")
     if not text.isascii():
         text = text.translate(_EMOJI)
@@ -1170,10 +1199,12 @@ def assess(canonical: str) -> Assessment:
     if not hits:
         return Assessment()
     # The normaliser glues a spelled-out "i" to the next word ("i w a n t" -> "iwant").
-    text = _GLUED_I.sub("i ", text)
-    text = _GLUED_I_AFTER.sub(r"\1 i", text)
+    if _GLUED_I_SEEN.search(text):
+        text = _GLUED_I.sub("i ", text)
+    if _GLUED_I_AFTER_SEEN.search(text):
+        text = _GLUED_I_AFTER.sub(r"\1 i", text)
     # One word a sentence ("kill. my. self.") is one sentence said slowly.
-    if "." in text:
+    if ". " in text:
         text = _DOTTED.sub(r"\1 ", text)
     # Most candidates find nothing; only a text some rule matches is worth the scopes.
     candidates = [

@@ -45,7 +45,7 @@ def features(canonical: str) -> set[str]:
     """The words and word pairs of a canonical text: what the model reads."""
     words = _WORD.findall(canonical.lower().replace("\u2019", "'"))
     found = set(words)
-    found.update(f"{a} {b}" for a, b in itertools.pairwise(words))
+    found.update(map(" ".join, itertools.pairwise(words)))
     return found
 
 
@@ -60,8 +60,7 @@ class Model:
         self.bias = bias
 
     def probability(self, found: Iterable[str]) -> float:
-        get = self.weights.get
-        score = self.bias + sum(get(feature, 0.0) for feature in found)
+        score = self.bias + sum(filter(None, map(self.weights.get, found)))
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, score))))
 
     @classmethod
