@@ -24,6 +24,7 @@ from circles.backends.memory import MemoryBackend
 from circles.backends.redis import RedisBackend, RedisSettings
 from circles.clock import Clock, SystemClock
 from circles.config import ConfigError, Settings
+from circles.escalation import Escalations, LoggingEscalations
 from circles.hub import Hub
 from circles.logging import exception_fields
 from circles.metrics import registry as metrics_registry
@@ -116,14 +117,18 @@ def create_app(
     backend: Backend | None = None,
     clock: Clock | None = None,
     pipeline: Pipeline | None = None,
+    escalations: Escalations | None = None,
 ) -> Starlette:
     """The ASGI app of one node. ``app.state`` holds ``backend``, ``hub``, ``clock``,
-    ``settings`` and ``session_context``."""
+    ``settings``, ``escalations`` and ``session_context``."""
     clock = clock or SystemClock()
     backend = backend or make_backend(settings, clock)
     hub = Hub(backend, clock, settings.hub)
     pipelines, every_pipeline = _pipelines(settings, pipeline)
-    figures = metrics_registry(hub, every_pipeline)
+    escalations = escalations or LoggingEscalations()
+    # the default counts its requests; another implementation shows its own figures
+    requested = escalations.requested if isinstance(escalations, LoggingEscalations) else {}
+    figures = metrics_registry(hub, every_pipeline, requested)
     context = SessionContext(
         hub=hub,
         circles=backend.circles,
@@ -131,6 +136,7 @@ def create_app(
         verify_token=functools.partial(verify_token, settings.secret, settings.audience),
         clock=clock,
         settings=settings.session,
+        escalations=escalations,
     )
 
     async def websocket(ws: WebSocket) -> None:
@@ -198,6 +204,7 @@ def create_app(
     app.state.hub = hub
     app.state.clock = clock
     app.state.settings = settings
+    app.state.escalations = escalations
     app.state.session_context = context
     app.add_middleware(_SecurityHeaders)
     return app

@@ -10,38 +10,48 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import Callable
 
 import structlog
 
 from circles.backends.base import (
+    Appended,
     Backend,
     BackendUnavailable,
     HeldMessage,
     HistoryPage,
+    HoldRecord,
+    Sent,
     Subscription,
 )
 from circles.clock import Clock
 from circles.model import Circle, CircleId, Membership
 from circles.outbox import Outbox, OutboxLimits
 from protocol import (
+    MSGPACK,
+    SERVER_FRAMES,
+    SERVER_LIMITS,
     Ack,
     Audience,
     CloseCode,
     Codec,
     Frame,
+    FrameError,
     Member,
     Message,
     Presence,
     PresenceAction,
+    Redacted,
     ResumeResult,
     Role,
     Welcome,
 )
 
-__all__ = ["Connection", "Hub", "HubSettings"]
+__all__ = ["Answer", "Connection", "Hub", "HubSettings"]
 
 log = structlog.get_logger(__name__)
+
+#: How the sender of a delivered message is answered.
+Answer = Ack | Redacted
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -215,13 +225,14 @@ class Hub:
         ref: str,
         text: str,
         cw: str | None,
-        answer: Callable[[Message], Frame] | None = None,
-    ) -> Message:
+        answer: Answer | None = None,
+    ) -> Appended:
         """Append a message to the circle (which publishes it) and answer the sender:
-        ``ack``, unless ``answer`` makes another frame of the stored message.
+        ``answer`` with the message's id and ts filled in, or a plain ``ack``.
 
-        A ``say`` re-sent with the same ``ref`` by the same member (after a reconnect
-        that lost the ack) is answered with the first one's id and not delivered again.
+        The answer is kept with the circle's record of ``ref``, so that a ``say``
+        re-sent with it by the same member (after a reconnect that lost the answer) is
+        answered the same (see :meth:`sent`) and not delivered again.
         Raises BackendUnavailable when the backend cannot take it; nothing is answered.
         """
         draft = Message(
@@ -232,24 +243,45 @@ class Hub:
             ts=self._clock.now_ms(),
             cw=cw,
         )
-        dedup_key = f"{conn.membership.member_id}\x00{ref}"
-        appended = await self._backend.events.append(conn.circle_id, draft, dedup_key)
+        receipt = _receipt(answer or Ack(ref=ref, id=0, ts=0))
+        appended = await self._backend.events.append(
+            conn.circle_id, draft, _dedup_key(conn, ref), receipt
+        )
         stored = appended.message
-        conn.send(answer(stored) if answer else Ack(ref=ref, id=stored.id, ts=stored.ts))
-        return stored
+        conn.send(_answer(ref, Sent(stored.id, stored.ts, appended.receipt)))
+        return appended
+
+    async def sent(self, conn: Connection, ref: str) -> Answer | None:
+        """How this member's ``say`` with ``ref`` was answered, if it was delivered (and
+        the circle still remembers it: as far back as its history reaches)."""
+        sent = await self._backend.events.sent(conn.circle_id, _dedup_key(conn, ref))
+        return None if sent is None else _answer(ref, sent)
 
     async def broadcast(self, circle_id: CircleId, frame: Frame) -> None:
         """Publish a frame that history does not keep, to the circle on every node (to
         its facilitators only, when the frame's audience says so)."""
         await self._backend.events.broadcast(circle_id, frame)
 
-    async def hold(self, conn: Connection, held: HeldMessage) -> bool:
-        """Put a message in the circle's review queue and show it to its facilitators.
-        False when it was already held (a resent ``say``): it is kept once, and shown
-        again (the first showing may have failed; clients keep one per hold id)."""
-        kept, duplicate = await self._backend.reviews.hold(conn.circle_id, held)
-        await self._backend.events.broadcast(conn.circle_id, kept.review)
-        return not duplicate
+    async def hold(
+        self, conn: Connection, held: HeldMessage, reason: str
+    ) -> tuple[HoldRecord, bool]:
+        """Put a message in the circle's review queue, ``reason`` being what its sender
+        is told, and show what waits to the facilitators. Returns the record kept and
+        whether the hold was known already (a resent ``say``): then nothing new is
+        kept, and a message still waiting is shown again (the first showing may have
+        failed; clients keep one per hold id)."""
+        record, known = await self._backend.reviews.hold(conn.circle_id, held, reason)
+        await self.show_waiting(conn.circle_id, record)
+        return record, known
+
+    async def held(self, conn: Connection, hold: str) -> HoldRecord | None:
+        """The record of a hold in this member's circle, waiting or taken, if any."""
+        return await self._backend.reviews.find(conn.circle_id, hold)
+
+    async def show_waiting(self, circle_id: CircleId, record: HoldRecord) -> None:
+        """Show a held message to the circle's facilitators, if it still waits."""
+        if record.waiting is not None:
+            await self._backend.events.broadcast(circle_id, record.waiting.review)
 
     def close_all(self, code: CloseCode, reason: str) -> None:
         """Ask every connection of this node to close (shutdown)."""
@@ -304,3 +336,29 @@ class Hub:
                 resume = ResumeResult.GAP
             messages.extend(page.messages)
         return resume, messages, page
+
+
+def _dedup_key(conn: Connection, ref: str) -> str:
+    return f"{conn.membership.member_id}\x00{ref}"
+
+
+def _receipt(answer: Answer) -> bytes:
+    """What the backend keeps of an answer: nothing for a plain ``ack`` (most of them),
+    else the frame (its id and ts are the record's own)."""
+    if isinstance(answer, Ack) and answer.note is None:
+        return b""
+    return MSGPACK.encode(dataclasses.replace(answer, id=0, ts=0))
+
+
+def _answer(ref: str, sent: Sent) -> Answer:
+    """The answer a receipt describes, for the message ``sent`` records."""
+    if sent.receipt:
+        try:
+            frame = MSGPACK.decode(sent.receipt, SERVER_LIMITS, SERVER_FRAMES)
+        except FrameError as exc:  # never the words: a detail names only the field
+            log.error("hub.receipt_unreadable", code=exc.code.value)
+        else:
+            if isinstance(frame, Ack | Redacted):
+                return dataclasses.replace(frame, ref=ref, id=sent.id, ts=sent.ts)
+            log.error("hub.receipt_unreadable", type=frame.TYPE)
+    return Ack(ref=ref, id=sent.id, ts=sent.ts)

@@ -6,7 +6,7 @@ read when scraped (a collector), so serving messages costs nothing extra.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector, CollectorRegistry
@@ -18,9 +18,15 @@ __all__ = ["registry"]
 
 
 class _Collector(Collector):
-    def __init__(self, hub: Hub, pipelines: Callable[[], Iterable[Pipeline]]) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        pipelines: Callable[[], Iterable[Pipeline]],
+        escalations: Mapping[str, int],
+    ) -> None:
         self._hub = hub
         self._pipelines = pipelines
+        self._escalations = escalations
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         connections = self._hub.connections()
@@ -64,10 +70,23 @@ class _Collector(Collector):
             for field, family in families.items():
                 family.add_metric([stage], sums[field])
         yield from families.values()
+        requested = CounterMetricFamily(
+            "circles_escalations_requested",
+            "Screened messages that asked for the on-call professional, by severity",
+            labels=["severity"],
+        )
+        for severity, count in self._escalations.items():
+            requested.add_metric([severity], count)
+        yield requested
 
 
-def registry(hub: Hub, pipelines: Callable[[], Iterable[Pipeline]]) -> CollectorRegistry:
-    """A registry of this node's figures (its own: tests may build several nodes)."""
+def registry(
+    hub: Hub,
+    pipelines: Callable[[], Iterable[Pipeline]],
+    escalations: Mapping[str, int] | None = None,
+) -> CollectorRegistry:
+    """A registry of this node's figures (its own: tests may build several nodes).
+    ``escalations`` is read when scraped: requests so far, by severity."""
     found = CollectorRegistry(auto_describe=True)
-    found.register(_Collector(hub, pipelines))
+    found.register(_Collector(hub, pipelines, {} if escalations is None else escalations))
     return found

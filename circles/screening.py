@@ -1,15 +1,23 @@
 """What happens to a ``say`` once the moderation pipeline has screened it.
 
-| action       | the circle                          | the sender        | facilitators        |
-|--------------|-------------------------------------|-------------------|---------------------|
-| allow        | gets the message                    | ``ack``           |                     |
-| allow_flag   | gets it (with a suggested warning)  | ``ack``           | ``flagged``         |
-| redact       | gets the redacted text              | ``redacted``      |                     |
-| hold         | nothing, until a facilitator acts   | ``held``          | ``review``          |
-| block        | nothing                             | ``blocked``       |                     |
+| action       | the circle                          | the sender            | facilitators  |
+|--------------|-------------------------------------|-----------------------|---------------|
+| allow        | gets the message                    | ``ack`` (+ ``note``)  |               |
+| allow_flag   | gets it (with a suggested warning)  | ``ack`` (+ ``note``)  | ``flagged``   |
+| redact       | gets the redacted text              | ``redacted``          |               |
+| hold         | nothing, until a facilitator acts   | ``held``              | ``review``    |
+| block        | nothing                             | ``blocked``           |               |
 
 A person reaching out is never met with silence: every refusal tells the sender why,
-in the pipeline's own caring words.
+in the pipeline's own caring words, and a delivered message the pipeline had words
+for (a circle that delivers crisis messages instead of holding them) brings those
+words to its sender as the ``ack``'s ``note``. Every screened message the pipeline
+rates for escalation is handed to :class:`~circles.escalation.Escalations` once.
+
+A ``say`` resent with its ``ref`` (its answer was lost with a connection) is answered
+by :func:`answer_resent` from the circle's records, before any screening: screened
+again, it could trip the repeat rule, count twice against a rate, be held a second time
+after a facilitator took it, or be escalated twice.
 """
 
 from __future__ import annotations
@@ -17,22 +25,28 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 
-from circles.backends.base import HeldMessage
+import structlog
+
+from circles.backends.base import Appended, HeldMessage, HoldRecord
+from circles.escalation import EscalationRequest, Escalations
 from circles.hub import Connection, Hub
-from moderation import Action, Screened
+from circles.logging import exception_fields
+from moderation import Action, Escalation, Screened
 from protocol import (
     CLIENT_LIMITS,
+    Ack,
     Blocked,
     Flagged,
     Held,
-    Message,
     Redacted,
     Review,
     RiskLevel,
     Say,
 )
 
-__all__ = ["hold_id", "settle"]
+__all__ = ["answer_resent", "hold_id", "settle"]
+
+log = structlog.get_logger(__name__)
 
 _HELD = "Your message will be shared once a facilitator has looked at it."
 _BLOCKED = "This message was not shared."
@@ -62,47 +76,126 @@ def _fits(screened: Screened) -> Screened:
     return dataclasses.replace(screened, action=Action.BLOCK, sender_reason=_TOO_LONG)
 
 
-async def settle(hub: Hub, conn: Connection, say: Say, screened: Screened, now_ms: int) -> None:
+async def answer_resent(hub: Hub, conn: Connection, say: Say) -> bool:
+    """Answer ``say`` as its first sending was answered, if this member sent its ``ref``
+    before: True when it was a resend (then it must not be screened). Delivered ones
+    get the same ``ack`` or ``redacted``; held ones the same ``held``, and a message
+    still waiting is shown to the facilitators again (clients keep one per hold id).
+    Blocked ones are kept nowhere: a resend of one is new. Raises BackendUnavailable."""
+    answer = await hub.sent(conn, say.ref)
+    if answer is not None:
+        conn.send(answer)
+        return True
+    record = await hub.held(conn, hold_id(conn.membership.member_id, say.ref))
+    if record is None:
+        return False
+    await hub.show_waiting(conn.circle_id, record)
+    conn.send(Held(ref=say.ref, reason=record.reason or _HELD))
+    return True
+
+
+async def settle(
+    hub: Hub,
+    conn: Connection,
+    say: Say,
+    screened: Screened,
+    now_ms: int,
+    escalations: Escalations,
+) -> None:
     """Carry out the pipeline's conclusion about ``say``. Raises BackendUnavailable."""
     screened = _fits(screened)
-    risk = RiskLevel(screened.risk.label)
     match screened.action:
         case Action.BLOCK:
             conn.send(Blocked(ref=say.ref, reason=screened.sender_reason or _BLOCKED))
+            await _escalate(escalations, conn, screened, now_ms)
         case Action.HOLD:
-            review = Review(
-                hold=hold_id(conn.membership.member_id, say.ref),
-                name=conn.member.name,
-                role=conn.member.role,
-                text=screened.text,
-                ts=now_ms,
-                risk=risk,
-                tags=list(screened.tags),
-                reasons=list(screened.reasons),
-                cw=say.cw or screened.content_warning,
-            )
-            held = HeldMessage(conn.membership.member_id, review, screened.escalate.label)
-            await hub.hold(conn, held)
-            conn.send(Held(ref=say.ref, reason=screened.sender_reason or _HELD))
-        case Action.REDACT:
-            reason = screened.sender_reason or _REDACTED
+            record, known = await _hold(hub, conn, say, screened, now_ms)
+            if not known:
+                await _escalate(escalations, conn, screened, now_ms, hold=record.hold)
+        case _:
+            appended = await _deliver(hub, conn, say, screened)
+            if not appended.duplicate:
+                message_id = appended.message.id
+                await _escalate(escalations, conn, screened, now_ms, message_id=message_id)
 
-            def redacted(stored: Message) -> Redacted:
-                return Redacted(ref=say.ref, id=stored.id, ts=stored.ts, reason=reason)
 
-            await hub.say(conn, say.ref, screened.text, say.cw, answer=redacted)
-        case Action.ALLOW_FLAG:
-            # a warning the pipeline suggests folds the message for the others, unless
-            # the sender gave one already
-            cw = say.cw or screened.content_warning
-            stored = await hub.say(conn, say.ref, screened.text, cw)
-            flagged = Flagged(
-                id=stored.id,
-                risk=risk,
-                tags=list(screened.tags),
-                reasons=list(screened.reasons),
-                content_warning=screened.content_warning,
-            )
-            await hub.broadcast(conn.circle_id, flagged)
-        case Action.ALLOW:
-            await hub.say(conn, say.ref, screened.text, say.cw)
+async def _hold(
+    hub: Hub, conn: Connection, say: Say, screened: Screened, now_ms: int
+) -> tuple[HoldRecord, bool]:
+    review = Review(
+        hold=hold_id(conn.membership.member_id, say.ref),
+        name=conn.member.name,
+        role=conn.member.role,
+        text=screened.text,
+        ts=now_ms,
+        risk=RiskLevel(screened.risk.label),
+        tags=list(screened.tags),
+        reasons=list(screened.reasons),
+        cw=say.cw or screened.content_warning,
+    )
+    held = HeldMessage(conn.membership.member_id, review, screened.escalate.label)
+    record, known = await hub.hold(conn, held, screened.sender_reason or _HELD)
+    # a hold already known (a resend racing its first) is answered as the first was
+    conn.send(Held(ref=say.ref, reason=record.reason or _HELD))
+    return record, known
+
+
+async def _deliver(hub: Hub, conn: Connection, say: Say, screened: Screened) -> Appended:
+    if screened.action is Action.REDACT:
+        reason = screened.sender_reason or _REDACTED
+        redacted = Redacted(ref=say.ref, id=0, ts=0, reason=reason)
+        return await hub.say(conn, say.ref, screened.text, say.cw, redacted)
+    # Words the pipeline had for the sender of a message it delivers (a circle that
+    # delivers crisis messages): they reach the sender alone, with the ack.
+    note = screened.sender_reason
+    answer = Ack(ref=say.ref, id=0, ts=0, note=note) if note else None
+    if screened.action is not Action.ALLOW_FLAG:
+        return await hub.say(conn, say.ref, screened.text, say.cw, answer)
+    # a warning the pipeline suggests folds the message for the others, unless the
+    # sender gave one already
+    cw = say.cw or screened.content_warning
+    appended = await hub.say(conn, say.ref, screened.text, cw, answer)
+    if not appended.duplicate:
+        flagged = Flagged(
+            id=appended.message.id,
+            risk=RiskLevel(screened.risk.label),
+            tags=list(screened.tags),
+            reasons=list(screened.reasons),
+            content_warning=screened.content_warning,
+        )
+        await hub.broadcast(conn.circle_id, flagged)
+    return appended
+
+
+async def _escalate(
+    escalations: Escalations,
+    conn: Connection,
+    screened: Screened,
+    now_ms: int,
+    *,
+    message_id: int | None = None,
+    hold: str | None = None,
+) -> None:
+    if screened.escalate is Escalation.NONE:
+        return
+    request = EscalationRequest(
+        circle_id=conn.circle_id,
+        member_id=conn.membership.member_id,
+        severity=screened.escalate,
+        risk=screened.risk,
+        tags=screened.tags,
+        ts=now_ms,
+        message_id=message_id,
+        hold=hold,
+    )
+    try:
+        await escalations.request(request)
+    except Exception as exc:
+        # The message is kept and its sender answered: an error frame now would tell
+        # them it was not sent. The failure is the operator's to see.
+        log.error(
+            "escalation.request_failed",
+            circle=conn.circle_id,
+            severity=screened.escalate.label,
+            **exception_fields(exc),
+        )

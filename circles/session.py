@@ -19,11 +19,12 @@ from circles.auth import TokenError
 from circles.backends.base import BackendUnavailable, CircleStore
 from circles.budget import Bucket, InboundLimits
 from circles.clock import Clock
+from circles.escalation import Escalations
 from circles.hub import Connection, Hub
 from circles.logging import exception_fields
 from circles.model import Circle, CircleId, CircleState, Membership
 from circles.outbox import OutboxClosed
-from circles.screening import settle
+from circles.screening import answer_resent, settle
 from circles.transport import Transport
 from moderation import Pipeline, Submission
 from protocol import (
@@ -74,6 +75,8 @@ class SessionContext:
     verify_token: Callable[[str, int], Membership]
     clock: Clock
     settings: SessionSettings
+    #: Where screened messages ask for the on-call professional.
+    escalations: Escalations
 
 
 class _Close(Exception):
@@ -235,6 +238,9 @@ async def _handle(frame: Frame, conn: Connection, ctx: SessionContext) -> None:
 
 async def _say(frame: Say, conn: Connection, ctx: SessionContext) -> None:
     try:
+        # a resend is answered from the records, never screened twice
+        if await answer_resent(ctx.hub, conn, frame):
+            return
         submission = Submission.of(
             frame.text,
             circle_id=conn.circle_id,
@@ -244,7 +250,7 @@ async def _say(frame: Say, conn: Connection, ctx: SessionContext) -> None:
             now_ms=ctx.clock.now_ms(),
         )
         screened = await ctx.pipelines(conn.circle_id).screen(submission)
-        await settle(ctx.hub, conn, frame, screened, submission.now_ms)
+        await settle(ctx.hub, conn, frame, screened, submission.now_ms, ctx.escalations)
     except BackendUnavailable:
         conn.send(Error(code=ErrorCode.UNAVAILABLE, detail="not sent; try again", ref=frame.ref))
     except Exception as exc:

@@ -235,8 +235,10 @@ class TerminalClient:
                     await ws.send(self._codec.encode(say))
             case Message():
                 self._show(frame)
-            case Ack(ref=ref):
+            case Ack(ref=ref, note=note):
                 self._settle(ref)
+                if note:  # words for this person alone, about what they just said
+                    self._write(f"  · (only you see this) {clean(note)}")
             case Redacted(ref=ref, reason=reason):
                 self._settle(ref)
                 self._write(f"  · {clean(reason)}")

@@ -293,7 +293,12 @@ class Welcome(Frame):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Ack(Frame):
-    """The sender's ``say`` was accepted and got ``id``."""
+    """The sender's ``say`` was accepted and got ``id``.
+
+    ``note`` is for the sender alone: words the moderation pipeline had for them about a
+    message it delivered (caring words and where to find help, when the message read as
+    a person reaching out in a circle that delivers such messages). An optional field,
+    so a client that does not know it still reads the ``ack``."""
 
     TYPE: ClassVar[str] = "ack"
     SENDERS: ClassVar[Sender] = Sender.SERVER
@@ -301,6 +306,7 @@ class Ack(Frame):
     ref: str = dataclasses.field(metadata=limit("ref", min_len=1))
     id: int
     ts: int
+    note: str | None = dataclasses.field(default=None, metadata=limit("text", min_len=1))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -22,9 +22,11 @@ __all__ = [
     "EventLog",
     "HeldMessage",
     "HistoryPage",
+    "HoldRecord",
     "Listener",
     "PresenceStore",
     "ReviewQueue",
+    "Sent",
     "Subscription",
 ]
 
@@ -65,10 +67,23 @@ class HistoryPage:
 @dataclasses.dataclass(frozen=True, slots=True)
 class Appended:
     """The result of an append: the message with its id and time, and whether the
-    dedup key had been seen (then nothing was appended; id and ts are the first's)."""
+    dedup key had been seen (then nothing was appended; id, ts and receipt are the
+    first's)."""
 
     message: Message
     duplicate: bool
+    receipt: bytes = b""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Sent:
+    """The dedup record of an appended message: its id and time, and the ``receipt``
+    kept with it (opaque to the backend: how the hub answered the sender), so that a
+    resent request is answered as the first one was."""
+
+    id: int
+    ts: int
+    receipt: bytes = b""
 
 
 class CircleStore(Protocol):
@@ -94,13 +109,21 @@ class Subscription(Protocol):
 class EventLog(Protocol):
     """Ordered history plus fan-out to every node with members in a circle."""
 
-    async def append(self, circle_id: CircleId, message: Message, dedup_key: str) -> Appended:
+    async def append(
+        self, circle_id: CircleId, message: Message, dedup_key: str, receipt: bytes = b""
+    ) -> Appended:
         """Give ``message`` the circle's next id, keep it in history and publish it, as
         one atomic step. Raises BackendUnavailable.
 
         ``dedup_key`` names the request (member and client reference): a second append
         with a key the circle has seen recently (at least as long as history reaches)
-        appends and publishes nothing and returns the first message's id and time."""
+        appends and publishes nothing and returns the first message's id, time and
+        receipt. ``receipt`` is kept with the key, unread, for :meth:`sent`."""
+        ...
+
+    async def sent(self, circle_id: CircleId, dedup_key: str) -> Sent | None:
+        """The dedup record of ``dedup_key`` while the circle remembers it (as long as
+        :meth:`append` would recognise it), else None. Raises BackendUnavailable."""
         ...
 
     async def broadcast(self, circle_id: CircleId, frame: Frame) -> None:
@@ -150,12 +173,34 @@ class HeldMessage:
         return self.review.hold
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class HoldRecord:
+    """What a circle's review queue knows of one hold id, for the circle's lifetime.
+
+    Enough to answer a resent ``say`` as the first one was, without keeping its words
+    once a facilitator has taken it off the queue."""
+
+    hold: str
+    #: What the sender was told ("" for a hold kept before records had it).
+    reason: str
+    #: The message while it waits for a facilitator; None once taken.
+    waiting: HeldMessage | None
+
+
 class ReviewQueue(Protocol):
     """Each circle's messages held for review. Nothing leaves it but by :meth:`take`."""
 
-    async def hold(self, circle_id: CircleId, held: HeldMessage) -> tuple[HeldMessage, bool]:
-        """Keep ``held`` until a facilitator decides. Idempotent by ``held.hold``: a
-        second call returns the first message and True (nothing new was held)."""
+    async def hold(
+        self, circle_id: CircleId, held: HeldMessage, reason: str
+    ) -> tuple[HoldRecord, bool]:
+        """Keep ``held`` until a facilitator decides, and a record of its hold (with
+        ``reason``, what its sender was told) for the circle's lifetime. Idempotent by
+        ``held.hold`` for that lifetime, taken or not: a second call keeps nothing and
+        returns the first record and True."""
+        ...
+
+    async def find(self, circle_id: CircleId, hold: str) -> HoldRecord | None:
+        """The record of ``hold``, waiting or taken; None if the circle never held it."""
         ...
 
     async def pending(self, circle_id: CircleId) -> list[HeldMessage]:
@@ -163,7 +208,8 @@ class ReviewQueue(Protocol):
         ...
 
     async def take(self, circle_id: CircleId, hold: str) -> HeldMessage | None:
-        """Remove and return one waiting message (None if it is not there, or taken)."""
+        """Remove and return one waiting message (None if it is not there, or taken).
+        Its record stays, without the message."""
         ...
 
 

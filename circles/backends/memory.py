@@ -16,7 +16,9 @@ from circles.backends.base import (
     BackendUnavailable,
     HeldMessage,
     HistoryPage,
+    HoldRecord,
     Listener,
+    Sent,
 )
 from circles.model import Circle, CircleId, MemberId
 from protocol import Frame, Member, Message
@@ -45,8 +47,8 @@ class _History:
     epoch: str
     messages: collections.deque[Message]
     last_id: int = 0
-    #: dedup key -> (id, ts) of the message it appended, oldest first
-    keys: collections.OrderedDict[str, tuple[int, int]] = dataclasses.field(
+    #: dedup key -> the record of the message it appended, oldest first
+    keys: collections.OrderedDict[str, Sent] = dataclasses.field(
         default_factory=collections.OrderedDict
     )
 
@@ -79,19 +81,26 @@ class MemoryEventLog:
             self._histories[circle_id] = history
         return history
 
-    async def append(self, circle_id: CircleId, message: Message, dedup_key: str) -> Appended:
+    async def append(
+        self, circle_id: CircleId, message: Message, dedup_key: str, receipt: bytes = b""
+    ) -> Appended:
         history = self._history(circle_id)
         seen = history.keys.get(dedup_key)
         if seen is not None:
-            return Appended(dataclasses.replace(message, id=seen[0], ts=seen[1]), duplicate=True)
+            first = dataclasses.replace(message, id=seen.id, ts=seen.ts)
+            return Appended(first, duplicate=True, receipt=seen.receipt)
         history.last_id += 1
         stored = dataclasses.replace(message, id=history.last_id)
         history.messages.append(stored)
-        history.keys[dedup_key] = (stored.id, stored.ts)
+        history.keys[dedup_key] = Sent(stored.id, stored.ts, receipt)
         if len(history.keys) > self._history_max:
             history.keys.popitem(last=False)
         self._publish(circle_id, stored)
-        return Appended(stored, duplicate=False)
+        return Appended(stored, duplicate=False, receipt=receipt)
+
+    async def sent(self, circle_id: CircleId, dedup_key: str) -> Sent | None:
+        history = self._histories.get(circle_id)
+        return None if history is None else history.keys.get(dedup_key)
 
     async def broadcast(self, circle_id: CircleId, frame: Frame) -> None:
         self._publish(circle_id, frame)
@@ -154,23 +163,42 @@ class MemoryPresenceStore:
 
 
 class MemoryReviewQueue:
-    """Held messages per circle, in arrival order."""
+    """Held messages per circle, in arrival order, and a record of every hold."""
 
     #: More held messages than this in one circle is a fault worth refusing loudly.
     MAX_PER_CIRCLE = 10_000
+    #: Records of holds kept per circle; beyond, the oldest are forgotten (a ``say``
+    #: resent after that many holds in one circle would be screened again).
+    MAX_RECORDS = 10_000
 
     def __init__(self) -> None:
         self._held: dict[CircleId, dict[str, HeldMessage]] = {}
+        # circle -> hold -> what its sender was told, oldest first
+        self._told: dict[CircleId, collections.OrderedDict[str, str]] = {}
 
-    async def hold(self, circle_id: CircleId, held: HeldMessage) -> tuple[HeldMessage, bool]:
-        queue = self._held.setdefault(circle_id, {})
-        first = queue.get(held.hold)
+    async def hold(
+        self, circle_id: CircleId, held: HeldMessage, reason: str
+    ) -> tuple[HoldRecord, bool]:
+        first = await self.find(circle_id, held.hold)
         if first is not None:
             return first, True
+        queue = self._held.setdefault(circle_id, {})
         if len(queue) >= self.MAX_PER_CIRCLE:
             raise BackendUnavailable("the circle's review queue is full")
         queue[held.hold] = held
-        return held, False
+        told = self._told.setdefault(circle_id, collections.OrderedDict())
+        told[held.hold] = reason
+        if len(told) > self.MAX_RECORDS:
+            told.popitem(last=False)
+        return HoldRecord(held.hold, reason, held), False
+
+    async def find(self, circle_id: CircleId, hold: str) -> HoldRecord | None:
+        waiting = self._held.get(circle_id, {}).get(hold)
+        told = self._told.get(circle_id)
+        reason = None if told is None else told.get(hold)
+        if waiting is None and reason is None:
+            return None
+        return HoldRecord(hold, reason or "", waiting)
 
     async def pending(self, circle_id: CircleId) -> list[HeldMessage]:
         held = self._held.get(circle_id, {}).values()

@@ -75,6 +75,7 @@
     members: new Map(), // name -> role
     you: null,
     pending: new Map(), // ref -> list item of an own message not yet confirmed
+    notes: new Map(), // message id -> words the server had for this person alone (ack.note)
     outgoing: new Map(), // ref -> the say frame, sent again with the same ref after a reconnect
     // refs must never repeat for this member (the server treats a repeat as a resend),
     // so each page load gets its own random prefix
@@ -160,12 +161,21 @@
     return [button, para];
   }
 
+  // Words for this person alone, under their own message: quiet, and said to be private.
+  function addNote(li, note) {
+    if (li.querySelector(".note")) return;
+    const para = el("p", "note", note);
+    para.prepend(el("span", "note-label", "Only you can see this: "));
+    li.append(para);
+  }
+
   function showMessage(m) {
     if (state.lastId !== null && m.id <= state.lastId) return; // already shown before a reconnect
     state.lastId = m.id;
     const li = el("li", "message");
     li.dataset.id = String(m.id);
     li.append(header(m.name, m.role, timeOf(m.ts)), ...body(m.text, m.cw));
+    if (state.notes.has(m.id)) addNote(li, state.notes.get(m.id));
     withScroll(() => {
       for (const item of list.querySelectorAll(`li.own[data-id="${m.id}"]`)) item.remove();
       // Ids are the circle's order; own unconfirmed messages stay below the confirmed ones.
@@ -207,6 +217,7 @@
     if (w.resume === "reset") {
       list.replaceChildren();
       state.lastId = null;
+      state.notes.clear(); // ids start again
       if (state.welcomed) notice("The circle's history was restarted.");
     } else if (w.resume === "gap") {
       notice(GAP);
@@ -262,6 +273,15 @@
         notice(frame.reason);
       // falls through: otherwise it is an ack
       case "ack":
+        if (frame.note) {
+          // the pipeline's words for the sender (a circle that delivers messages in which
+          // someone reaches out): kept by id, so they stay under the message once it shows
+          state.notes.set(frame.id, frame.note);
+          const shown =
+            list.querySelector(`li.message:not(.own)[data-id="${frame.id}"]`) ||
+            state.pending.get(frame.ref);
+          if (shown) addNote(shown, frame.note);
+        }
         if (state.lastId !== null && frame.id <= state.lastId) {
           const li = state.pending.get(frame.ref); // the message itself came first
           state.pending.delete(frame.ref);

@@ -106,7 +106,7 @@ async def test_say_acks_the_sender_with_the_id_and_time(clock: ManualClock) -> N
     ann = await _joined(hub, circle, "Ann")
     _drain(ann)
     clock.advance(2.5)
-    stored = await hub.say(ann, "ref-7", "hi", "grief")
+    stored = (await hub.say(ann, "ref-7", "hi", "grief")).message
     frames = _drain(ann)
     assert frames == [stored, Ack(ref="ref-7", id=1, ts=clock.now_ms())]
     assert (stored.name, stored.role, stored.cw, stored.ts) == (

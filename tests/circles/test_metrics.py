@@ -50,5 +50,8 @@ async def test_metrics_count_connections_and_each_stage_without_naming_anyone() 
     assert _value(text, 'circles_moderation_stage_calls_total{stage="boom"}') == 3
     assert _value(text, 'circles_moderation_stage_failures_total{stage="boom"}') == 3
     assert _value(text, 'circles_moderation_stage_failures_total{stage="fine"}') == 0
+    # every severity is there from the start, so a graph shows 0 rather than nothing
+    for severity in ("info", "warning", "error", "critical"):
+        assert _value(text, f'circles_escalations_requested_total{{severity="{severity}"}}') == 0
     for private in ("MARKER-TEXT", "acct-SECRET-ID", "Ann", circle.id):
         assert private not in text

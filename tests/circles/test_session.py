@@ -14,6 +14,7 @@ from circles.auth import verify_token
 from circles.backends.base import BackendUnavailable
 from circles.backends.memory import MemoryBackend
 from circles.clock import SystemClock
+from circles.escalation import LoggingEscalations
 from circles.hub import Hub, HubSettings
 from circles.session import SessionContext, SessionSettings, run_session
 from moderation import Action, FailurePolicy, Pipeline, StageRun, Submission, Verdict
@@ -106,6 +107,7 @@ async def _rig(settings: SessionSettings | None = None, pipeline: Pipeline | Non
         verify_token=functools.partial(verify_token, SECRET, "circles"),
         clock=clock,
         settings=settings or SessionSettings(),
+        escalations=LoggingEscalations(),
     )
     circle = await open_circle(backend)
     return Rig(context, backend, circle.id)

@@ -485,3 +485,27 @@ async def test_held_blocked_and_redacted_answers_are_shown_to_the_sender() -> No
         assert await asyncio.wait_for(task, WAIT) == 0
     assert "  · A facilitator has seen your message." in screen.lines
     assert "! not shared: This reads as aimed at someone here." in screen.lines
+
+
+async def test_words_with_an_ack_are_shown_to_the_sender_quietly() -> None:
+    lines, screen = Lines(), Screen()
+    note = "A facilitator has seen your message. If you are in danger now, call 988."
+
+    async def script(peer: Peer, n: int) -> None:
+        await peer.send(welcome(ResumeResult.FRESH, []))
+        for message_id, words in ((1, None), (2, note)):
+            say = await peer.recv()
+            assert isinstance(say, Say)
+            await peer.send(Ack(say.ref, message_id, TS, words))
+        await until_closed(peer)
+
+    async with running(script) as (_, url):
+        task = asyncio.create_task(client(url, lines, screen).run())
+        await screen.shows("Here now:")
+        lines.feed("a plain one")
+        lines.feed("a hard one")
+        await screen.shows(note)
+        lines.feed("/quit")
+        assert await asyncio.wait_for(task, WAIT) == 0
+    assert screen.lines.count(f"  · (only you see this) {note}") == 1
+    assert sum("only you see this" in line for line in screen.lines) == 1  # not for a plain ack

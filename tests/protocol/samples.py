@@ -135,6 +135,7 @@ SERVER_SAMPLES: tuple[Frame, ...] = (
         ],
     ),
     Ack(ref="r1", id=43, ts=TS + 2),
+    Ack(ref="r2", id=44, ts=TS + 3, note="You matter. If you are in danger now, call 988. 🌱"),
     Presence(action=PresenceAction.JOIN, member=ZOE),
     Presence(action=PresenceAction.LEAVE, member=SAM),
     Members(members=[ZOE, SAM]),
@@ -258,7 +259,7 @@ def server_frames() -> st.SearchStrategy[Frame]:
         _pings,
         _messages,
         welcomes,
-        st.builds(Ack, ref=_refs, id=_ints, ts=_ints),
+        st.builds(Ack, ref=_refs, id=_ints, ts=_ints, note=st.none() | _texts),
         st.builds(Presence, action=st.sampled_from(PresenceAction), member=_members),
         st.builds(Error, code=st.sampled_from(ErrorCode), detail=_strings, ref=st.none() | _refs),
     )

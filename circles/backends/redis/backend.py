@@ -25,6 +25,7 @@ from circles.backends.redis.reviews import RedisReviewQueue
 from circles.backends.redis.store import RedisCircleStore
 from circles.backends.redis.subscriber import Subscriber
 from circles.clock import Clock, SystemClock
+from circles.logging import exception_fields
 from circles.model import CircleId
 from protocol import Member, Members, Presence, PresenceAction
 
@@ -53,6 +54,9 @@ class RedisSettings:
     #: Seconds between the subscriber's self-probes, and the silence that counts as deaf.
     probe_interval: float = 1.0
     probe_timeout: float = 3.0
+    #: Held messages at most shown again to a circle's facilitators on this node after
+    #: its subscriber reconnects (the oldest first, as in a facilitator's ``welcome``).
+    reviews_reshown: int = 100
 
 
 class RedisBackend:
@@ -143,12 +147,26 @@ class RedisBackend:
         return True, "ok"
 
     async def _resubscribed(self) -> None:
-        """Presence events are not kept: whatever was announced while this node did not
-        hear is made good by telling its members who is present now."""
+        """Presence and review events are not kept: whatever was announced while this
+        node did not hear is made good by telling its members who is present now, and
+        its facilitators what still waits for review (clients keep one per hold id, so
+        one they had already is not shown twice). Flagged events are not made good."""
         await self.events.resync()
         for circle_id in self.events.circles():
             members = await self.presence.members(circle_id)
             self.events.deliver_here(circle_id, Members(members=members))
+            await self._reshow_reviews(circle_id)
+
+    async def _reshow_reviews(self, circle_id: CircleId) -> None:
+        try:
+            pending = await self.reviews.pending(circle_id)
+        except BackendUnavailable:
+            raise  # the subscriber reconnects, and comes back here
+        except Exception as exc:  # one circle's unreadable queue must not deafen the node
+            log.error("redis.reviews_not_reshown", circle=circle_id, **exception_fields(exc))
+            return
+        for held in pending[: self.settings.reviews_reshown]:
+            self.events.deliver_here(circle_id, held.review)
 
     async def _announce_gone(self, circle_id: CircleId, members: list[Member]) -> None:
         for member in members:

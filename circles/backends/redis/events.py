@@ -14,11 +14,12 @@ import asyncio
 import dataclasses
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 import structlog
 from redis.asyncio import Redis
 
-from circles.backends.base import Appended, BackendUnavailable, HistoryPage, Listener
+from circles.backends.base import Appended, BackendUnavailable, HistoryPage, Listener, Sent
 from circles.backends.redis import lua
 from circles.backends.redis.errors import unavailable_on_redis_errors
 from circles.backends.redis.keys import Keys
@@ -87,7 +88,9 @@ class RedisEventLog:
 
     # --- the port -----------------------------------------------------------------
 
-    async def append(self, circle_id: CircleId, message: Message, dedup_key: str) -> Appended:
+    async def append(
+        self, circle_id: CircleId, message: Message, dedup_key: str, receipt: bytes = b""
+    ) -> Appended:
         k = self._keys
         body = MSGPACK.encode(dataclasses.replace(message, id=0))
         with unavailable_on_redis_errors():
@@ -95,12 +98,23 @@ class RedisEventLog:
                 keys=[k.circle(circle_id), k.meta(circle_id), k.log(circle_id),
                       k.refs(circle_id), k.ref_order(circle_id)],
                 args=[k.channel(circle_id), dedup_key, body, message.ts, self._history_max,
-                      self._retention_ms, FALLBACK_TTL_MS, secrets.token_hex(8)],
+                      self._retention_ms, FALLBACK_TTL_MS, secrets.token_hex(8), receipt],
             )  # fmt: skip
         if result[0] == 1:
-            return Appended(dataclasses.replace(message, id=int(result[1])), duplicate=False)
+            stored = dataclasses.replace(message, id=int(result[1]))
+            return Appended(stored, duplicate=False, receipt=receipt)
         first = dataclasses.replace(message, id=int(result[1]), ts=int(result[2]))
-        return Appended(first, duplicate=True)
+        return Appended(first, duplicate=True, receipt=bytes(result[4]))
+
+    async def sent(self, circle_id: CircleId, dedup_key: str) -> Sent | None:
+        # one HGET: the record is written by the append script, atomically with the
+        # message, and expires with the circle's other keys
+        with unavailable_on_redis_errors():
+            record = await self._redis.hget(self._keys.refs(circle_id), dedup_key)
+        if record is None:
+            return None
+        message_id, ts, *receipt = cast(bytes, record).split(b":", 2)
+        return Sent(int(message_id), int(ts), receipt[0] if receipt else b"")
 
     async def broadcast(self, circle_id: CircleId, frame: Frame) -> None:
         with unavailable_on_redis_errors():

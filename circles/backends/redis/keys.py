@@ -32,7 +32,8 @@ class Keys:
         return f"{self.prefix}:{{{circle_id}}}:log"
 
     def refs(self, circle_id: CircleId) -> str:
-        """Hash: dedup key -> ``id:ts`` of the message it appended."""
+        """Hash: dedup key -> ``id:ts`` of the message it appended, then ``:receipt``
+        when the append had one."""
         return f"{self.prefix}:{{{circle_id}}}:refs"
 
     def ref_order(self, circle_id: CircleId) -> str:
@@ -46,6 +47,11 @@ class Keys:
     def reviews(self, circle_id: CircleId) -> str:
         """Hash: hold id -> a message held for facilitators."""
         return f"{self.prefix}:{{{circle_id}}}:review"
+
+    def holds(self, circle_id: CircleId) -> str:
+        """Hash: hold id -> what its sender was told, for every hold of the circle (also
+        once taken off the review queue), so a resent ``say`` is answered alike."""
+        return f"{self.prefix}:{{{circle_id}}}:holds"
 
     def channel(self, circle_id: CircleId) -> str:
         """Pub/sub channel of the circle's live events."""
@@ -61,6 +67,7 @@ class Keys:
             self.ref_order(circle_id),
             self.presence(circle_id),
             self.reviews(circle_id),
+            self.holds(circle_id),
         ]
 
     @property

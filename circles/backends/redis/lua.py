@@ -17,9 +17,10 @@ end
 
 # KEYS: circle, meta, log, refs, reforder
 # ARGV: channel, dedup key, message (msgpack, id 0), ts, history max, retention ms,
-#       fallback ttl ms, epoch candidate
-# Returns {1, id, epoch} when appended, {0, id, ts, epoch} for a known dedup key.
+#       fallback ttl ms, epoch candidate, receipt ("" for none)
+# Returns {1, id, epoch} when appended, {0, id, ts, epoch, receipt} for a known dedup key.
 # The published payload is "m|<id>|<epoch>|<message>": the id travels with the event.
+# A dedup record is "<id>:<ts>", then ":<receipt>" when there is one.
 APPEND = (
     _EXPIRE
     + """
@@ -27,12 +28,17 @@ local seen = redis.call('HGET', KEYS[4], ARGV[2])
 redis.call('HSETNX', KEYS[2], 'epoch', ARGV[8])
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if seen then
-  local sep = string.find(seen, ':', 1, true)
-  return {0, tonumber(string.sub(seen, 1, sep - 1)), tonumber(string.sub(seen, sep + 1)), epoch}
+  local a = string.find(seen, ':', 1, true)
+  local b = string.find(seen, ':', a + 1, true)
+  local ts, receipt = string.sub(seen, a + 1), ''
+  if b then ts, receipt = string.sub(seen, a + 1, b - 1), string.sub(seen, b + 1) end
+  return {0, tonumber(string.sub(seen, 1, a - 1)), tonumber(ts), epoch, receipt}
 end
 local id = redis.call('HINCRBY', KEYS[2], 'seq', 1)
 redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[5], id .. '-0', 'm', ARGV[3])
-redis.call('HSET', KEYS[4], ARGV[2], id .. ':' .. ARGV[4])
+local record = id .. ':' .. ARGV[4]
+if ARGV[9] ~= '' then record = record .. ':' .. ARGV[9] end
+redis.call('HSET', KEYS[4], ARGV[2], record)
 redis.call('ZADD', KEYS[5], id, ARGV[2])
 local extra = redis.call('ZCARD', KEYS[5]) - tonumber(ARGV[5])
 if extra > 0 then

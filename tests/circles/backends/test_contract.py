@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from circles.backends.base import Backend, HeldMessage
+from circles.backends.base import Backend, HeldMessage, HoldRecord, Sent
 from circles.backends.memory import MemoryBackend
 from circles.backends.redis import RedisBackend, RedisSettings
 from circles.clock import SystemClock
@@ -229,8 +229,11 @@ def _held(hold: str, text: str, ts: int, member: str = "acct-ann") -> HeldMessag
 async def test_held_messages_wait_in_order_until_taken(backend: Backend) -> None:
     circle = new_circle_id()
     first, second = _held("h-1", "first", 10), _held("h-2", "second", 20)
-    assert await backend.reviews.hold(circle, second) == (second, False)
-    assert await backend.reviews.hold(circle, first) == (first, False)
+    assert await backend.reviews.hold(circle, second, "told") == (
+        HoldRecord("h-2", "told", second),
+        False,
+    )
+    assert (await backend.reviews.hold(circle, first, "told"))[1] is False
     assert await backend.reviews.pending(circle) == [first, second]  # oldest first
     assert await backend.reviews.pending(new_circle_id()) == []
     assert await backend.reviews.take(circle, "h-1") == first
@@ -243,8 +246,53 @@ async def test_holding_the_same_message_twice_keeps_the_first(backend: Backend) 
     circle = new_circle_id()
     original = _held("h-9", "the words", 10)
     resent = _held("h-9", "the words", 99)
-    await backend.reviews.hold(circle, original)
-    kept, duplicate = await backend.reviews.hold(circle, resent)
+    await backend.reviews.hold(circle, original, "first words")
+    kept, duplicate = await backend.reviews.hold(circle, resent, "other words")
     assert duplicate
-    assert kept == original
+    assert kept == HoldRecord("h-9", "first words", original)
     assert await backend.reviews.pending(circle) == [original]
+
+
+async def test_a_taken_hold_is_remembered_without_its_words_and_never_held_again(
+    backend: Backend,
+) -> None:
+    circle = new_circle_id()
+    held = _held("h-5", "the words", 10)
+    assert await backend.reviews.find(circle, "h-5") is None
+    await backend.reviews.hold(circle, held, "what Ann was told")
+    assert await backend.reviews.find(circle, "h-5") == HoldRecord("h-5", "what Ann was told", held)
+    assert await backend.reviews.take(circle, "h-5") == held
+    taken = HoldRecord("h-5", "what Ann was told", None)
+    assert await backend.reviews.find(circle, "h-5") == taken
+    # the same hold again (a resend that raced its lookup): known, nothing kept
+    assert await backend.reviews.hold(circle, held, "other words") == (taken, True)
+    assert await backend.reviews.pending(circle) == []
+    assert await backend.reviews.find(new_circle_id(), "h-5") is None  # per circle
+
+
+async def test_the_dedup_record_of_an_append_is_found_with_its_receipt(
+    backend: Backend,
+) -> None:
+    circle = new_circle_id()
+    assert await backend.events.sent(circle, "ann\x00r1") is None
+    receipt = b"the answer: \x00\xff:with:colons"  # opaque bytes, kept as they are
+    first = await backend.events.append(circle, _message("once"), "ann\x00r1", receipt)
+    assert first.receipt == receipt
+    plain = await backend.events.append(circle, _message("plain"), "ann\x00r2")
+    assert await backend.events.sent(circle, "ann\x00r1") == Sent(
+        first.message.id, first.message.ts, receipt
+    )
+    assert await backend.events.sent(circle, "ann\x00r2") == Sent(
+        plain.message.id, plain.message.ts, b""
+    )
+    again = await backend.events.append(circle, _message("once"), "ann\x00r1", b"other")
+    assert (again.duplicate, again.receipt) == (True, receipt)
+    assert await backend.events.sent(new_circle_id(), "ann\x00r1") is None
+
+
+async def test_dedup_records_are_forgotten_with_the_history(backend: Backend) -> None:
+    circle = new_circle_id()
+    for i in range(HISTORY_MAX + 1):
+        await _append(backend, circle, f"m{i}", key=f"k{i}")
+    assert await backend.events.sent(circle, "k0") is None
+    assert await backend.events.sent(circle, f"k{HISTORY_MAX}") is not None
