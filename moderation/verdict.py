@@ -13,7 +13,8 @@ Combination rules (``combine``), the same whatever the stages:
   higher, a ``block`` (a rate limit, a repeat, an insult in the same breath) becomes a
   ``hold``, so facilitators see the message, and the sender hears the words of the
   stage that read the risk (or caring words of the pipeline's own, never the words
-  of the stage that blocked).
+  of the stage that blocked); a message delivered with a part taken out gives the sender
+  the redacting stage's words and then the risk stage's, so neither is lost.
 
 Reasons and tags describe; they never quote the message.
 """
@@ -162,6 +163,14 @@ def combine(original: str, verdicts: Iterable[Verdict], failed: Iterable[str] = 
     if risk >= Risk.PASSIVE_IDEATION and action is Action.BLOCK:
         action = Action.HOLD
         strictest_reason = risk_reason or _AT_RISK
+    elif (
+        action is Action.REDACT
+        and risk_reason
+        and strictest_reason
+        and risk_reason not in strictest_reason
+    ):
+        # delivered with a part taken out, to a person at risk: both, the caring words last
+        strictest_reason = f"{strictest_reason} {risk_reason}"
     return Screened(
         action=action,
         text=text,

@@ -861,9 +861,7 @@ _IDIOMS = re.compile(
         r"(?:my )?feet are killing me)"
     )
 )
-_LAUGH = re.compile(
-    r"[💀😂🤣🙈🤦]|\b(?:lo+l|lmf?ao|ha(?:ha)+|jk|cringe|mortified)\b|\bembarrass"
-)
+_LAUGH = re.compile(r"[💀😂🤣🙈🤦]|\b(?:lo+l|lmf?ao|ha(?:ha)+|jk|cringe|mortified)\b|\bembarrass")
 _EARNEST = re.compile(r"\b(?:not joking|no joke|i'?m serious|i mean it|for real|fr)\b")
 _NEGATION = re.compile(
     _space(
@@ -1080,7 +1078,6 @@ class _Sentence:
             reported_end=reported.end() if reported else len(text) + 1,
             joking=message.joking and _LAUGH.search(text) is not None,
         )
-
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
         """The clause around ``start:end``: from the last break before it to the next."""

@@ -180,6 +180,28 @@ async def test_passive_ideation_with_an_insult_is_held_not_blocked() -> None:
     assert "aimed at someone" not in screened.sender_reason
 
 
+async def test_a_redacted_message_at_risk_keeps_both_words_for_the_sender() -> None:
+    pii = Fixed(
+        "pii",
+        Verdict(
+            Action.REDACT, redacted="[phone removed]", sender_reason="A phone number was taken out."
+        ),
+    )
+    crisis = Fixed(
+        "crisis",
+        Verdict(
+            Action.ALLOW_FLAG,
+            risk=Risk.ACTIVE_IDEATION,
+            sender_reason="A facilitator has seen your message.",
+        ),
+    )
+    screened = await Pipeline([pii, crisis]).screen(Submission.of("x"))
+    assert screened.action is Action.REDACT
+    assert screened.sender_reason == (
+        "A phone number was taken out. A facilitator has seen your message."
+    )  # fmt: skip
+
+
 async def test_without_risk_a_block_stays_a_block() -> None:
     insult = Fixed("harassment", Verdict(Action.BLOCK, sender_reason="aimed at someone"))
     distress = Fixed("crisis", Verdict(risk=Risk.DISTRESS))
