@@ -82,7 +82,8 @@ _PERSON = (
 _THREAT = r"(?:kill|hurt|beat|shoot|stab|strangle|choke|murder|rape|come for|get)"
 _AGENT = (
     r"(?:he|she|they|my (?:ex|husband|wife|partner|boyfriend|girlfriend|bf|gf|dad|father|"
-    r"step ?dad|mum|mom|mother|brother|abuser|uncle))"
+    r"step ?dad|mum|mom|mother|brother|abuser|uncle|cousin|son|neighbou?r)|my \w+'s (?:brother|"
+    r"father|dad|husband|ex|boyfriend|partner|son))"
 )
 _DIE = (
     r"(?:die(?! of old age| peacefully| happy| laughing)|be dead|not (?:be )?alive|not exist|"
@@ -138,7 +139,8 @@ crisis.direct active_ideation self
     delete|deleting|end|ending|gas|poison|overdose on purpose) ?my ?self
 crisis.direct active_ideation self
   when life my_own it_all existence
-    (?:end|ending|take|taking|end(?:ed)?) (?:my (?:own )?life|my own|it all|my existence)
+    (?:end|ending|take|taking|end(?:ed)?) (?:my (?:own )?life|it all|my existence)|(?:end|ending|
+    ended) my own(?! \w)
 crisis.direct active_ideation self
   when end_it endit ending_it endingit
     (?:want|wanna|going|gonna|ready|plan(?:ning)?|thinking (?:about|of)|think about|decided|
@@ -157,9 +159,9 @@ crisis.plan active_ideation self
     thought) about how$|ways to do it|(?:think|thinking|thought) about how (?:i'?d|i would|i'?ll|i
      will|i could|to) (?:do it|end it|go through with it)
 crisis.plan active_ideation self
-  when overdos _od jump take_all take_every take_the taking_all taking_every taking_the
+  when overdos _od _0d jump take_all take_every take_the taking_all taking_every taking_the
   when take_them taking_them swallow
-    (?:<GO>|thinking (?:of|about)|considering) (?:overdos(?:e|ing)|od\b|jump(?:ing)?(?! (?:in|
+    (?:<GO>|thinking (?:of|about)|considering) (?:overdos(?:e|ing)|[o0]d\b|jump(?:ing)?(?! (?:in|
     on|into|at|for|up|around|ship|start|the queue|through))|(?:tak|swallow)(?:e|ing) (?:all|
     every one|the whole|them all))
 crisis.plan active_ideation self
@@ -648,12 +650,15 @@ crisis.passive passive_ideation self
     (?:just )?takes? me(?: away)? in my sleep|(?:get|have|find) an exit|(?:pray|praying|hope|
     hoping) (?:\w+ ){0,3}takes? me
 crisis.passive passive_ideation self
-  when wouldn't would_not relieved be_sad mind
+  when wouldn't would_not relieved be_sad mind be_fine be_okay be_ok be_alright be_a_relief
+  when no_loss mercy
   needs if (?:a|the|some) (?:bus|car|truck|lorry|train|plane)|if something (?:just )?happened|if i
-  needs (?:didn'?t|did not|never|don'?t) wake|if i (?:just )?died|if i (?:wasn'?t|weren'?t) (?:here|
-  needs around)|accident|hit me|in my sleep
+  needs  (?:didn'?t|did not|never|don'?t) (?:wake|woke)|if i (?:just )?died|if i (?:wasn'?t|
+  needs weren'?t) (?:here|around)|accident|hit me|in my sleep
     (?:wouldn'?t|would not|won'?t) (?:really |honestly |even |actually )?(?:mind|care|be sad|be
-     upset|fight it)|(?:i'?d|i would|i will|i'?ll) be (?:relieved|glad|ok|okay|fine with it)
+     upset|fight it)|(?:i'?d|i would|i will|i'?ll) be (?:relieved|glad|ok|okay|fine with it)|
+    (?:that'?d|it'?d|that would|it would|that'?s|it'?s) (?:honestly |really |probably )?(?:be )?
+    (?:fine|okay|ok|alright|a relief|no loss|a mercy)
 crisis.distress distress self
   when hollow nothing_left empty ghost grey gray motions stuck no_door disappearing better_mom
   when better_mother better_dad better_father better_parent pretending messing falls_apart
@@ -666,6 +671,7 @@ crisis.distress distress self
     will get|is going to get) better
 danger_from_others active_ideation danger_from_others
   when break_my can't_walk cant_walk better_not do_it_again getting_it deal_with regret sorry
+  when put_me bury_me end_me finish_me
     <AGENT> (?:\w+ ){0,8}(?:said|says|told me|texted|threatened|swore|warned me|keeps saying)(?:
      \w+){0,4}? (?:that )?(?:(?:if|next time|when|once) [^.!?]{1,60} )?(?:he|she|they|i)(?:'d|'ll|
      would| will| is going
@@ -673,7 +679,8 @@ danger_from_others active_ideation danger_from_others
     (?:break my (?:arm|arms|legs?|neck|jaw|face|nose|fingers)|make sure i (?:can'?t|cannot|won'?t)
      (?:walk|talk|leave|see)|not (?:to )?make (?:him|her|them) do it again|getting it|
     deal with (?:it|
-    me|you)|be sorry|regret it)
+    me|you)|be sorry|regret it|put me in (?:the ground|hospital|a grave|a box)|bury me|end me|finish
+     me(?: off)?)
 danger_from_others imminent danger_from_others
   when outside_my outside_the back_in on_his_way on_her_way
   needs scared|afraid|terrified|frightened|chain|lock|address|never gave|getting it|deal with|
@@ -742,6 +749,55 @@ final.decided strong final
 crisis.passive passive_ideation self
   when will_nicht_mehr
     ich will nicht mehr(?= ?(?:$|[.!]))
+crisis.passive passive_ideation self
+  when not_existing stop_existing unexist weren't_here wasn't_here not_exist disappearing
+  when vanishing not_being
+    (?:easier|better|okay|ok|fine|nice|peaceful|a relief|relief|simpler)(?: \w+){0,5} (?:if i|to)
+     (?:\w+ ){0,2}(?:weren'?t|wasn'?t|was not|were not|stop(?:ped)?|just stop|didn'?t|not)
+     (?:here|around|exist(?:ing)?|alive|be here)|(?:think|thinking|thought) about (?:just )?
+    (?:disappearing|not existing|not being here|vanishing|stopping existing)|(?:wish|want) (?:i
+     could |to )?(?:just )?unexist|\bunexist(?:ing)?\b
+crisis.passive passive_ideation self
+  when take_me_home take_me_away
+    (?:lord|god|jesus|heaven) (?:\w+ ){0,3}take me (?:home|away|now)|take me home (?:now|soon|
+    already)
+crisis.passive passive_ideation self
+  when goes_down crashes terminal happens_to_me hits_me
+    (?:hope|hoping|wish|wishing|pray|praying) (?:\w+ ){0,5}(?:goes down|crash(?:es)?|something
+     terminal|(?:is|comes back|turns out) terminal|happens to me|hits me)
+crisis.passive passive_ideation self
+  when reason_to point_in point_to
+    (?:don'?t|do not|can'?t|cannot) see (?:a|any|the) (?:reason|point) (?:to|in) (?:keep(?:ing)?
+     going|go(?:ing)? on|living|carry(?:ing)? on|being here|staying)
+final.give_back strong final
+  when give_them give_it give_him give_her
+    (?:won'?t|don'?t|will not|do not) (?:need|have) to give (?:it|them|him|her) back
+final.better_than strong final
+  when better_than
+    (?:look after|take care of|care for) (?:them|him|her|it) better than i (?:could|can|ever did|
+    ever could)
+final.last strong final
+  when the_next
+    (?:won'?t|wont|will not|not going to) be (?:at|in|coming to) the next (?:one|session|circle|
+    meeting|group)
+final.letters decisive final
+  when abschiedsbrie despedida adieu addio
+    abschiedsbrie(?:f|fe)|cartas? de despedida|lettres? d'adieu|letter[ae] d'addio
+crisis.self_harm active_ideation self
+  when tagliat cortado corté cortei coupé geritzt cutting_again harming_again burning_again
+    mi sono tagliat[ao]|me (?:he cortado|cort[eé]|cortei)|je me suis coupée?|ich habe mich
+     (?:\w+ )?geritzt|(?:^|[.!?,] ?)(?:cutting|self ?harming|burning) again|(?:started|start)
+     (?:cutting|self ?harming) again
+crisis.act imminent self
+  when take_already take_all took_all taken_all swallowed_all took_every
+  unless every (?:morning|day|night|evening)|as prescribed|with (?:food|breakfast|dinner)|daily|
+  unless vitamin
+    (?:i )?(?:take|took|taken|swallowed) (?:already |just )?(?:all|every) (?:the |my |of the |of
+     my )?(?:pills|tablets|meds)
+crisis.passive passive_ideation self
+  when despertar existir
+    dormir(?:me)? y no despertar(?:me)?|(?:seria )?melhor n[aã]o (?:existir|estar aqui)|(?:sería|
+    seria) mejor no (?:existir|estar aqui|estar aquí)
 """
 _FRAGMENTS = {
     "<GO>": _GO,
@@ -1130,6 +1186,9 @@ def _scoped_out(sentence: _Sentence, start: int, end: int, kind: str) -> bool:
         return False
     if sentence.reported_end <= start or _HYPOTHETICAL.search(prefix):
         return True
+    if kind == FINAL:
+        # a goodbye speaks of others too ("they won't need to give them back")
+        return False
     return (
         not _FIRST.match(matched)
         and (kind == TO_OTHERS or not _FIRST.search(matched))

@@ -83,7 +83,12 @@ _RULES: tuple[tuple[str, str], ...] = (
     (
         "method.lethality",
         rf"(?:more|most|less|least) (?:certain|lethal|reliable|effective|painless|deadly|sure|"
-        rf"likely to work)|(?:make sure|be sure|certain) (?:it|this) works|"
+        rf"likely to work|dangerous (?:together|combined|mixed|with))|"
+        rf"(?:which|what) (?:\w+ ){{0,2}}(?:overdoses?|drugs?|pills|tablets|medications?|meds) "
+        rf"(?:\w+ ){{0,3}}(?:cause|causes|lead to|leads to|are (?:most |the most )?(?:dangerous|"
+        rf"lethal|deadly|fatal))|(?:tablets|pills|meds|medication) (?:she|he|they|i)(?:'d| had| "
+        rf"has| have)? (?:stockpiled|hoarded|saved up|stashed)|barriers? (?:on|at) (?:\w+ ){{0,2}}"
+        rf"bridges?|(?:make sure|be sure|certain) (?:it|this) works|"
         rf"(?:would|will|is) (?:it|that|this) be (?:quick|painless|fatal|enough)|"
         rf"how (?:quick|fast|painful) (?:would|is|will) (?:it|that)|(?:\w+ )?supply all at once|"
         rf"(?:best|worst|easiest|quickest) (?:\w+ )?to overdose on|"
@@ -160,7 +165,8 @@ _TRIGGERS: dict[str, str] = {
     "method.dose": "milligrams how lethal fatal deadly toxic stockpil hoard saving saved collect "
     "whole entire 0 1 2 3 4 5 6 7 8 9 twenty thirty forty fifty sixty hundred overdose od kill "
     "enough 💊",
-    "method.lethality": "more_certain more_lethal more_reliable more_effective more_painless "
+    "method.lethality": "more_dangerous most_dangerous overdoses drugs pills tablets "
+    "medication meds barrier more_certain more_lethal more_reliable more_effective more_painless "
     "more_deadly more_sure more_likely most_certain most_lethal most_reliable most_effective "
     "most_painless most_deadly most_sure most_likely less_painful least_painful less_certain "
     "enough_to enough_that survives survive_the first_time bleed_out bleeding_out bled_out "

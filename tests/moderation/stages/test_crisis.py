@@ -480,6 +480,25 @@ def test_lines_from_the_review(text: str, risk: Risk) -> None:
         ),
         ("I'm outside her flat with a knife", Risk.ACTIVE_IDEATION),
         ("su1c1d4l again lol. not joking", Risk.ACTIVE_IDEATION),
+        # wishes not to be, in other words
+        ("honestly it would be easier for everyone if I just wasn't around", Risk.PASSIVE_IDEATION),
+        ("if I never woke up tomorrow that would be fine by me", Risk.PASSIVE_IDEATION),
+        ("I keep praying God will just take me home", Risk.PASSIVE_IDEATION),
+        ("part of me hopes the biopsy comes back terminal", Risk.PASSIVE_IDEATION),
+        ("I can't see any reason to keep going", Risk.PASSIVE_IDEATION),
+        ("I can't see any reason to keep going. I've made my decision.", Risk.IMMINENT),
+        # a goodbye in deeds
+        (
+            "dropped the cat at my sister's, she'll care for him better than I ever could. she "
+            "won't have to give him back",
+            Risk.ACTIVE_IDEATION,
+        ),
+        ("I'm taking a week off work, so I won't be at the next session", Risk.NONE),
+        # threats said other ways
+        ("my ex's brother told me he'll put me in the ground if I testify", Risk.ACTIVE_IDEATION),
+        ("I take all my meds every morning with breakfast", Risk.NONE),
+        ("ive taken all the pills already and i feel strange", Risk.IMMINENT),
+        ("c-u-t-t-i-n-g again tonight", Risk.IMMINENT),
         # the past brought back to now
         (
             "I survived an attempt in 2019 but I keep thinking about doing it properly this time",
