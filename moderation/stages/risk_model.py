@@ -15,10 +15,10 @@ ship inside the package (``risk_model.json``, a few hundred kilobytes); nothing 
 downloaded. Settings: ``threshold`` (the probability from which it holds, default 0.8),
 ``deliver`` and ``resources`` as for the crisis stage.
 
-On lines neither it nor the rules were tuned on (trained without the set it was scored
-on), the model alone found 41-72% of escalation-worthy lines at a 0-4% false-escalation
-rate among ordinary ones; beside the rules it raised their recall by about a fifth.
-docs/moderation.md has the figures.
+Trained without the set it is scored on, the model alone finds 54-74% of a set's
+escalation-worthy lines and flags 0-5% of the rest; on a set written after everything
+else and measured once, it raised the rules' recall from 0.68 to 0.79 without a single
+extra false escalation. docs/moderation.md has the figures.
 """
 
 from __future__ import annotations
