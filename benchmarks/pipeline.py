@@ -39,12 +39,15 @@ from moderation.config import default_pipeline  # noqa: E402
 ORDINARY = {"everyday", "hard_negative"}
 
 
-def _texts(corpus: Path, mix: str) -> list[str]:
+def _texts(corpus: Path, mix: str) -> list[tuple[str, str]]:
+    """(text, category) pairs in the order they are screened."""
     lines = [json.loads(line) for line in corpus.read_text().splitlines() if line.strip()]
     if mix == "corpus":
-        return [line["text"] for line in lines]
+        return [(line["text"], line["category"]) for line in lines]
     texts = [
-        line["text"] for line in lines for _ in range(8 if line["category"] in ORDINARY else 1)
+        (line["text"], line["category"])
+        for line in lines
+        for _ in range(8 if line["category"] in ORDINARY else 1)
     ]
     # interleaved, as a circle's traffic is: the same words eight times in a row would let
     # any cache of the last answer flatter the figures
@@ -52,22 +55,24 @@ def _texts(corpus: Path, mix: str) -> list[str]:
     return texts
 
 
-async def _measure(texts: list[str], rounds: int) -> tuple[list[float], dict[str, float]]:
+async def _measure(
+    texts: list[tuple[str, str]], rounds: int
+) -> tuple[list[tuple[float, str]], dict[str, float]]:
     pipeline = default_pipeline()
     clock = time.perf_counter_ns
-    for i, text in enumerate(texts):  # warm-up: caches, regex compilation
+    for i, (text, _) in enumerate(texts):  # warm-up: caches, regex compilation
         await pipeline.screen(Submission.of(text, member_id=f"m{i % 50}", now_ms=i * 10_000))
     for stats in pipeline.stats.values():
         stats.calls, stats.seconds = 0, 0.0
-    samples: list[float] = []
+    samples: list[tuple[float, str]] = []
     now = 10**12
     for _ in range(rounds):
-        for i, text in enumerate(texts):
+        for i, (text, category) in enumerate(texts):
             now += 10_000  # ten seconds apart: the rate limits stay out of the way
             submission = Submission.of(text, member_id=f"m{i % 50}", now_ms=now)
             started = clock()
             await pipeline.screen(submission)
-            samples.append((clock() - started) / 1000)
+            samples.append(((clock() - started) / 1000, category))
     per_stage = {name: stats.seconds / stats.calls * 1e6 for name, stats in pipeline.stats.items()}
     return samples, per_stage
 
@@ -80,8 +85,11 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results")
     args = parser.parse_args()
     texts = _texts(args.corpus, args.mix)
-    samples, per_stage = asyncio.run(_measure(texts, args.rounds))
-    samples.sort()
+    timed, per_stage = asyncio.run(_measure(texts, args.rounds))
+    samples = sorted(us for us, _ in timed)
+    by_category: dict[str, list[float]] = {}
+    for us, category in timed:
+        by_category.setdefault(category, []).append(us)
     result = {
         "mix": args.mix,
         "messages": len(samples),
@@ -91,6 +99,11 @@ def main() -> int:
         "p99_us": round(samples[int(len(samples) * 0.99)], 1),
         "mean_us": round(statistics.fmean(samples), 1),
         "per_stage_mean_us": {k: round(v, 1) for k, v in per_stage.items()},
+        # everyday talk is most of a real circle's traffic; hard negatives (ordinary
+        # lines full of risk words) are the dearest ordinary lines
+        "median_us_by_category": {
+            k: round(statistics.median(v), 1) for k, v in sorted(by_category.items())
+        },
         "python": platform.python_version(),
         "cores": os.cpu_count(),
         "load_avg": os.getloadavg()[0],
