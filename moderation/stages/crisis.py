@@ -617,7 +617,8 @@ danger_from_others active_ideation danger_from_others
     stay|sleep)|said (?:he|she|they)(?:'d| would) finish it
 danger_from_others imminent danger_from_others
   when his_way her_way their_way spare_key my_key gets_home get_home outside_my
-  needs kill|hurt|finish|regret|threat|scared|afraid|terrified|hands on|neck|hit|beat|knife|gun
+  needs kill|hurt|finish|regret|threat|scared|afraid|terrified|hands on|neck|hit|beat|knife|gun|
+  needs sort me out|sort you out|teach me|deal with
     (?:on (?:his|her|their) way (?:over|here|home|back|round)|(?:still )?(?:has|have|
     got) my (?:spare
      )?key|gets? home at|(?:is|'s) outside my (?:door|house|window|flat))
@@ -798,6 +799,75 @@ crisis.passive passive_ideation self
   when despertar existir
     dormir(?:me)? y no despertar(?:me)?|(?:seria )?melhor n[aã]o (?:existir|estar aqui)|(?:sería|
     seria) mejor no (?:existir|estar aqui|estar aquí)
+crisis.direct active_ideation self
+  when seriously rehears on_my_mind
+    (?:think|thinking|thought) (?:\w+ )?(?:seriously|properly|constantly|a lot) (?:about|of)
+     (?:suicide|killing my ?self|ending (?:it|my life|things)|taking my (?:own )?life)|
+    rehears(?:e|ing) (?:it|my (?:death|suicide|exit))|(?:suicide|killing my ?self|ending it|
+    ending my life|dying)
+     (?:is|has been|'s) (?:always |constantly |all |never )?(?:on my mind|all i think about)
+final.order strong final
+  when sorted tied_up arranged
+    (?:have|having|got|get|getting) (?:everything|it all|things|my affairs) (?:sorted|tied up|
+    arranged|squared away)
+final.note strong final
+  when note_on left_a_note left_the_note
+    left (?:a|the) note (?:\w+ ){0,5}for
+final.nocall strong final
+  when ring_anyone call_anyone phone_anyone contact_anyone tell_anyone
+    (?:don'?t|do not|dont|please don'?t) (?:ring|call|phone|contact|tell|look for) (?:anyone|
+    anybody|the police|an ambulance|my (?:mum|mom|family))
+final.farewell strong final
+  when you_lot say_bye
+    (?:wanted to |just )?say (?:bye|goodbye|thanks|thank you) to (?:you lot|you guys|you all|
+    everyone|this group|all of you)
+crisis.act imminent self
+  when taken_everything took_everything swallowed_everything
+    (?:taken|took|swallowed) (?:everything|all of it|the lot|whatever was) (?:in|from) (?:the|my)
+     (?:cupboard|cabinet|box|drawer|bottle|packet|medicine)
+sig.intent strong signal
+  when my_chance my_opportunity dead_by gone_by feels_like_the
+    this is my (?:chance|opportunity|window)|(?:^|[.!?,] ?)(?:dead|gone) by (?:sunday|monday|
+    tuesday|wednesday|thursday|friday|saturday|tonight|tomorrow|the weekend|morning)|(?:tonight|
+    today|this) feels like the (?:night|day|time)
+sig.means strong signal
+  when what_i_need top_floor roof_of edge_of
+    (?:got|have|i'?ve got|bought|brought) what i need|(?:top floor|roof|edge|top) of (?:the|a)
+     (?:multi[ -]?stor(?:e)?y|car ?park|building|tower|block|flats)
+final.deeds strong final
+  when back_down back_up
+    (?:not|never|don'?t|dont|won'?t|can'?t) (?:\S+ ){0,2}(?:going|coming) back (?:down|up|home)
+final.decided strong final
+  when already_decided
+    already decided(?= ?(?:$|[.,!]))
+danger_from_others active_ideation danger_from_others
+  when watch_my_back which_school photo_of sort_me teach_me
+    <AGENT> (?:\w+ ){0,8}(?:said|saying|says|messaged|texted|wrote|told (?:me|my \w+))(?: \w+){0,3}
+     (?:that )?(?:i'?d|i had|you'?d) better watch (?:my|your) back|knows (?:which|what) school
+     (?:the kids|my kids|my son|my daughter|they) (?:go|goes|attend)|(?:sent|texted) me a (?:photo|
+    picture|pic) of my (?:front )?(?:door|house|flat|car|work)|(?:sort|teach) me (?:out|a lesson)
+danger_from_others imminent danger_from_others
+  when locked_the locked_me my_phone let_me_leave let_me_go put_her put_him take_her take_him
+    (?:he|she|they)(?:'s| has|'ve| have| just)? (?:locked (?:me in|the door)|(?:taken|took) my
+     phone)|(?:won'?t|will not|wont) let me (?:leave|go|out)|trying to (?:put|take|drag) (?:her|
+    him|my (?:son|daughter|kids?)|the kids) (?:in|into) (?:his|her|their) car
+danger_from_others active_ideation danger_from_others
+  when ammazza uccide denuncio
+    mi ammazza|mi uccide|(?:ti|la|lo) ammazzo
+danger_from_others imminent danger_from_others
+  when devant
+  needs peur|frappe|menace|tuer|crie|cri
+    (?:il|elle) est devant (?:ma|la|chez) (?:porte|maison|moi)
+crisis.direct active_ideation self
+  when farla_finita
+    (?:penso|pensando|pensare|voglio) (?:\w+ ){0,3}a farla finita
+crisis.passive passive_ideation self
+  when esserci
+    non voglio (?:più|piu) esserci
+crisis.self_harm active_ideation self
+  when still_cutting keep_cutting kept_cutting the_urge
+    (?:still|keep|kept) cutting|the urges? (?:to cut )?(?:won'?t|wont|will not|doesn'?t|does
+     not) (?:leave|go|stop)
 """
 _FRAGMENTS = {
     "<GO>": _GO,

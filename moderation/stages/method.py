@@ -90,6 +90,8 @@ _RULES: tuple[tuple[str, str], ...] = (
         rf"has| have)? (?:stockpiled|hoarded|saved up|stashed)|barriers? (?:on|at) (?:\w+ ){{0,2}}"
         rf"bridges?|(?:make sure|be sure|certain) (?:it|this) works|"
         rf"(?:would|will|is) (?:it|that|this) be (?:quick|painless|fatal|enough)|"
+        rf"whether it hurts|if it (?:would )?hurts?\b|would do it if i|what (?:it|they|that) "
+        rf"would do to me|"
         rf"how (?:quick|fast|painful) (?:would|is|will) (?:it|that)|(?:\w+ )?supply all at once|"
         rf"(?:best|worst|easiest|quickest) (?:\w+ )?to overdose on|"
         rf"(?:high|tall|strong|deep|enough) enough (?:to|that) (?:be sure|die|"
@@ -123,7 +125,7 @@ _RULES: tuple[tuple[str, str], ...] = (
         r"how (?:high|tall|many (?:floors|storeys|stories)) (?:\S+ ){0,7}(?:to die|fatal|"
         r"is (?:enough|lethal|high enough)|would kill|do you need|does it need|to be sure|survive)|"
         r"(?:bridges?|buildings?|cliffs?|roofs?|car ?parks?|towers?|floors?|balcon(?:y|ies)) "
-        r"(?:\S+ ){0,5}(?:barriers?|fences?|cameras?|railings?|security|nets?)|"
+        r"(?:\S+ ){0,7}(?:barriers?|fences?|cameras?|railings?|security|nets?)|"
         r"(?:which|what) (?:bridge|building|cliff|floor|roof|car park|tower) (?:\S+ ){0,3}(?:is|"
         r"would be|'s) (?:high|tall|best|enough|the highest|the tallest)|(?:step|walk|lie|lay) "
         r"(?:down )?in front of (?:a |the )?(?:train|bus|truck|lorry|car)",
@@ -135,7 +137,8 @@ _RULES: tuple[tuple[str, str], ...] = (
         r"how) (?:can|do|could|would) (?:i|you|someone) (?:buy|get) (?:a |some )?(?:gun|firearm|"
         r"pistol|rope|pills|\w+ without (?:a )?prescription)|"
         r"(?:dad's|father's|brother's|his|my|the) (?:\w+ )?(?:gun|"
-        r"rifle|pistol|shotgun) (?:is )?(?:loaded|in the (?:safe|drawer|closet|cupboard|garage))|"
+        r"rifle|pistol|shotgun)(?:'s|s| is)? (?:loaded|in the (?:safe|drawer|closet|cupboard|"
+        r"garage|cabinet))|(?:cartridges|shells|ammo|bullets) (?:are |is )?(?:on|in) the|"
         r"(?:bullets|ammo|ammunition) for (?:the|my|his|a) (?:gun|pistol|rifle)|used (?:his|her|my|"
         r"their|a|the) (?:dad'?s |father'?s |mum'?s |mom'?s )?"
         r"(?:gun|rifle|pistol|shotgun|revolver)",
@@ -171,6 +174,7 @@ _TRIGGERS: dict[str, str] = {
     "most_painless most_deadly most_sure most_likely less_painful least_painful less_certain "
     "enough_to enough_that survives survive_the first_time bleed_out bleeding_out bled_out "
     "how_long toxic_threshold knot_that end_up vodka alcohol wine booze whisk sure_it works "
+    "whether_it if_it do_it would_do "
     "all_at_once overdose_on be_quick be_painless be_fatal be_enough how_quick how_fast "
     "how_painful",
     "method.ligature": "noose ligature rope belt cord cable scarf sheet hang",

@@ -499,6 +499,15 @@ def test_lines_from_the_review(text: str, risk: Risk) -> None:
         ("I take all my meds every morning with breakfast", Risk.NONE),
         ("ive taken all the pills already and i feel strange", Risk.IMMINENT),
         ("c-u-t-t-i-n-g again tonight", Risk.IMMINENT),
+        # situations rather than words
+        ("the kids are at my mum's all weekend. this is my chance", Risk.ACTIVE_IDEATION),
+        ("got what I need in the boot. this is my chance", Risk.IMMINENT),
+        ("left a note on the fridge for my son. please don't call anyone", Risk.ACTIVE_IDEATION),
+        ("left a note for the plumber about the leak", Risk.NONE),
+        ("he's locked the door and taken my phone", Risk.IMMINENT),
+        ("he texted my cousin saying I'd better watch my back", Risk.ACTIVE_IDEATION),
+        ("dead by friday. already decided", Risk.IMMINENT),
+        ("I've started thinking seriously about suicide", Risk.ACTIVE_IDEATION),
         # the past brought back to now
         (
             "I survived an attempt in 2019 but I keep thinking about doing it properly this time",
