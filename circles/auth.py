@@ -7,6 +7,7 @@ library's, so tests decide what "now" is.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import jwt
@@ -15,7 +16,7 @@ from circles.model import CircleId, MemberId, Membership
 from circles.text import check_visible_text
 from protocol import CloseCode, Role
 
-__all__ = ["TokenError", "check_display_name", "mint_token", "verify_token"]
+__all__ = ["TokenError", "check_display_name", "handle_key", "mint_token", "verify_token"]
 
 _ALGORITHM = "HS256"
 _LEEWAY_MS = 30_000
@@ -33,6 +34,13 @@ class TokenError(Exception):
         super().__init__(reason)
         self.close_code = close_code
         self.reason = reason
+
+
+def handle_key(secret: str) -> bytes:
+    """The key members' handles are derived with (see ``circles.model.member_handle``):
+    from the node's secret, which every node of a deployment shares, so every node
+    names a member alike; and not the secret itself, which signs tokens."""
+    return hashlib.sha256(b"circles member handles\0" + secret.encode()).digest()
 
 
 def check_display_name(raw: str) -> str:

@@ -2,12 +2,12 @@
 
 Every event reaches a room from the backend, never straight from the sender, so every
 member on every node sees one order. Each event is encoded once per codec in use in
-the room and the same bytes go to every member's outbox.
+the room and the same bytes go to every member's outbox. The facilitators' controls
+reach a room the same way: frames for one member (by handle), and connections to close.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 
@@ -21,22 +21,21 @@ from circles.backends.base import (
     HistoryPage,
     HoldRecord,
     Sent,
-    Subscription,
 )
+from circles.backends.controls import ENDED_REASON, REMOVED_REASON, Refusal, Turn
 from circles.clock import Clock
-from circles.model import Circle, CircleId, Membership
-from circles.outbox import Outbox, OutboxLimits
+from circles.model import Circle, CircleId, MemberId, Membership, member_handle
+from circles.outbox import OutboxLimits
+from circles.room import Connection, Room
 from protocol import (
     MSGPACK,
     SERVER_FRAMES,
     SERVER_LIMITS,
     Ack,
-    Audience,
     CloseCode,
     Codec,
     Frame,
     FrameError,
-    Member,
     Message,
     Presence,
     PresenceAction,
@@ -46,12 +45,28 @@ from protocol import (
     Welcome,
 )
 
-__all__ = ["Answer", "Connection", "Hub", "HubSettings"]
+__all__ = ["Answer", "Connection", "Hub", "HubSettings", "JoinRefused", "dedup_key"]
 
 log = structlog.get_logger(__name__)
 
 #: How the sender of a delivered message is answered.
 Answer = Ack | Redacted
+
+#: Why a join is refused, as the connection is closed.
+_REFUSED = {
+    Refusal.ENDED: (CloseCode.CIRCLE_ENDED, ENDED_REASON),
+    Refusal.REMOVED: (CloseCode.REMOVED, REMOVED_REASON),
+    Refusal.LOCKED: (CloseCode.CIRCLE_LOCKED, "the circle is not taking newcomers right now"),
+}
+
+
+class JoinRefused(Exception):
+    """The circle's controls keep this member out: close with ``code``."""
+
+    def __init__(self, code: CloseCode, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -66,97 +81,30 @@ class HubSettings:
     outbox: OutboxLimits = dataclasses.field(default_factory=OutboxLimits)
 
 
-class Connection:
-    """One WebSocket of one member, as the hub sees it.
-
-    While joining, live events are buffered so that the history read and the live
-    stream can be merged by id without gap or duplicate; then the buffer is flushed
-    into the outbox and events go straight there.
-    """
-
-    def __init__(
-        self, membership: Membership, codec: Codec, limits: OutboxLimits, clock: Clock
-    ) -> None:
-        self.membership = membership
-        self.member = Member(name=membership.name, role=membership.role)
-        self.codec = codec
-        self.outbox = Outbox(limits, clock.monotonic)
-        self._capacity = limits.hard
-        self._buffer: list[tuple[int | None, bytes | str]] | None = []
-
-    @property
-    def circle_id(self) -> CircleId:
-        return self.membership.circle_id
-
-    def send(self, frame: Frame) -> bool:
-        """Queue a frame for this connection only."""
-        return self.outbox.put(self.codec.encode(frame))
-
-    def deliver(self, event_id: int | None, data: bytes | str, about: Member | None) -> None:
-        """Queue an event encoded for everyone (buffered while the join is completing).
-
-        ``about`` is the member a presence event concerns: the announcement of this
-        member's own arrival is dropped while joining, as ``welcome`` already lists them.
-        """
-        if self._buffer is None:
-            self.outbox.put(data)
-        elif about == self.member:
-            return
-        elif len(self._buffer) < self._capacity:
-            self._buffer.append((event_id, data))
-        else:
-            self.outbox.close(CloseCode.SLOW_CONSUMER, "too slow to keep up; reconnect to resume")
-
-    def go_live(self, welcome: Welcome, more: list[Message], replayed_up_to: int) -> None:
-        """Queue the welcome and the rest of the replay, then the buffered live events
-        that the replay did not already contain; from now on events go straight out."""
-        buffered, self._buffer = self._buffer or [], None
-        self.outbox.put(self.codec.encode(welcome), replay=True)
-        for message in more:
-            self.outbox.put(self.codec.encode(message), replay=True)
-        for event_id, data in buffered:
-            if event_id is None or event_id > replayed_up_to:
-                self.outbox.put(data)
-
-
-class _Room:
-    def __init__(self, circle_id: CircleId) -> None:
-        self.circle_id = circle_id
-        self.connections: set[Connection] = set()
-        self.subscription: Subscription | None = None
-        self.lock = asyncio.Lock()
-
-    def on_reset(self) -> None:
-        for conn in self.connections:
-            conn.outbox.close(CloseCode.RESYNC, "history changed; reconnect to resume")
-
-    def on_event(self, frame: Frame) -> None:
-        event_id = frame.id if isinstance(frame, Message) else None
-        about = frame.member if isinstance(frame, Presence) else None
-        facilitators_only = frame.AUDIENCE is Audience.FACILITATORS
-        encoded: dict[str, bytes | str] = {}
-        for conn in self.connections:
-            if conn.outbox.closed is not None:
-                continue
-            if facilitators_only and conn.member.role is not Role.FACILITATOR:
-                continue
-            data = encoded.get(conn.codec.subprotocol)
-            if data is None:
-                data = encoded[conn.codec.subprotocol] = conn.codec.encode(frame)
-            conn.deliver(event_id, data, about)
-
-
 class Hub:
     """The rooms of this node."""
 
-    def __init__(self, backend: Backend, clock: Clock, settings: HubSettings) -> None:
+    def __init__(
+        self, backend: Backend, clock: Clock, settings: HubSettings, *, handle_key: bytes = b""
+    ) -> None:
         self._backend = backend
         self._clock = clock
         self._settings = settings
-        self._rooms: dict[CircleId, _Room] = {}
+        self._handle_key = handle_key
+        self._rooms: dict[CircleId, Room] = {}
+
+    @property
+    def backend(self) -> Backend:
+        """The backend, for what carries out the facilitators' commands."""
+        return self._backend
 
     def connection(self, membership: Membership, codec: Codec) -> Connection:
-        return Connection(membership, codec, self._settings.outbox, self._clock)
+        handle = self.handle(membership.circle_id, membership.member_id)
+        return Connection(membership, codec, self._settings.outbox, self._clock, handle)
+
+    def handle(self, circle_id: CircleId, member_id: MemberId) -> str:
+        """The member's handle in the circle (see :func:`~circles.model.member_handle`)."""
+        return member_handle(self._handle_key, circle_id, member_id)
 
     def connections(self) -> list[Connection]:
         return [conn for room in self._rooms.values() for conn in room.connections]
@@ -164,11 +112,20 @@ class Hub:
     async def join(
         self, conn: Connection, circle: Circle, last_id: int | None, epoch: str | None
     ) -> Welcome:
-        """Add ``conn`` to its circle: subscribe, announce, replay, then go live."""
+        """Add ``conn`` to its circle: subscribe, be admitted, announce, replay, then go
+        live. Raises JoinRefused when the circle's controls keep the member out.
+
+        Admission comes after subscribing: a removal or an end published meanwhile
+        closes this connection like any other, so none can slip in between."""
         await self._enter(conn)
         circle_id, member_id = conn.circle_id, conn.membership.member_id
         present = False
         try:
+            admission = await self._backend.controls.admit(
+                circle_id, conn.member, self._clock.now_ms()
+            )
+            if admission.refusal is not None:
+                raise JoinRefused(*_REFUSED[admission.refusal])
             first = await self._backend.presence.join(circle_id, member_id, conn.member)
             present = True
             if first:
@@ -201,6 +158,9 @@ class Hub:
             history=replay,
             more=len(messages) > len(replay),
             reviews=reviews,
+            state=admission.state,
+            mutes=admission.mutes or None,
+            retracted=admission.retracted or None,
         )
         conn.go_live(welcome, messages[len(replay) :], page.last_id)
         return welcome
@@ -245,7 +205,7 @@ class Hub:
         )
         receipt = _receipt(answer or Ack(ref=ref, id=0, ts=0))
         appended = await self._backend.events.append(
-            conn.circle_id, draft, _dedup_key(conn, ref), receipt
+            conn.circle_id, draft, dedup_key(conn.membership.member_id, ref), receipt
         )
         stored = appended.message
         conn.send(_answer(ref, Sent(stored.id, stored.ts, appended.receipt)))
@@ -254,8 +214,22 @@ class Hub:
     async def sent(self, conn: Connection, ref: str) -> Answer | None:
         """How this member's ``say`` with ``ref`` was answered, if it was delivered (and
         the circle still remembers it: as far back as its history reaches)."""
-        sent = await self._backend.events.sent(conn.circle_id, _dedup_key(conn, ref))
+        sent = await self._backend.events.sent(
+            conn.circle_id, dedup_key(conn.membership.member_id, ref)
+        )
         return None if sent is None else _answer(ref, sent)
+
+    async def may_speak(self, conn: Connection) -> Turn:
+        """Whether this member may speak now, by the circle's controls (muted, paused,
+        slow mode); in slow mode, a participant who may takes their turn."""
+        return await self._backend.controls.speak(conn.circle_id, conn.member, self._clock.now_ms())
+
+    async def give_back(self, conn: Connection, turn: Turn) -> None:
+        """Return the slow-mode turn of a ``say`` that was not shared after all."""
+        if turn.taken is not None:
+            await self._backend.controls.give_back(
+                conn.circle_id, conn.member.handle or "", turn.taken
+            )
 
     async def broadcast(self, circle_id: CircleId, frame: Frame) -> None:
         """Publish a frame that history does not keep, to the circle on every node (to
@@ -290,7 +264,7 @@ class Hub:
 
     async def _enter(self, conn: Connection) -> None:
         while True:
-            room = self._rooms.setdefault(conn.circle_id, _Room(conn.circle_id))
+            room = self._rooms.setdefault(conn.circle_id, Room(conn.circle_id))
             async with room.lock:
                 if self._rooms.get(conn.circle_id) is not room:
                     continue  # the room emptied and went away while we waited
@@ -338,8 +312,9 @@ class Hub:
         return resume, messages, page
 
 
-def _dedup_key(conn: Connection, ref: str) -> str:
-    return f"{conn.membership.member_id}\x00{ref}"
+def dedup_key(member_id: MemberId, ref: str) -> str:
+    """What names a member's ``say`` with ``ref`` in the circle's records."""
+    return f"{member_id}\x00{ref}"
 
 
 def _receipt(answer: Answer) -> bytes:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
+import hmac
 import secrets
 from typing import NewType
 
 from protocol import CircleInfo, Role
 
-__all__ = ["Circle", "CircleId", "CircleState", "MemberId", "Membership", "new_circle_id"]
+__all__ = [
+    "Circle",
+    "CircleId",
+    "CircleState",
+    "MemberId",
+    "Membership",
+    "member_handle",
+    "new_circle_id",
+]
 
 CircleId = NewType("CircleId", str)
 #: The account id of a member: known to the server and the operator, never sent to members.
@@ -18,6 +28,16 @@ MemberId = NewType("MemberId", str)
 
 def new_circle_id() -> CircleId:
     return CircleId("c_" + secrets.token_urlsafe(9))
+
+
+def member_handle(key: bytes, circle_id: CircleId, member_id: MemberId) -> str:
+    """The name members and facilitators know a member by in one circle.
+
+    Derived, not stored: the same on every node and every connection. Keyed with a
+    secret of the server's, so nobody can test a guessed account id against it; and
+    per circle, so it does not follow a person from one circle to the next."""
+    digest = hmac.new(key, f"{circle_id}\0{member_id}".encode(), hashlib.sha256)
+    return "m-" + digest.hexdigest()[:16]
 
 
 class CircleState(enum.StrEnum):

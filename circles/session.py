@@ -3,7 +3,8 @@
 Every way a connection can end goes through :class:`_Close`, raised by whichever of
 the session's three tasks sees it first; the task group then cancels the other two.
 Bad input from the client becomes an ``error`` frame or a close code here, never an
-exception that escapes.
+exception that escapes. A valid request the circle does not allow (:class:`Refused`)
+becomes an ``error`` frame too, but is not bad input.
 """
 
 from __future__ import annotations
@@ -19,18 +20,21 @@ from circles.auth import TokenError
 from circles.backends.base import BackendUnavailable, CircleStore
 from circles.budget import Bucket, InboundLimits
 from circles.clock import Clock
+from circles.commands import carry_out
 from circles.escalation import Escalations
-from circles.hub import Connection, Hub
+from circles.hub import Connection, Hub, JoinRefused
 from circles.logging import exception_fields
 from circles.model import Circle, CircleId, CircleState, Membership
 from circles.outbox import OutboxClosed
-from circles.screening import answer_resent, settle
+from circles.refused import Refused
+from circles.screening import answer_resent, settle, settle_refused
 from circles.transport import Transport
-from moderation import Pipeline, Submission
+from moderation import Action, Pipeline, Submission
 from protocol import (
     CLIENT_LIMITS,
     CloseCode,
     Codec,
+    Command,
     Error,
     ErrorCode,
     Frame,
@@ -119,6 +123,10 @@ async def run_session(transport: Transport, circle_id: str, ctx: SessionContext)
     except BackendUnavailable:
         bound.warning("session.join_failed")
         await _close(transport, ctx, CloseCode.TRY_AGAIN_LATER, "temporarily unavailable; retry")
+        return
+    except JoinRefused as refused:
+        bound.info("session.refused", code=int(refused.code), reason=refused.reason)
+        await _close(transport, ctx, refused.code, refused.reason)
         return
     bound.info("session.joined", resume=welcome.resume.value, replayed=len(welcome.history))
 
@@ -215,6 +223,9 @@ async def _read(
             conn.send(Error(code=exc.code, detail=exc.detail, ref=exc.ref))
             if bad_in_a_row >= ctx.settings.max_bad_frames:
                 raise _Close(CloseCode.PROTOCOL_ERROR, "too many invalid frames") from None
+        except Refused as refused:  # a valid frame, not bad input
+            bad_in_a_row = 0
+            conn.send(refused.frame())
         else:
             bad_in_a_row = 0
         # Let the writers run before the next frame: a burst that is already buffered
@@ -226,6 +237,8 @@ async def _handle(frame: Frame, conn: Connection, ctx: SessionContext) -> None:
     match frame:
         case Say():
             await _say(frame, conn, ctx)
+        case Command():
+            await carry_out(frame, conn, ctx.hub, ctx.clock.now_ms())
         case Ping(n=n):
             conn.send(Pong(n=n))
         case Pong():
@@ -241,16 +254,29 @@ async def _say(frame: Say, conn: Connection, ctx: SessionContext) -> None:
         # a resend is answered from the records, never screened twice
         if await answer_resent(ctx.hub, conn, frame):
             return
-        submission = Submission.of(
-            frame.text,
-            circle_id=conn.circle_id,
-            member_id=conn.membership.member_id,
-            role=conn.member.role.value,
-            cw=frame.cw,
-            now_ms=ctx.clock.now_ms(),
-        )
-        screened = await ctx.pipelines(conn.circle_id).screen(submission)
-        await settle(ctx.hub, conn, frame, screened, submission.now_ms, ctx.escalations)
+        turn = await ctx.hub.may_speak(conn)
+        shared = False
+        try:
+            submission = Submission.of(
+                frame.text,
+                circle_id=conn.circle_id,
+                member_id=conn.membership.member_id,
+                role=conn.member.role.value,
+                cw=frame.cw,
+                now_ms=ctx.clock.now_ms(),
+            )
+            screened = await ctx.pipelines(conn.circle_id).screen(submission)
+            now, escalations = submission.now_ms, ctx.escalations
+            if turn.refusal is not None:  # screened all the same: crisis is never ignored
+                await settle_refused(ctx.hub, conn, frame, screened, now, escalations, turn)
+                return
+            await settle(ctx.hub, conn, frame, screened, now, escalations)
+            shared = screened.action is not Action.BLOCK
+        finally:
+            if not shared:  # a slow-mode turn taken for nothing is given back
+                await ctx.hub.give_back(conn, turn)
+    except Refused:
+        raise
     except BackendUnavailable:
         conn.send(Error(code=ErrorCode.UNAVAILABLE, detail="not sent; try again", ref=frame.ref))
     except Exception as exc:

@@ -4,8 +4,12 @@
     python client-demo/terminal.py ws://127.0.0.1:8000/v1/circles/ID/ws TOKEN [--json]
 
 Type a line and press Enter to speak; ``/cw LABEL | text`` speaks behind a content
-warning; ``/quit`` leaves. It imports only :mod:`protocol` from this project, so it is
-also a worked example of speaking the wire protocol from a client.
+warning; ``/quit`` leaves. A facilitator also has the circle's controls: ``/mute NAME
+[MINUTES]``, ``/unmute NAME``, ``/remove NAME``, ``/lock``, ``/unlock``, ``/slow
+SECONDS``, ``/retract ID``, ``/approve HOLD``, ``/reject HOLD``, ``/pause``, ``/resume``
+and ``/end`` (a NAME may also be given as ``@handle``, when two people share a name).
+It imports only :mod:`protocol` from this project, so it is also a worked example of
+speaking the wire protocol from a client.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import secrets
 import sys
 import threading
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
@@ -33,8 +37,14 @@ from protocol import (
     SERVER_FRAMES,
     SERVER_LIMITS,
     Ack,
+    Approve,
+    Approved,
     Blocked,
     Codec,
+    Command,
+    Decided,
+    Done,
+    End,
     Error,
     ErrorCode,
     Flagged,
@@ -42,21 +52,38 @@ from protocol import (
     FrameError,
     Held,
     Hello,
+    Lock,
     Member,
     Members,
     Message,
+    Mute,
+    Muted,
+    Pause,
     Ping,
     Pong,
     Presence,
     PresenceAction,
     Redacted,
+    Reject,
+    Rejected,
+    Remove,
+    Removed,
+    Resume,
     ResumeResult,
+    Retract,
+    Retracted,
     Review,
+    Role,
     Say,
+    Slow,
+    State,
+    Unlock,
+    Unmute,
+    Unmuted,
     Welcome,
 )
 
-__all__ = ["TerminalClient", "backoff", "clean", "main", "parse_target"]
+__all__ = ["TerminalClient", "backoff", "clean", "main", "parse_command", "parse_target"]
 
 SAFETY = (
     "Circles is peer support, not a crisis service. "
@@ -75,7 +102,22 @@ FAREWELLS: dict[int, str] = {
     4406: "The server does not speak this client's protocol version.",
     4408: "The server did not hear from this client in time. Please try again.",
     4409: "The circle is not open right now. Please come back at its start time.",
+    4423: "The circle is not taking newcomers right now. Please try again a little later.",
+    4430: "You were removed from this circle.",
+    4431: "The circle has ended. Thank you for being here.",
 }
+HELP = "(commands: /cw LABEL | message, /quit)"
+#: How to type each of the facilitators' commands.
+USAGE = {
+    "mute": "/mute NAME [MINUTES]", "unmute": "/unmute NAME", "remove": "/remove NAME",
+    "lock": "/lock", "unlock": "/unlock", "slow": "/slow SECONDS", "retract": "/retract ID",
+    "approve": "/approve HOLD", "reject": "/reject HOLD", "pause": "/pause",
+    "resume": "/resume", "end": "/end",
+}  # fmt: skip
+FACILITATOR_HELP = f"(facilitators: {', '.join(USAGE.values())})"
+_NO_ARGUMENT: dict[str, type[Lock | Unlock | Pause | Resume | End]] = {
+    "lock": Lock, "unlock": Unlock, "pause": Pause, "resume": Resume, "end": End,
+}  # fmt: skip
 # Terminal control characters in someone else's text could rewrite the screen; bidi
 # overrides could disguise it. Both are shown as U+FFFD instead.
 _UNSAFE = {c: "\ufffd" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c != 0x0A}
@@ -109,6 +151,59 @@ def parse_target(url: str, token: str | None) -> tuple[str, str]:
     base = urllib.parse.urlunsplit((scheme, parts.netloc, parts.path or "/", "", ""))
     path = f"v1/circles/{urllib.parse.quote(circle, safe='')}/ws"
     return urllib.parse.urljoin(base, path), token
+
+
+def _handle(name: str, members: Iterable[Member]) -> str:
+    """The handle of the member called ``name`` (or written as ``@handle``)."""
+    if name.startswith("@") and len(name) > 1:
+        return name[1:]
+    found = [m.handle for m in members if m.handle and m.name.casefold() == name.casefold()]
+    if not found:
+        raise ValueError(f"nobody here is called {name}")
+    if len(found) > 1:
+        handles = ", ".join(f"@{h}" for h in found)
+        raise ValueError(f"several members are called {name}; name one of {handles}")
+    return found[0]
+
+
+def _number(text: str, what: str) -> int:
+    if not text.isdecimal():
+        raise ValueError(f"{what} must be a whole number")
+    return int(text)
+
+
+def parse_command(line: str, ref: str, members: Iterable[Member]) -> Command:
+    """The facilitator command a slash ``line`` asks for, naming members by their display
+    name among ``members`` (or ``@handle``). Raises ValueError saying what is wrong."""
+    word, _, rest = line[1:].partition(" ")
+    rest = rest.strip()
+    if word not in USAGE:
+        raise ValueError(f"there is no /{word}")
+    if bool(rest) == (word in _NO_ARGUMENT):
+        raise ValueError(f"type it as {USAGE[word]}")
+    command: Command
+    if word in _NO_ARGUMENT:
+        command = _NO_ARGUMENT[word](ref=ref)
+    elif word == "mute":
+        name, _, last = rest.rpartition(" ")
+        minutes = None
+        if name and last.isdecimal():
+            minutes, rest = int(last), name.strip()
+        command = Mute(ref=ref, member=_handle(rest, members), minutes=minutes)
+    elif word in ("unmute", "remove"):
+        kind = Unmute if word == "unmute" else Remove
+        command = kind(ref=ref, member=_handle(rest, members))
+    elif word == "slow":
+        command = Slow(ref=ref, seconds=_number(rest, "the seconds"))
+    elif word == "retract":
+        command = Retract(ref=ref, id=_number(rest.lstrip("#"), "the message id"))
+    else:
+        command = (Approve if word == "approve" else Reject)(ref=ref, hold=rest)
+    try:
+        command.check()
+    except FrameError as exc:
+        raise ValueError(exc.detail) from None
+    return command
 
 
 def backoff(
@@ -158,6 +253,13 @@ class TerminalClient:
         self._welcomed_ever = False
         self._quit = asyncio.Event()
         self._drained = asyncio.Event()
+        self._you: Member | None = None
+        #: who is here, by handle (by name for a member without one)
+        self._members: dict[str, Member] = {}
+        #: the circle's controls as last told, to say what changed
+        self._state = State(locked=False, paused=False, slow=0)
+        #: commands sent and not yet answered: ref -> what was asked, in words
+        self._commands: dict[str, str] = {}
 
     async def run(self) -> int:
         """Take part until the person quits (0) or the server ends it for good (1)."""
@@ -173,7 +275,10 @@ class TerminalClient:
             if self._quit.is_set():
                 return 0
             if code not in RECONNECT_CODES:
-                said = [text for text in (FAREWELLS.get(code), clean(reason)) if text]
+                farewell, why = FAREWELLS.get(code, ""), clean(reason)
+                if why.casefold() in farewell.casefold():  # the same words twice
+                    why = ""
+                said = [text for text in (farewell, why) if text]
                 self._write(f"! {' '.join(said) or f'The connection ended (code {code}).'}")
                 return 1
             if self._pending:
@@ -239,6 +344,12 @@ class TerminalClient:
                 self._settle(ref)
                 if note:  # words for this person alone, about what they just said
                     self._write(f"  · (only you see this) {clean(note)}")
+            case Done(ref=ref):
+                self._write(f"  · done: {self._commands.pop(ref, 'that')}")
+            case State():
+                self._controls(frame)
+            case Muted() | Unmuted() | Removed() | Retracted() | Approved() | Rejected():
+                self._notice(frame)
             case Redacted(ref=ref, reason=reason):
                 self._settle(ref)
                 self._write(f"  · {clean(reason)}")
@@ -248,28 +359,41 @@ class TerminalClient:
             case Blocked(ref=ref, reason=reason):
                 self._settle(ref)
                 self._write(f"! not shared: {clean(reason)}")
-            case Review(name=name, risk=risk, text=text):
+            case Review(hold=hold, name=name, risk=risk, text=text):
                 self._write(
                     f"  [for facilitators] held for review, {risk.value}: {name}: {clean(text)}"
+                    f" (/approve {clean(hold)} or /reject {clean(hold)})"
                 )
+            case Decided(hold=hold, outcome=outcome):
+                self._write(f"  [for facilitators] held message {clean(hold)} {outcome.value}")
             case Flagged(id=message_id, risk=risk, tags=tags):
                 why = ", ".join(tags)
                 self._write(
                     f"  [for facilitators] message {message_id} flagged ({risk.value}: {why})"
                 )
-            case Error(ref=ref, detail=detail):
+            case Error(ref=ref, detail=detail, until=until):
                 unsent = ref is not None and ref in self._pending
                 self._settle(*([ref] if ref else []))
-                self._write(f"! {'not sent: ' if unsent else ''}{clean(detail)}")
+                asked = self._commands.pop(ref, None) if ref else None
+                said = f"could not {asked}: " if asked else "not sent: " if unsent else ""
+                later = f" (until {self._time(until)})" if until else ""
+                self._write(f"! {said}{clean(detail)}{later}")
             case Members(members=members):
+                self._members = {self._key(m): m for m in members}
                 here = ", ".join(self._who(m) for m in members) or "nobody"
                 self._write(f"  · here now: {here}")
             case Presence(action=action, member=member):
                 did = "joined" if action is PresenceAction.JOIN else "left"
+                if action is PresenceAction.JOIN:
+                    self._members[self._key(member)] = member
+                else:
+                    self._members.pop(self._key(member), None)
                 self._write(f"  · {self._who(member)} {did}")
 
     def _welcome(self, welcome: Welcome) -> None:
         self.epoch, self._delays = welcome.epoch, self._new_delays()  # a good start resets
+        self._you = welcome.you
+        self._members = {self._key(m): m for m in welcome.members}
         reset = welcome.resume is ResumeResult.RESET
         if reset:
             self.last_id = None
@@ -289,25 +413,86 @@ class TerminalClient:
         if not welcome.more:  # everything up to welcome.last_id has now been shown
             self.last_id = max(self.last_id or 0, welcome.last_id)
         self._welcomed_ever = True
+        if welcome.state is not None and welcome.state != self._state:
+            self._controls(welcome.state)
+        for muted in welcome.mutes or []:
+            self._notice(muted)
 
     def _show(self, message: Message) -> None:
         if self.last_id is not None and message.id <= self.last_id:
             return  # already shown before a reconnect
         self.last_id = message.id
-        try:
-            when = dt.datetime.fromtimestamp(message.ts / 1000, self._tz).strftime("%H:%M")
-        except (OverflowError, OSError, ValueError):
-            when = "--:--"
-        head = f"[{when}] {clean(message.name)} ({message.role.value}):"
+        number = f"#{message.id} " if self._facilitating else ""  # what /retract names
+        head = f"[{self._time(message.ts)}] {number}{clean(message.name)} ({message.role.value}):"
         body = clean(message.text).replace("\n", "\n    ")
         if message.cw:
             self._write(f"{head} [cw: {clean(message.cw)}]\n    {body}")
         else:
             self._write(f"{head} {body}")
 
+    def _time(self, ms: int, fmt: str = "%H:%M") -> str:
+        try:
+            return dt.datetime.fromtimestamp(ms / 1000, self._tz).strftime(fmt)
+        except (OverflowError, OSError, ValueError):
+            return "--:--"
+
+    @property
+    def _facilitating(self) -> bool:
+        return self._you is not None and self._you.role is Role.FACILITATOR
+
+    @staticmethod
+    def _key(member: Member) -> str:
+        return member.handle or f"name:{member.name}"
+
     @staticmethod
     def _who(member: Member) -> str:
         return f"{clean(member.name)} ({member.role.value})"
+
+    def _controls(self, state: State) -> None:
+        """Say, for the circle, what changed in its controls."""
+        was, self._state = self._state, state
+        if state.paused != was.paused:
+            self._write(
+                "  · The circle is paused: only facilitators speak for now."
+                if state.paused
+                else "  · The circle is open to everyone's words again."
+            )
+        if state.locked != was.locked:
+            self._write(
+                "  · The circle is not taking newcomers for now."
+                if state.locked
+                else "  · Newcomers may join the circle again."
+            )
+        if state.slow != was.slow:
+            self._write(
+                f"  · Slow mode: one message every {state.slow} seconds each."
+                if state.slow
+                else "  · Slow mode is off."
+            )
+
+    def _notice(self, frame: Muted | Unmuted | Removed | Retracted | Approved | Rejected) -> None:
+        """What the circle tells about a mute, a removal, a retraction or a decision."""
+        you = self._you is not None and getattr(frame, "member", None) == self._you
+        match frame:
+            case Muted(member=member, until=until):
+                end = f"until {self._time(until)}" if until else "until a facilitator lifts it"
+                if you:
+                    self._write(f"! You are muted {end}. You can still read along.")
+                else:
+                    self._write(f"  [for facilitators] {self._who(member)} is muted {end}")
+            case Unmuted(member=member):
+                if you:
+                    self._write("  · You may speak again.")
+                else:
+                    self._write(f"  [for facilitators] {self._who(member)} may speak again")
+            case Removed():
+                self._write("  · A member was removed from the circle.")
+            case Retracted(id=message_id):
+                self._write(f"  · Message #{message_id} was taken out of the circle.")
+            case Approved():
+                self._write("  · Your held message was shared with the circle.")
+            case Rejected(reason=reason):
+                self._write(f"! not shared: {clean(reason)}")
 
     def _settle(self, *refs: str) -> None:
         for ref in refs:
@@ -338,7 +523,7 @@ class TerminalClient:
                 return
             cw, text = label.strip(), text.strip()
         elif line.startswith("/"):
-            self._write("(commands: /cw LABEL | message, /quit)")
+            await self._command(line)
             return
         ws = self._live
         if ws is None:
@@ -349,6 +534,27 @@ class TerminalClient:
         self._drained.clear()
         with contextlib.suppress(ConnectionClosed):  # the connect loop reports the loss
             await ws.send(self._codec.encode(say))
+
+    async def _command(self, line: str) -> None:
+        """A facilitator's slash command: sent once, never again after a reconnect (a
+        command repeated could act twice)."""
+        if not self._facilitating:
+            self._write(HELP)
+            return
+        ref = f"{self._ref_prefix}-{next(self._refs)}"
+        try:
+            command = parse_command(line, ref, self._members.values())
+        except ValueError as exc:
+            known = line[1:].partition(" ")[0] in USAGE
+            self._write(f"({exc})" if known else f"{HELP}\n{FACILITATOR_HELP}")
+            return
+        ws = self._live
+        if ws is None:
+            self._write("(not connected; that was not sent, please try again soon)")
+            return
+        self._commands[ref] = line[1:]
+        with contextlib.suppress(ConnectionClosed):
+            await ws.send(self._codec.encode(command))
 
     async def _leave(self) -> None:
         if self._pending and self._live is not None:

@@ -31,8 +31,13 @@ class ErrorCode(enum.StrEnum):
     INVALID_FIELD = "invalid_field"
     #: The frame is valid but not allowed now (a second ``hello``; a server-only frame).
     UNEXPECTED = "unexpected"
-    #: The sender may not do this (wrong role, muted, circle not open for speaking).
+    #: The sender may not do this (wrong role, muted, circle paused or ended).
     FORBIDDEN = "forbidden"
+    #: The member, message or held message a command names is not in the circle.
+    NOT_FOUND = "not_found"
+    #: The command does not fit the circle's state now (a held message already
+    #: decided, a member already removed, a mute that is not in effect).
+    CONFLICT = "conflict"
     #: Too many messages; wait and try again.
     RATE_LIMITED = "rate_limited"
     #: The server cannot take the request right now; the same request may be retried.
@@ -78,9 +83,16 @@ class CloseCode(enum.IntEnum):
     RESYNC = 4412
     #: Nothing was heard from the client (not even ``pong``) within the keepalive window.
     KEEPALIVE_TIMEOUT = 4410
+    #: The circle is locked (or paused) and refuses newcomers for now. Members who were
+    #: in it before may still come back. Do not reconnect on your own; try again later.
+    CIRCLE_LOCKED = 4423
     #: The client did not read fast enough and its outgoing queue filled up.
     #: Reconnect and resume with the last id seen; nothing is lost.
     SLOW_CONSUMER = 4429
+    #: A facilitator removed this member from the circle; they cannot join it again.
+    REMOVED = 4430
+    #: The circle was ended by a facilitator; nobody can join it any more.
+    CIRCLE_ENDED = 4431
 
 
 #: Close codes after which a client should reconnect (with backoff and jitter) and resume.

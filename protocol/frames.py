@@ -2,20 +2,34 @@
 
 ``docs/protocol.md`` is the reader's version of this module. Every frame has a ``TYPE``
 (the ``type`` field on the wire) and ``SENDERS`` (who may send it). Text a person wrote
-and tokens never appear in a frame's ``repr``, so a frame can be logged safely.
+and tokens never appear in a frame's ``repr``, so a frame can be logged safely. The
+facilitators' commands and what answers them are in :mod:`protocol.controls`; the
+catalogue here holds them too.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
-import re
-import unicodedata
 from typing import ClassVar
 
+from protocol import controls
 from protocol.codes import ErrorCode
+from protocol.controls import Muted, State
 from protocol.errors import FrameError
 from protocol.schema import limit
+from protocol.values import (
+    CONTROL,
+    Audience,
+    CircleInfo,
+    Frame,
+    Member,
+    PresenceAction,
+    ResumeResult,
+    RiskLevel,
+    Role,
+    Sender,
+    visible,
+)
 
 __all__ = [
     "CLIENT_FRAMES",
@@ -45,105 +59,6 @@ __all__ = [
     "Sender",
     "Welcome",
 ]
-
-
-# C0 and C1 controls and DEL, except tab and newline: they carry no text, can drive a
-# terminal, and cost six bytes each once escaped in JSON.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _visible(text: str) -> bool:
-    """Whether ``text`` shows anything: not only spaces and invisible format characters
-    (zero-width spaces and joiners, direction marks)."""
-    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
-
-
-class Sender(enum.Flag):
-    """Who may send a frame."""
-
-    CLIENT = enum.auto()
-    SERVER = enum.auto()
-
-
-class Role(enum.StrEnum):
-    """A member's role in a circle."""
-
-    PARTICIPANT = "participant"
-    FACILITATOR = "facilitator"
-
-
-class PresenceAction(enum.StrEnum):
-    """What a ``presence`` frame reports."""
-
-    JOIN = "join"
-    LEAVE = "leave"
-
-
-class RiskLevel(enum.StrEnum):
-    """How much danger the moderation pipeline read in a message."""
-
-    NONE = "none"
-    DISTRESS = "distress"
-    PASSIVE_IDEATION = "passive_ideation"
-    ACTIVE_IDEATION = "active_ideation"
-    IMMINENT = "imminent"
-
-
-class Audience(enum.StrEnum):
-    """Who of a circle receives a frame the server broadcasts."""
-
-    ALL = "all"
-    FACILITATORS = "facilitators"
-
-
-class ResumeResult(enum.StrEnum):
-    """How ``welcome`` answers a ``hello``'s resume point."""
-
-    #: No ``last_id`` was given: ``history`` holds the most recent messages.
-    FRESH = "fresh"
-    #: Every message after ``last_id`` follows, with no gap.
-    EXACT = "exact"
-    #: History no longer reaches back to ``last_id``: messages between it and the first
-    #: one that follows were lost to this client.
-    GAP = "gap"
-    #: The circle's history was reset (the epoch changed); ids restarted and the client's
-    #: ``last_id`` means nothing any more. ``history`` holds the most recent messages.
-    RESET = "reset"
-
-
-class Frame:
-    """Base of every frame. Subclasses are frozen dataclasses."""
-
-    __slots__ = ()
-    TYPE: ClassVar[str]
-    SENDERS: ClassVar[Sender]
-    #: Who receives it when the server broadcasts it to a circle.
-    AUDIENCE: ClassVar[Audience] = Audience.ALL
-
-    def check(self) -> None:
-        """Checks across fields, after each field was checked alone. Raises FrameError."""
-
-
-# --- values nested in frames ---------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Member:
-    """A member as others see them: display name and role, never an account id."""
-
-    name: str = dataclasses.field(metadata=limit("name", min_len=1))
-    role: Role
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class CircleInfo:
-    """What a member is told about the circle. Times are Unix epoch milliseconds."""
-
-    id: str
-    title: str
-    opens_at: int
-    closes_at: int
-    capacity: int
 
 
 # --- client to server ----------------------------------------------------------------
@@ -177,16 +92,16 @@ class Say(Frame):
     cw: str | None = dataclasses.field(default=None, metadata=limit("label"), repr=False)
 
     def check(self) -> None:
-        if _CONTROL.search(self.ref):
+        if CONTROL.search(self.ref):
             raise FrameError(ErrorCode.INVALID_FIELD, "ref: control characters")
-        if not _visible(self.text):
+        if not visible(self.text):
             raise FrameError(ErrorCode.INVALID_FIELD, "text: must not be blank", ref=self.ref)
-        if _CONTROL.search(self.text):
+        if CONTROL.search(self.text):
             raise FrameError(ErrorCode.INVALID_FIELD, "text: control characters", ref=self.ref)
         if self.cw is not None:
-            if not _visible(self.cw):
+            if not visible(self.cw):
                 raise FrameError(ErrorCode.INVALID_FIELD, "cw: must not be blank", ref=self.ref)
-            if _CONTROL.search(self.cw) or "\n" in self.cw:
+            if CONTROL.search(self.cw) or "\n" in self.cw:
                 raise FrameError(ErrorCode.INVALID_FIELD, "cw: control characters", ref=self.ref)
 
 
@@ -289,6 +204,13 @@ class Welcome(Frame):
     more: bool = False
     #: For facilitators: the messages waiting in the circle's review queue.
     reviews: list[Review] | None = None
+    #: The facilitators' controls in effect (paused, locked, slow mode).
+    state: State | None = None
+    #: Mutes in effect: a participant's own, or, for facilitators, every one.
+    mutes: list[Muted] | None = None
+    #: Ids of messages retracted from the circle, the most recent ones: a client that
+    #: resumes hides any of them it still shows.
+    retracted: list[int] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -378,6 +300,8 @@ class Error(Frame):
     code: ErrorCode
     detail: str
     ref: str | None = dataclasses.field(default=None, metadata=limit("ref"))
+    #: When the refusal ends (epoch ms): the end of a mute, or of a slow-mode wait.
+    until: int | None = None
 
 
 def _catalogue(sender: Sender) -> dict[str, type[Frame]]:
@@ -397,6 +321,7 @@ def _catalogue(sender: Sender) -> dict[str, type[Frame]]:
         Review,
         Flagged,
         Error,
+        *controls.FRAMES,
     )
     return {cls.TYPE: cls for cls in every if sender in cls.SENDERS}
 

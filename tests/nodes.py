@@ -336,6 +336,8 @@ class Member:
         #: who this member's client would show as present now
         self.present: set[str] = set()
         self.errors: list[Error] = []
+        #: every frame received, in order, across connections
+        self.frames: list[Frame] = []
         self.close_codes: list[int | None] = []
         #: messages received on the current connection (welcome history included)
         self.this_connection: list[Message] = []
@@ -412,6 +414,7 @@ class Member:
                 return frame
 
     def _record(self, frame: Frame) -> None:
+        self.frames.append(frame)
         match frame:
             case Welcome():
                 self.welcomes.append(frame)
@@ -514,3 +517,15 @@ class Member:
 
     def ids(self) -> list[int]:
         return [m.id for m in self.messages]
+
+    @property
+    def handle(self) -> str:
+        """This member's handle in the circle, as the last welcome said."""
+        handle = self.welcomes[-1].you.handle
+        assert handle is not None
+        return handle
+
+    async def until_frame(self, wanted: Callable[[Frame], bool], what: str = "") -> Frame:
+        """Receive until a frame that is ``wanted`` (one received before counts too)."""
+        await self.until(lambda: any(wanted(f) for f in self.frames), what=what or "a frame")
+        return next(f for f in self.frames if wanted(f))

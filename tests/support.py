@@ -156,6 +156,8 @@ class Client:
     def __init__(self, ws: ClientConnection, codec: Codec) -> None:
         self.ws = ws
         self.codec = codec
+        #: frames received but put back, to be received again first (in order)
+        self.unread: list[Frame] = []
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -173,6 +175,8 @@ class Client:
         await self.ws.send(data)
 
     async def recv(self, *, skip_pings: bool = True) -> Frame:
+        if self.unread:
+            return self.unread.pop(0)
         async with asyncio.timeout(TIMEOUT):
             while True:
                 frame = self.codec.decode(await self.ws.recv(), SERVER_LIMITS, SERVER_FRAMES)

@@ -9,17 +9,23 @@ process (and doubles as the test fake); the Redis backend implements them for ma
 from __future__ import annotations
 
 import dataclasses
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from circles.model import Circle, CircleId, MemberId
-from protocol import Frame, Member, Message, Review
+from protocol import CloseCode, Frame, Member, Message, Review
+
+if TYPE_CHECKING:
+    from circles.backends.controls import ControlStore
 
 __all__ = [
     "Appended",
     "Backend",
     "BackendUnavailable",
     "CircleStore",
+    "Directed",
+    "Event",
     "EventLog",
+    "Expel",
     "HeldMessage",
     "HistoryPage",
     "HoldRecord",
@@ -35,11 +41,39 @@ class BackendUnavailable(Exception):
     """The backend cannot serve the request now; the same request may be retried later."""
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Directed:
+    """An event for one member of a circle, named by handle: every connection of
+    theirs on every node gets ``frame`` (and the circle's facilitators too, when the
+    frame's audience says so)."""
+
+    handle: str
+    frame: Frame
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Expel:
+    """Close connections of a circle on every node with ``code``: one member's (by
+    handle), or, with ``handle`` None, everyone's."""
+
+    code: CloseCode
+    reason: str
+    handle: str | None = None
+
+
+#: What a backend publishes to a circle: a frame for its audience, or a control event.
+Event = Frame | Directed | Expel
+
+
 class Listener(Protocol):
     """Receives a subscribed circle's events, on the event loop. Must not block."""
 
     def on_event(self, frame: Frame) -> None:
         """Every event, messages in id order with no gap and no duplicate."""
+        ...
+
+    def on_control(self, event: Directed | Expel) -> None:
+        """An event for one member, or connections to close."""
         ...
 
     def on_reset(self) -> None:
@@ -167,6 +201,9 @@ class HeldMessage:
     review: Review
     #: How urgently the on-call professional should hear of it (an Escalation label).
     escalate: str = "none"
+    #: The ``ref`` of the sender's ``say``, to tell them what became of it ("" for a
+    #: message held before holds kept it).
+    ref: str = ""
 
     @property
     def hold(self) -> str:
@@ -227,6 +264,9 @@ class Backend(Protocol):
 
     @property
     def reviews(self) -> ReviewQueue: ...
+
+    @property
+    def controls(self) -> ControlStore: ...
 
     async def start(self) -> None: ...
 

@@ -2,24 +2,28 @@
 
 It serves one node only and keeps nothing across a restart; a restart starts a new
 epoch, so clients that resume are told that history was reset. Appending and
-publishing happen with no ``await`` in between, which makes them one atomic step.
+publishing happen with no ``await`` in between, which makes them one atomic step; so do
+the facilitators' changes (:mod:`circles.backends.memory_controls`).
 """
 
 from __future__ import annotations
 
 import collections
 import dataclasses
+import itertools
 import secrets
 
 from circles.backends.base import (
     Appended,
     BackendUnavailable,
+    Event,
     HeldMessage,
     HistoryPage,
     HoldRecord,
     Listener,
     Sent,
 )
+from circles.backends.memory_controls import MemoryControlStore
 from circles.model import Circle, CircleId, MemberId
 from protocol import Frame, Member, Message
 
@@ -45,8 +49,11 @@ class MemoryCircleStore:
 @dataclasses.dataclass(slots=True)
 class _History:
     epoch: str
-    messages: collections.deque[Message]
+    #: id -> message, oldest first; a retracted message leaves a hole in the ids
+    messages: dict[int, Message] = dataclasses.field(default_factory=dict)
     last_id: int = 0
+    #: the lowest id that trimming has not removed: below it lies a gap, not a hole
+    floor: int = 1
     #: dedup key -> the record of the message it appended, oldest first
     keys: collections.OrderedDict[str, Sent] = dataclasses.field(
         default_factory=collections.OrderedDict
@@ -64,7 +71,7 @@ class _MemorySubscription:
 
 
 class MemoryEventLog:
-    """History in a bounded deque per circle; fan-out by calling listeners directly."""
+    """History in a bounded dict per circle; fan-out by calling listeners directly."""
 
     def __init__(self, history_max: int) -> None:
         self._history_max = history_max
@@ -74,10 +81,7 @@ class MemoryEventLog:
     def _history(self, circle_id: CircleId) -> _History:
         history = self._histories.get(circle_id)
         if history is None:
-            history = _History(
-                epoch=secrets.token_hex(8),
-                messages=collections.deque(maxlen=self._history_max),
-            )
+            history = _History(epoch=secrets.token_hex(8))
             self._histories[circle_id] = history
         return history
 
@@ -91,7 +95,11 @@ class MemoryEventLog:
             return Appended(first, duplicate=True, receipt=seen.receipt)
         history.last_id += 1
         stored = dataclasses.replace(message, id=history.last_id)
-        history.messages.append(stored)
+        history.messages[stored.id] = stored
+        if len(history.messages) > self._history_max:
+            oldest = next(iter(history.messages))
+            del history.messages[oldest]
+            history.floor = oldest + 1
         history.keys[dedup_key] = Sent(stored.id, stored.ts, receipt)
         if len(history.keys) > self._history_max:
             history.keys.popitem(last=False)
@@ -105,21 +113,28 @@ class MemoryEventLog:
     async def broadcast(self, circle_id: CircleId, frame: Frame) -> None:
         self._publish(circle_id, frame)
 
-    def _publish(self, circle_id: CircleId, frame: Frame) -> None:
+    def _publish(self, circle_id: CircleId, event: Event) -> None:
         for listener in tuple(self._listeners.get(circle_id, ())):
-            listener.on_event(frame)
+            if isinstance(event, Frame):
+                listener.on_event(event)
+            else:
+                listener.on_control(event)
+
+    def _retract(self, circle_id: CircleId, message_id: int) -> bool:
+        """Take a message out of the history; False if it is not there."""
+        history = self._histories.get(circle_id)
+        return history is not None and history.messages.pop(message_id, None) is not None
 
     async def read(self, circle_id: CircleId, *, after_id: int | None, limit: int) -> HistoryPage:
         history = self._history(circle_id)
         kept = history.messages
         if after_id is None:
-            page = list(kept)[-limit:] if limit > 0 else []
+            page = list(kept.values())[-limit:] if limit > 0 else []
             return HistoryPage(page, history.epoch, history.last_id, gap=False)
-        first_kept = kept[0].id if kept else history.last_id + 1
-        gap = after_id + 1 < first_kept and after_id < history.last_id
-        # ids are consecutive within the deque, so the start is found by arithmetic
-        start = max(0, after_id + 1 - first_kept)
-        page = [kept[i] for i in range(start, min(len(kept), start + limit))]
+        # a hole left by a retraction is no gap: only what trimming removed is
+        gap = after_id + 1 < history.floor and after_id < history.last_id
+        ids = range(max(after_id + 1, history.floor), history.last_id + 1)
+        page = list(itertools.islice((kept[i] for i in ids if i in kept), max(limit, 0)))
         return HistoryPage(page, history.epoch, history.last_id, gap=gap)
 
     async def subscribe(self, circle_id: CircleId, listener: Listener) -> _MemorySubscription:
@@ -220,6 +235,7 @@ class MemoryBackend:
         self.events = MemoryEventLog(history_max)
         self.presence = MemoryPresenceStore()
         self.reviews = MemoryReviewQueue()
+        self.controls = MemoryControlStore(self.events, self.reviews)
 
     async def start(self) -> None:
         """Nothing to connect to."""

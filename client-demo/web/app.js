@@ -19,6 +19,9 @@
     4406: "The server does not speak this page's protocol version. Reload the page.",
     4408: "The server did not hear from this page in time. Reload the page to try again.",
     4409: "The circle is not open right now. Please come back at its start time.",
+    4423: "The circle is not taking newcomers right now. Please try again a little later.",
+    4430: "You were removed from this circle.",
+    4431: "The circle has ended. Thank you for being here.",
   };
   const GAP = "Some messages from while you were away are no longer available.";
 
@@ -86,6 +89,11 @@
     timer: null,
     countdown: null,
     ended: false,
+    controls: { locked: false, paused: false, slow: 0 }, // the facilitators' controls in effect
+    mutedUntil: undefined, // this person's mute: undefined none, null no end, else epoch ms
+    muteTimer: null,
+    held: new Map(), // ref -> list item of an own message held for a facilitator
+    retracted: new Set(), // ids of messages taken out of the circle: never shown
   };
 
   const log = $("log");
@@ -172,6 +180,7 @@
   function showMessage(m) {
     if (state.lastId !== null && m.id <= state.lastId) return; // already shown before a reconnect
     state.lastId = m.id;
+    if (state.retracted.has(m.id)) return;
     const li = el("li", "message");
     li.dataset.id = String(m.id);
     li.append(header(m.name, m.role, timeOf(m.ts)), ...body(m.text, m.cw));
@@ -205,6 +214,68 @@
     return true;
   }
 
+  // --- the facilitators' controls ---------------------------------------------------
+
+  // What is in effect for this person, in one line under the safety note. Sending stays
+  // possible: a muted person reaching out is still heard by the facilitators.
+  function renderControls() {
+    const said = [];
+    if (state.mutedUntil === null) said.push("You are muted until a facilitator lifts it. You can still read along.");
+    else if (state.mutedUntil !== undefined && state.mutedUntil > Date.now()) {
+      said.push(`You are muted until ${timeOf(state.mutedUntil)}. You can still read along.`);
+    }
+    if (state.controls.paused) said.push("The circle is paused: only facilitators speak for now.");
+    else if (state.controls.slow) said.push(`Slow mode: one message every ${state.controls.slow} seconds.`);
+    if (state.controls.locked || state.controls.paused) said.push("No newcomers for now.");
+    $("controls").textContent = said.join(" ");
+    $("controls").hidden = said.length === 0;
+    // a mute that runs out is not announced: its end was said; show it ending on time
+    clearTimeout(state.muteTimer);
+    if (typeof state.mutedUntil === "number" && state.mutedUntil > Date.now()) {
+      state.muteTimer = setTimeout(renderControls, state.mutedUntil - Date.now() + 250);
+    }
+  }
+
+  function onState(next, quietly) {
+    const was = state.controls;
+    state.controls = { locked: !!next.locked, paused: !!next.paused, slow: next.slow || 0 };
+    if (!quietly) {
+      if (next.paused !== was.paused) {
+        notice(next.paused ? "The circle is paused: only facilitators speak for now." : "The circle is open to everyone's words again.");
+      }
+      if (next.locked !== was.locked) {
+        notice(next.locked ? "The circle is not taking newcomers for now." : "Newcomers may join the circle again.");
+      }
+      if ((next.slow || 0) !== was.slow) {
+        notice(next.slow ? `Slow mode: one message every ${next.slow} seconds each.` : "Slow mode is off.");
+      }
+    }
+    renderControls();
+  }
+
+  const mine = (member) => !!(state.you && member && member.handle && member.handle === state.you.handle);
+
+  function onMuted(m) {
+    if (!mine(m.member)) return; // a facilitator's console shows others' mutes; this page does not
+    state.mutedUntil = m.until === undefined ? null : m.until;
+    notice(m.until === undefined ? "You are muted until a facilitator lifts it." : `You are muted until ${timeOf(m.until)}.`);
+    renderControls();
+  }
+
+  function onUnmuted(m) {
+    if (!mine(m.member)) return;
+    state.mutedUntil = undefined;
+    notice("You may speak again.");
+    renderControls();
+  }
+
+  function onRetracted(id) {
+    state.retracted.add(id);
+    withScroll(() => {
+      for (const item of list.querySelectorAll(`li.message[data-id="${id}"]`)) item.remove();
+    });
+  }
+
   // --- frames from the server --------------------------------------------------------
 
   function onWelcome(w) {
@@ -223,6 +294,11 @@
       notice(GAP);
     }
     state.epoch = w.epoch;
+    for (const id of w.retracted || []) onRetracted(id);
+    onState(w.state || { locked: false, paused: false, slow: 0 }, true);
+    const own = (w.mutes || []).find((m) => mine(m.member));
+    state.mutedUntil = own ? (own.until === undefined ? null : own.until) : undefined;
+    renderControls();
     for (const m of w.history) showMessage(m);
     // Without more to follow, everything up to last_id has now been shown.
     if (!w.more) state.lastId = Math.max(state.lastId ?? 0, w.last_id);
@@ -234,7 +310,8 @@
   }
 
   function onError(e) {
-    const detail = e.detail || "Something went wrong.";
+    let detail = e.detail || "Something went wrong.";
+    if (e.until !== undefined) detail += ` (until ${timeOf(e.until)})`;
     if (e.ref && settle(e.ref, `Not sent: ${detail}`, true)) return;
     formError.textContent = detail;
     formError.hidden = false;
@@ -263,8 +340,44 @@
       case "message":
         showMessage(frame);
         break;
-      case "held": // waits for a facilitator; the reason is the server's caring words
+      case "held": { // waits for a facilitator; the reason is the server's caring words
+        const li = state.pending.get(frame.ref);
         settle(frame.ref, frame.reason);
+        if (li) state.held.set(frame.ref, li);
+        break;
+      }
+      case "approved": { // shared after all: the message itself shows in the circle's order
+        const li = state.held.get(frame.ref);
+        state.held.delete(frame.ref);
+        if (li) li.remove();
+        break;
+      }
+      case "rejected": {
+        const li = state.held.get(frame.ref);
+        state.held.delete(frame.ref);
+        if (li) {
+          li.querySelector(".pending").textContent = frame.reason;
+          li.classList.replace("own", "failed");
+        } else notice(frame.reason);
+        break;
+      }
+      case "state":
+        onState(frame, false);
+        break;
+      case "muted":
+        onMuted(frame);
+        break;
+      case "unmuted":
+        onUnmuted(frame);
+        break;
+      case "removed": // impersonal: nobody is named
+        notice("A member was removed from the circle.");
+        break;
+      case "retracted":
+        onRetracted(frame.id);
+        break;
+      case "done": // the answer to a facilitator's command: nothing to show on this page
+      case "decided":
         break;
       case "blocked":
         settle(frame.ref, `Not shared: ${frame.reason}`, true);
@@ -379,7 +492,8 @@
   function end(code, reason) {
     state.ended = true;
     const plain = FAREWELL[code] || `The connection ended (code ${code}).`;
-    setStatus(`Ended. ${plain}${reason ? ` (${reason})` : ""}`);
+    const same = reason && plain.toLowerCase().includes(reason.toLowerCase()); // said already
+    setStatus(`Ended. ${plain}${reason && !same ? ` (${reason})` : ""}`);
   }
 
   // --- speaking ----------------------------------------------------------------------

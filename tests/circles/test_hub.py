@@ -280,3 +280,86 @@ async def test_a_join_that_fails_half_way_leaves_no_presence_behind(clock: Manua
     assert await backend.presence.members(circle.id) == []
     assert hub.connections() == []
     assert backend.events._listeners == {}
+
+
+# --- the facilitators' controls, as a room applies them -------------------------------------
+
+
+async def test_handles_are_per_member_and_circle_stable_and_keyed(clock: ManualClock) -> None:
+    from circles.model import CircleId, member_handle
+
+    key, other_key = b"key", b"another key"
+    ann, bo = MemberId("acct-ann"), MemberId("acct-bo")
+    one, two = CircleId("c_1"), CircleId("c_2")
+    handle = member_handle(key, one, ann)
+    assert handle == member_handle(key, one, ann)  # on every node, every connection
+    assert handle.startswith("m-")
+    assert "acct" not in handle
+    assert len({handle, member_handle(key, one, bo), member_handle(key, two, ann)}) == 3
+    assert handle != member_handle(other_key, one, ann)  # cannot be guessed without the key
+    hub = Hub(MemoryBackend(), clock, HubSettings(), handle_key=key)
+    circle = _circle(clock)
+    conn = await _joined(hub, circle, "Ann")
+    assert conn.member.handle == member_handle(key, circle.id, MemberId("acct-Ann"))
+    welcome = _drain(conn)[0]
+    assert isinstance(welcome, Welcome)
+    assert welcome.you == conn.member
+    assert welcome.members == [conn.member]
+
+
+async def test_a_frame_for_one_member_reaches_their_connections_and_by_audience_facilitators(
+    clock: ManualClock,
+) -> None:
+    from circles.backends.base import Directed
+    from protocol import Approved, Muted
+
+    backend = MemoryBackend()
+    hub = Hub(backend, clock, HubSettings())
+    circle = _circle(clock)
+    tab1, tab2 = await _joined(hub, circle, "Sam"), await _joined(hub, circle, "Sam", JSON)
+    bo = await _joined(hub, circle, "Bo")
+    zoe = hub.connection(_membership(circle, "Zoe", Role.FACILITATOR), MSGPACK)
+    await hub.join(zoe, circle, None, None)
+    for conn in (tab1, tab2, bo, zoe):
+        _drain(conn)
+    muted = Muted(member=tab1.member, until=None)
+    backend.events._publish(circle.id, Directed(tab1.member.handle or "", muted))
+    backend.events._publish(circle.id, Directed(tab1.member.handle or "", Approved(ref="r")))
+    assert _drain(tab1) == _drain(tab2) == [muted, Approved(ref="r")]
+    assert _drain(zoe) == [muted]  # muted is for facilitators too; approved is not
+    assert _drain(bo) == []
+
+
+async def test_an_expel_closes_one_members_connections_or_everyones(clock: ManualClock) -> None:
+    from circles.backends.base import Expel
+
+    backend = MemoryBackend()
+    hub = Hub(backend, clock, HubSettings())
+    circle = _circle(clock)
+    sam1, sam2, bo = [await _joined(hub, circle, n) for n in ("Sam", "Sam", "Bo")]
+    removed = Expel(CloseCode.REMOVED, "removed", sam1.member.handle)
+    backend.events._publish(circle.id, removed)
+    assert [c.outbox.closed.code if c.outbox.closed else None for c in (sam1, sam2, bo)] == [
+        CloseCode.REMOVED, CloseCode.REMOVED, None,
+    ]  # fmt: skip
+    backend.events._publish(circle.id, Expel(CloseCode.CIRCLE_ENDED, "ended"))
+    assert bo.outbox.closed is not None
+    assert bo.outbox.closed.code is CloseCode.CIRCLE_ENDED
+
+
+async def test_a_refused_join_leaves_nothing_behind(clock: ManualClock) -> None:
+    from circles.backends.controls import SetMode
+    from circles.hub import JoinRefused
+
+    backend = MemoryBackend()
+    hub = Hub(backend, clock, HubSettings())
+    circle = _circle(clock)
+    await backend.controls.change(circle.id, SetMode(locked=True), [])
+    conn = hub.connection(_membership(circle, "Newcomer"), MSGPACK)
+    with pytest.raises(JoinRefused) as refused:
+        await hub.join(conn, circle, None, None)
+    assert refused.value.code is CloseCode.CIRCLE_LOCKED
+    assert await backend.presence.members(circle.id) == []
+    assert hub.connections() == []
+    assert backend.events._listeners == {}
+    assert await backend.controls.member(circle.id, conn.member.handle or "") is None

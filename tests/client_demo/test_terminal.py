@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import importlib.util
 import random
+import re
 import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,24 +27,48 @@ from protocol import (
     JSON,
     MSGPACK,
     Ack,
+    Approve,
+    Approved,
     Blocked,
     CircleInfo,
     Codec,
+    Decided,
+    Decision,
+    Done,
+    End,
     Error,
     ErrorCode,
     Frame,
     Held,
     Hello,
+    Lock,
     Member,
     Message,
+    Mute,
+    Muted,
+    Pause,
     Ping,
     Pong,
     Presence,
     PresenceAction,
     Redacted,
+    Reject,
+    Rejected,
+    Remove,
+    Removed,
+    Resume,
     ResumeResult,
+    Retract,
+    Retracted,
+    Review,
+    RiskLevel,
     Role,
     Say,
+    Slow,
+    State,
+    Unlock,
+    Unmute,
+    Unmuted,
     Welcome,
 )
 
@@ -509,3 +534,149 @@ async def test_words_with_an_ack_are_shown_to_the_sender_quietly() -> None:
         assert await asyncio.wait_for(task, WAIT) == 0
     assert screen.lines.count(f"  · (only you see this) {note}") == 1
     assert sum("only you see this" in line for line in screen.lines) == 1  # not for a plain ack
+
+
+# --- the facilitators' commands -------------------------------------------------------------
+
+ZOE = Member("Zoë", Role.FACILITATOR, "m-zoe")
+SAM = Member("Sam", Role.PARTICIPANT, "m-sam")
+SAM_TOO = Member("Sam", Role.PARTICIPANT, "m-sam2")
+KIM = Member("Kim Lee", Role.PARTICIPANT, "m-kim")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/mute Kim Lee", Mute("r", "m-kim")),
+        ("/mute kim lee 10", Mute("r", "m-kim", 10)),
+        ("/mute @m-sam2 1440", Mute("r", "m-sam2", 1440)),
+        ("/unmute Kim Lee", Unmute("r", "m-kim")),
+        ("/remove @m-sam", Remove("r", "m-sam")),
+        ("/lock", Lock("r")),
+        ("/unlock", Unlock("r")),
+        ("/slow 30", Slow("r", 30)),
+        ("/slow 0", Slow("r", 0)),
+        ("/retract 44", Retract("r", 44)),
+        ("/retract #44", Retract("r", 44)),
+        ("/approve h-7f2c", Approve("r", "h-7f2c")),
+        ("/reject h-7f2c", Reject("r", "h-7f2c")),
+        ("/pause", Pause("r")),
+        ("/resume", Resume("r")),
+        ("/end", End("r")),
+    ],
+)
+def test_slash_commands_become_command_frames(line: str, expected: Frame) -> None:
+    assert terminal.parse_command(line, "r", [ZOE, SAM, SAM_TOO, KIM]) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ("/mute Sam", "several members are called Sam; name one of @m-sam, @m-sam2"),
+        ("/mute Nobody 5", "nobody here is called Nobody"),
+        ("/mute Kim Lee 0", "minutes: out of range 1..1440"),
+        ("/mute Kim Lee 1441", "minutes: out of range 1..1440"),
+        ("/mute", "type it as /mute NAME [MINUTES]"),
+        ("/slow 601", "seconds: out of range 0..600"),
+        ("/slow fast", "the seconds must be a whole number"),
+        ("/slow -5", "the seconds must be a whole number"),
+        ("/retract one", "the message id must be a whole number"),
+        ("/approve", "type it as /approve HOLD"),
+        ("/lock now", "type it as /lock"),
+        ("/shout", "there is no /shout"),
+    ],
+)
+def test_mistyped_slash_commands_say_what_to_type(line: str, why: str) -> None:
+    with pytest.raises(ValueError, match="^" + re.escape(why) + "$"):
+        terminal.parse_command(line, "r", [ZOE, SAM, SAM_TOO, KIM])
+
+
+def facilitator_welcome(**extra: Any) -> Welcome:
+    return Welcome(CIRCLE, ZOE, [ZOE, SAM, KIM], "e1", 0, ResumeResult.FRESH, [], **extra)
+
+
+async def test_a_facilitator_sends_commands_and_sees_their_effect() -> None:
+    lines, screen = Lines(), Screen()
+    received: list[Frame] = []
+
+    async def script(peer: Peer, n: int) -> None:
+        await peer.send(facilitator_welcome(state=State(False, False, 20)))
+        await peer.send(msg(7, "something to take back", SAM))
+        for _ in range(3):
+            command = await peer.recv()
+            received.append(command)
+        mute, slow, retract = received
+        assert isinstance(mute, Mute)
+        await peer.send(Muted(SAM, TS + 600_000))
+        await peer.send(Done(mute.ref))
+        await peer.send(Error(ErrorCode.INVALID_FIELD, "seconds: out of range", slow.ref))
+        await peer.send(Retracted(7))
+        await peer.send(Done(retract.ref))
+        await peer.send(State(True, True, 20))
+        await peer.send(Review("h-1", "Kim Lee", Role.PARTICIPANT, "help", TS, RiskLevel.IMMINENT,
+                               [], []))  # fmt: skip
+        await peer.send(Decided("h-1", Decision.REJECTED))
+        await until_closed(peer)
+
+    async with running(script) as (_, url):
+        task = asyncio.create_task(client(url, lines, screen).run())
+        await screen.shows("#7 Sam")
+        lines.feed("/mute Sam 10")
+        lines.feed("/slow 30")
+        lines.feed("/retract 7")
+        await screen.shows("held message h-1 rejected")
+        lines.feed("/quit")
+        assert await asyncio.wait_for(task, WAIT) == 0
+
+    assert [type(c) for c in received] == [Mute, Slow, Retract]
+    assert received[0] == Mute(received[0].ref, "m-sam", 10)  # type: ignore[attr-defined]
+    assert screen.lines[3:] == [
+        "  · Slow mode: one message every 20 seconds each.",
+        "[22:13] #7 Sam (participant): something to take back",
+        "  [for facilitators] Sam (participant) is muted until 22:23",
+        "  · done: mute Sam 10",
+        "! could not slow 30: seconds: out of range",
+        "  · Message #7 was taken out of the circle.",
+        "  · done: retract 7",
+        "  · The circle is paused: only facilitators speak for now.",
+        "  · The circle is not taking newcomers for now.",
+        "  [for facilitators] held for review, imminent: Kim Lee: help"
+        " (/approve h-1 or /reject h-1)",
+        "  [for facilitators] held message h-1 rejected",
+    ]
+
+
+async def test_a_participant_is_told_of_mutes_removals_and_decisions_and_cannot_command() -> None:
+    lines, screen = Lines(), Screen()
+    bea = Member("Bea", Role.PARTICIPANT, "m-bea")
+
+    async def script(peer: Peer, n: int) -> None:
+        muted = Muted(bea, TS + 300_000)
+        await peer.send(Welcome(CIRCLE, bea, [ANA, bea], "e1", 0, ResumeResult.FRESH, [],
+                                mutes=[muted]))  # fmt: skip
+        say = await peer.recv()
+        assert isinstance(say, Say)
+        await peer.send(Error(ErrorCode.FORBIDDEN, "muted", say.ref, until=TS + 300_000))
+        await peer.send(Unmuted(bea))
+        await peer.send(Removed())
+        await peer.send(Approved("r-held"))
+        await peer.send(Rejected("r-other", "Not shared, kindly."))
+        await peer.ws.close(4430, "you were removed from this circle")
+
+    async with running(script) as (_, url):
+        task = asyncio.create_task(client(url, lines, screen).run())
+        await screen.shows("Here now:")
+        lines.feed("/mute Ana")  # not for a participant: nothing is sent
+        lines.feed("can I speak?")
+        assert await asyncio.wait_for(task, WAIT) == 1
+
+    assert screen.lines[3:] == [
+        "! You are muted until 22:18. You can still read along.",
+        terminal.HELP,
+        "! not sent: muted (until 22:18)",
+        "  · You may speak again.",
+        "  · A member was removed from the circle.",
+        "  · Your held message was shared with the circle.",
+        "! not shared: Not shared, kindly.",
+        "! You were removed from this circle.",
+    ]

@@ -17,9 +17,15 @@ from protocol import (
     SERVER_FRAMES,
     SERVER_LIMITS,
     Ack,
+    Approve,
+    Approved,
     Blocked,
     CircleInfo,
     Codec,
+    Decided,
+    Decision,
+    Done,
+    End,
     Error,
     ErrorCode,
     Flagged,
@@ -27,19 +33,35 @@ from protocol import (
     Held,
     Hello,
     Limits,
+    Lock,
     Member,
     Members,
     Message,
+    Mute,
+    Muted,
+    Pause,
     Ping,
     Pong,
     Presence,
     PresenceAction,
     Redacted,
+    Reject,
+    Rejected,
+    Remove,
+    Removed,
+    Resume,
     ResumeResult,
+    Retract,
+    Retracted,
     Review,
     RiskLevel,
     Role,
     Say,
+    Slow,
+    State,
+    Unlock,
+    Unmute,
+    Unmuted,
     Welcome,
 )
 from protocol.schema import MAX_SAFE_INT
@@ -60,8 +82,9 @@ CODEC_IDS = ("msgpack", "json")
 
 TS = 1_800_000_000_000  # 2027-01-15, Unix epoch milliseconds
 
-ZOE = Member(name="Zoë 🌱", role=Role.FACILITATOR)
-SAM = Member(name="Sam", role=Role.PARTICIPANT)
+ZOE = Member(name="Zoë 🌱", role=Role.FACILITATOR, handle="m-5b1c9e0a7b2d4c81")
+SAM = Member(name="Sam", role=Role.PARTICIPANT, handle="m-0f3a6d2e91c47b58")
+ANON = Member(name="Ann", role=Role.PARTICIPANT)  # as an older server sent members
 CIRCLE = CircleInfo(
     id="c-7f3a",
     title="Tuesday evening circle · 火曜日",
@@ -85,6 +108,21 @@ CLIENT_SAMPLES: tuple[Frame, ...] = (
     Ping(n=7),
     Pong(),
     Pong(n=MAX_SAFE_INT),
+    Mute(ref="c1", member=SAM.handle or ""),
+    Mute(ref="c2", member="m-0f3a6d2e91c47b58", minutes=10),
+    Mute(ref="c3", member="m-x", minutes=1440),
+    Unmute(ref="c4", member="m-x"),
+    Remove(ref="c5", member="m-x"),
+    Lock(ref="c6"),
+    Unlock(ref="c7"),
+    Slow(ref="c8", seconds=0),
+    Slow(ref="c9", seconds=600),
+    Retract(ref="c10", id=44),
+    Approve(ref="c11", hold="h-7f2c"),
+    Reject(ref="c12", hold="h-7f2c"),
+    Pause(ref="c13"),
+    Resume(ref="c14"),
+    End(ref="c15"),
 )
 
 #: One or more samples of every frame a server sends, optional fields absent and present.
@@ -174,6 +212,32 @@ SERVER_SAMPLES: tuple[Frame, ...] = (
     Flagged(id=52, risk=RiskLevel.NONE, tags=["medical.advice"], reasons=[]),
     Error(code=ErrorCode.INVALID_FIELD, detail="text: must not be blank", ref="r1"),
     Error(code=ErrorCode.RATE_LIMITED, detail="wait a moment"),
+    Error(code=ErrorCode.FORBIDDEN, detail="muted", ref="r3", until=TS + 600_000),
+    Members(members=[ANON, SAM]),
+    Done(ref="c1"),
+    State(locked=False, paused=False, slow=0),
+    State(locked=True, paused=True, slow=600),
+    Muted(member=SAM),
+    Muted(member=SAM, until=TS + 600_000),
+    Unmuted(member=SAM),
+    Removed(),
+    Retracted(id=44),
+    Approved(ref="r7"),
+    Rejected(ref="r7", reason="This one stays between you and the facilitators. 🌱"),
+    Decided(hold="h-7f2c", outcome=Decision.APPROVED),
+    Decided(hold="h-7f2d", outcome=Decision.REJECTED),
+    Welcome(  # a muted participant's, coming back after a retraction, with controls on
+        circle=CIRCLE,
+        you=SAM,
+        members=[ZOE, SAM],
+        epoch="01J9Z3K8",
+        last_id=42,
+        resume=ResumeResult.EXACT,
+        history=[MESSAGE_CW],
+        state=State(locked=True, paused=False, slow=30),
+        mutes=[Muted(member=SAM, until=TS + 600_000)],
+        retracted=[40, 41],
+    ),
 )
 
 
@@ -218,7 +282,7 @@ _texts = st.text(_typed, min_size=1, max_size=300).filter(_shows_something)
 _labels = st.none() | st.text(_typed, min_size=1, max_size=80).filter(
     lambda label: _shows_something(label) and "\n" not in label
 )
-_members = st.builds(Member, name=_names, role=st.sampled_from(Role))
+_members = st.builds(Member, name=_names, role=st.sampled_from(Role), handle=st.none() | _refs)
 _messages = st.builds(
     Message,
     id=_ints,
@@ -239,7 +303,17 @@ _pings = st.builds(Ping, n=st.none() | _ints) | st.builds(Pong, n=st.none() | _i
 
 def client_frames() -> st.SearchStrategy[Frame]:
     """Any valid frame a client may send."""
-    return st.one_of(_hellos, st.builds(Say, ref=_refs, text=_texts, cw=_labels), _pings)
+    commands = st.one_of(
+        st.builds(Mute, ref=_refs, member=_refs, minutes=st.none() | st.integers(1, 1440)),
+        st.builds(Unmute, ref=_refs, member=_refs),
+        st.builds(Remove, ref=_refs, member=_refs),
+        st.builds(Slow, ref=_refs, seconds=st.integers(0, 600)),
+        st.builds(Retract, ref=_refs, id=_ints),
+        st.builds(Approve, ref=_refs, hold=_refs),
+        st.builds(Reject, ref=_refs, hold=_refs),
+        *(st.builds(cls, ref=_refs) for cls in (Lock, Unlock, Pause, Resume, End)),
+    )
+    return st.one_of(_hellos, st.builds(Say, ref=_refs, text=_texts, cw=_labels), _pings, commands)
 
 
 def server_frames() -> st.SearchStrategy[Frame]:
@@ -261,5 +335,16 @@ def server_frames() -> st.SearchStrategy[Frame]:
         welcomes,
         st.builds(Ack, ref=_refs, id=_ints, ts=_ints, note=st.none() | _texts),
         st.builds(Presence, action=st.sampled_from(PresenceAction), member=_members),
-        st.builds(Error, code=st.sampled_from(ErrorCode), detail=_strings, ref=st.none() | _refs),
+        st.builds(
+            Error,
+            code=st.sampled_from(ErrorCode),
+            detail=_strings,
+            ref=st.none() | _refs,
+            until=st.none() | _ints,
+        ),
+        st.builds(State, locked=st.booleans(), paused=st.booleans(), slow=_ints),
+        st.builds(Muted, member=_members, until=st.none() | _ints),
+        st.builds(Retracted, id=_ints),
+        st.builds(Rejected, ref=_refs, reason=_strings),
+        st.builds(Decided, hold=_refs, outcome=st.sampled_from(Decision)),
     )

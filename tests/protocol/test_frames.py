@@ -10,17 +10,31 @@ import pytest
 from protocol import (
     CLIENT_FRAMES,
     JSON,
+    MUTE_MINUTES,
     SERVER_FRAMES,
+    SLOW_SECONDS,
+    Approved,
+    Audience,
     CircleInfo,
+    Command,
+    Decided,
     ErrorCode,
     Frame,
     FrameError,
     Hello,
     Member,
     Message,
+    Mute,
+    Muted,
+    Rejected,
+    Removed,
     ResumeResult,
+    Retracted,
     Role,
     Say,
+    Slow,
+    State,
+    Unmuted,
     Welcome,
 )
 from protocol.frames import Sender
@@ -36,15 +50,35 @@ WARNING = "MARKER-cw-77d0"
 # --- the catalogue --------------------------------------------------------------------
 
 
-def test_clients_send_hello_say_ping_pong() -> None:
-    assert set(CLIENT_FRAMES) == {"hello", "say", "ping", "pong"}
+COMMANDS = {
+    "mute", "unmute", "remove", "lock", "unlock", "slow", "retract", "approve", "reject",
+    "pause", "resume", "end",
+}  # fmt: skip
+
+
+def test_clients_send_hello_say_ping_pong_and_the_facilitators_commands() -> None:
+    assert set(CLIENT_FRAMES) == {"hello", "say", "ping", "pong"} | COMMANDS
+    assert {k for k, cls in CLIENT_FRAMES.items() if issubclass(cls, Command)} == COMMANDS
 
 
 def test_servers_send_the_rest_and_ping_pong() -> None:
     assert set(SERVER_FRAMES) == {
         "ping", "pong", "welcome", "message", "ack", "presence", "members", "held",
-        "blocked", "redacted", "review", "flagged", "error",
+        "blocked", "redacted", "review", "flagged", "error", "done", "state", "muted",
+        "unmuted", "removed", "retracted", "approved", "rejected", "decided",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(COMMANDS))
+def test_every_command_has_a_ref_first(kind: str) -> None:
+    assert dataclasses.fields(CLIENT_FRAMES[kind])[0].name == "ref"
+
+
+def test_frames_about_one_member_say_who_hears_them() -> None:
+    assert Muted.AUDIENCE is Unmuted.AUDIENCE is Audience.MEMBER_AND_FACILITATORS
+    assert Approved.AUDIENCE is Rejected.AUDIENCE is Audience.MEMBER
+    assert Decided.AUDIENCE is Audience.FACILITATORS
+    assert State.AUDIENCE is Removed.AUDIENCE is Retracted.AUDIENCE is Audience.ALL
 
 
 @pytest.mark.parametrize("kind", sorted(ALL_FRAMES))
@@ -57,9 +91,11 @@ def test_a_frame_is_keyed_by_its_type_and_senders(kind: str) -> None:
 
 @pytest.mark.parametrize("frame", [*CLIENT_SAMPLES, *SERVER_SAMPLES], ids=repr)
 def test_frames_are_frozen(frame: Frame) -> None:
-    field = dataclasses.fields(frame)[0]
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        setattr(frame, field.name, None)
+    assert frame.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    fields = dataclasses.fields(frame)
+    if fields:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(frame, fields[0].name, None)
 
 
 @pytest.mark.parametrize("frame", [*CLIENT_SAMPLES, *SERVER_SAMPLES], ids=repr)
@@ -166,7 +202,12 @@ def test_every_frame_has_a_section_and_a_catalogue_row() -> None:
 
 @pytest.mark.parametrize("kind", sorted(ALL_FRAMES))
 def test_a_frames_field_table_lists_exactly_its_fields(kind: str) -> None:
-    (rows,) = tables(_frame_sections()[kind])
+    found = tables(_frame_sections()[kind])
+    if not dataclasses.fields(ALL_FRAMES[kind]):  # a frame without fields says so, in words
+        assert found == []
+        assert "No fields" in _frame_sections()[kind]
+        return
+    (rows,) = found
     documented = [code(row[0]) for row in rows]
     actual = [f.name for f in dataclasses.fields(ALL_FRAMES[kind])]
     assert documented == actual
@@ -226,3 +267,64 @@ def test_say_refuses_a_ref_with_control_characters() -> None:
 
 def test_say_keeps_tabs_newlines_and_every_script() -> None:
     Say(ref="r", text="line one\n\tline two — ça va? 你好 🙂\u200d", cw="grief").check()
+
+
+# --- the facilitators' commands ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("minutes", [0, MUTE_MINUTES[1] + 1, 10**9])
+def test_mute_refuses_minutes_out_of_range_and_names_its_ref(minutes: int) -> None:
+    with pytest.raises(FrameError) as refused:
+        Mute(ref="c1", member="m-1", minutes=minutes).check()
+    assert (refused.value.code, refused.value.ref) == (ErrorCode.INVALID_FIELD, "c1")
+    assert refused.value.detail == "minutes: out of range 1..1440"
+
+
+@pytest.mark.parametrize("minutes", [None, *MUTE_MINUTES])
+def test_mute_takes_minutes_within_range_or_none(minutes: int | None) -> None:
+    Mute(ref="c1", member="m-1", minutes=minutes).check()
+
+
+@pytest.mark.parametrize("seconds", [SLOW_SECONDS[1] + 1, 86_400])
+def test_slow_refuses_seconds_out_of_range(seconds: int) -> None:
+    with pytest.raises(FrameError) as refused:
+        Slow(ref="c2", seconds=seconds).check()
+    assert (refused.value.code, refused.value.ref) == (ErrorCode.INVALID_FIELD, "c2")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"type":"mute","ref":"c1","member":"m-1","minutes":"10"}',
+        '{"type":"mute","ref":"c1","member":"m-1","minutes":10.0}',
+        '{"type":"mute","ref":"c1","member":"m-1","minutes":true}',
+        '{"type":"mute","ref":"c1","member":"m-1","minutes":-5}',
+        '{"type":"mute","ref":"c1","member":7}',
+        '{"type":"mute","ref":"c1"}',
+        '{"type":"mute","ref":"c1","member":""}',
+        '{"type":"mute","ref":"c1","member":"m\\u0000x"}',
+        '{"type":"slow","ref":"c1","seconds":"30"}',
+        '{"type":"slow","ref":"c1","seconds":1.5}',
+        '{"type":"slow","ref":"c1"}',
+        '{"type":"retract","ref":"c1","id":"44"}',
+        '{"type":"approve","ref":"c1","hold":["h-1"]}',
+    ],
+)
+def test_commands_with_fields_of_the_wrong_type_are_refused_with_their_ref(raw: str) -> None:
+    with pytest.raises(FrameError) as refused:
+        JSON.decode(raw, side(Mute)[0])
+    assert (refused.value.code, refused.value.ref) == (ErrorCode.INVALID_FIELD, "c1")
+
+
+def test_a_command_without_a_ref_is_refused() -> None:
+    with pytest.raises(FrameError) as refused:
+        JSON.decode('{"type":"lock"}', side(Mute)[0])
+    assert refused.value.code is ErrorCode.INVALID_FIELD
+
+
+def test_the_documented_bounds_of_mute_and_slow_are_the_codes() -> None:
+    rows = {kind: tables(_frame_sections()[kind])[0] for kind in ("mute", "slow")}
+    minutes = next(row for row in rows["mute"] if row[0] == "`minutes`")
+    seconds = next(row for row in rows["slow"] if row[0] == "`seconds`")
+    assert minutes[2] == f"optional, {MUTE_MINUTES[0]}..{MUTE_MINUTES[1]}"
+    assert seconds[2] == f"{SLOW_SECONDS[0]}..{SLOW_SECONDS[1]}"

@@ -16,7 +16,9 @@ import secrets
 import structlog
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from circles.backends.base import BackendUnavailable
+from circles.backends.base import BackendUnavailable, Directed, Expel
+from circles.backends.controls import ENDED_REASON, REMOVED_REASON
+from circles.backends.redis.controls import RedisControlStore
 from circles.backends.redis.errors import UNAVAILABLE_ERRORS
 from circles.backends.redis.events import FALLBACK_TTL_MS, RedisEventLog
 from circles.backends.redis.keys import Keys
@@ -27,7 +29,7 @@ from circles.backends.redis.subscriber import Subscriber
 from circles.clock import Clock, SystemClock
 from circles.logging import exception_fields
 from circles.model import CircleId
-from protocol import Member, Members, Presence, PresenceAction
+from protocol import CloseCode, Member, Members, Presence, PresenceAction, Retracted
 
 __all__ = ["RedisBackend", "RedisSettings"]
 
@@ -92,6 +94,9 @@ class RedisBackend:
         self.reviews = RedisReviewQueue(
             self.redis, keys, retention_ms=settings.retention_ms, fallback_ttl_ms=FALLBACK_TTL_MS
         )
+        self.controls = RedisControlStore(
+            self.redis, keys, history_max=settings.history_max, retention_ms=settings.retention_ms
+        )
         self.subscriber = Subscriber(
             settings.url,
             keys.node_channel(self.node_id),
@@ -147,15 +152,37 @@ class RedisBackend:
         return True, "ok"
 
     async def _resubscribed(self) -> None:
-        """Presence and review events are not kept: whatever was announced while this
-        node did not hear is made good by telling its members who is present now, and
+        """Presence, review and control events are not kept: whatever was announced while
+        this node did not hear is made good by telling its members who is present now,
         its facilitators what still waits for review (clients keep one per hold id, so
-        one they had already is not shown twice). Flagged events are not made good."""
+        one they had already is not shown twice), and by applying the circle's controls
+        as they are now (see :meth:`_reapply_controls`). Flagged events are not made
+        good."""
         await self.events.resync()
         for circle_id in self.events.circles():
             members = await self.presence.members(circle_id)
             self.events.deliver_here(circle_id, Members(members=members))
             await self._reshow_reviews(circle_id)
+            await self._reapply_controls(circle_id)
+
+    async def _reapply_controls(self, circle_id: CircleId) -> None:
+        """Whoever was removed while this node was deaf must not go on reading along:
+        close them (and everyone, if the circle ended meanwhile); and tell the members
+        the controls, mutes and retractions in effect. Every one of these events is
+        idempotent for a client."""
+        snapshot = await self.controls.snapshot(circle_id, self._clock.now_ms())
+        if snapshot.ended:
+            ended = Expel(CloseCode.CIRCLE_ENDED, ENDED_REASON)
+            self.events.deliver_here(circle_id, ended)
+            return
+        for handle in snapshot.removed:
+            removed = Expel(CloseCode.REMOVED, REMOVED_REASON, handle)
+            self.events.deliver_here(circle_id, removed)
+        self.events.deliver_here(circle_id, snapshot.state)
+        for muted in snapshot.mutes:
+            self.events.deliver_here(circle_id, Directed(muted.member.handle or "", muted))
+        for message_id in snapshot.retracted:
+            self.events.deliver_here(circle_id, Retracted(id=message_id))
 
     async def _reshow_reviews(self, circle_id: CircleId) -> None:
         try:

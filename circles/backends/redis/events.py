@@ -1,7 +1,16 @@
 """History in a Redis Stream per circle, live fan-out through pub/sub.
 
 Appending is one Lua script: next id, XADD, remember the dedup key, PUBLISH the event
-with its id and epoch. A node keeps, per subscribed circle, the last id it delivered;
+with its id and epoch. What a circle's channel carries, by prefix:
+
+* ``m|<id>|<epoch>|<message>``: a message (msgpack), in the circle's order;
+* ``e|<frame>``: a frame for the circle (its audience says who);
+* ``d|<handle>\0<frame>``: a frame for one member (and the facilitators, by audience);
+* ``x|<code>|<handle>|<reason>``: close one member's connections (no handle: everyone's);
+* ``s|<locked>|<paused>|<slow>``: the facilitators' controls after a change, written by
+  the change's own script, since only it knows them at that instant.
+
+A node keeps, per subscribed circle, the last id it delivered;
 an event whose id is not the next one makes it read the missing ones from history
 first, so listeners always get messages in id order with no gap and no duplicate.
 When that is impossible (the history was lost, or trimmed past the gap) the listeners
@@ -19,15 +28,24 @@ from typing import cast
 import structlog
 from redis.asyncio import Redis
 
-from circles.backends.base import Appended, BackendUnavailable, HistoryPage, Listener, Sent
+from circles.backends.base import (
+    Appended,
+    BackendUnavailable,
+    Directed,
+    Event,
+    Expel,
+    HistoryPage,
+    Listener,
+    Sent,
+)
 from circles.backends.redis import lua
 from circles.backends.redis.errors import unavailable_on_redis_errors
 from circles.backends.redis.keys import Keys
 from circles.logging import exception_fields
 from circles.model import CircleId
-from protocol import MSGPACK, SERVER_FRAMES, SERVER_LIMITS, Frame, Message
+from protocol import MSGPACK, SERVER_FRAMES, SERVER_LIMITS, CloseCode, Frame, Message, State
 
-__all__ = ["RedisEventLog"]
+__all__ = ["RedisEventLog", "encode_event"]
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +79,34 @@ def _field(flat: list[bytes], name: bytes) -> bytes:
         if flat[i] == name:
             return flat[i + 1]
     raise ValueError("a history entry without its message")
+
+
+def encode_event(event: Event) -> bytes:
+    """What the circle's channel carries for ``event`` (see the module's docstring)."""
+    match event:
+        case Directed(handle=handle, frame=frame):
+            return b"d|" + handle.encode() + b"\0" + MSGPACK.encode(frame)
+        case Expel(code=code, reason=reason, handle=handle):
+            return f"x|{int(code)}|{handle or ''}|{reason}".encode()
+        case _:
+            return b"e|" + MSGPACK.encode(event)
+
+
+def _decode_event(data: bytes) -> Event:
+    """The event of a channel payload other than a message."""
+    kind, rest = data[:2], data[2:]
+    if kind == b"e|":
+        return MSGPACK.decode(rest, SERVER_LIMITS, SERVER_FRAMES)
+    if kind == b"d|":
+        handle, body = rest.split(b"\0", 1)
+        return Directed(handle.decode(), MSGPACK.decode(body, SERVER_LIMITS, SERVER_FRAMES))
+    if kind == b"x|":
+        code, handle, reason = rest.split(b"|", 2)
+        return Expel(CloseCode(int(code)), reason.decode(), handle.decode() or None)
+    if kind == b"s|":
+        locked, paused, slow = rest.split(b"|")
+        return State(locked=locked == b"1", paused=paused == b"1", slow=int(slow))
+    raise ValueError("an unknown kind of event")
 
 
 def _decode_message(body: bytes, message_id: int) -> Message:
@@ -118,7 +164,7 @@ class RedisEventLog:
 
     async def broadcast(self, circle_id: CircleId, frame: Frame) -> None:
         with unavailable_on_redis_errors():
-            await self._redis.publish(self._keys.channel(circle_id), b"e|" + MSGPACK.encode(frame))
+            await self._redis.publish(self._keys.channel(circle_id), encode_event(frame))
 
     async def read(self, circle_id: CircleId, *, after_id: int | None, limit: int) -> HistoryPage:
         if limit <= 0:
@@ -126,8 +172,8 @@ class RedisEventLog:
             return HistoryPage([], epoch_text, seq, gap=False)
         k = self._keys
         with unavailable_on_redis_errors():
-            seq, epoch, entries = await self._read_script(
-                keys=[k.meta(circle_id), k.log(circle_id)],
+            seq, epoch, entries, holes = await self._read_script(
+                keys=[k.meta(circle_id), k.log(circle_id), k.retracted(circle_id)],
                 args=[secrets.token_hex(8), FALLBACK_TTL_MS,
                       "" if after_id is None else after_id, limit],
             )  # fmt: skip
@@ -139,11 +185,11 @@ class RedisEventLog:
             for entry_id, fields in entries
         ]
         last_id = max(int(seq), messages[-1].id if messages else 0)
-        gap = (
-            after_id is not None
-            and after_id < last_id
-            and (not messages or messages[0].id > after_id + 1)
-        )
+        gap = False
+        if after_id is not None and after_id < last_id:
+            # ids missing before the first one found are a gap, unless all were retracted
+            first = messages[0].id if messages else last_id + 1
+            gap = first - after_id - 1 > int(holes)
         return HistoryPage(messages, epoch.decode(), last_id, gap=gap)
 
     async def meta(self, circle_id: CircleId) -> tuple[int, str]:
@@ -209,17 +255,16 @@ class RedisEventLog:
         """The circles this node listens to."""
         return [circle_id for circle_id, feed in self._feeds.items() if feed.ready.is_set()]
 
-    def deliver_here(self, circle_id: CircleId, frame: Frame) -> None:
-        """Hand ``frame`` to this node's listeners of the circle only."""
+    def deliver_here(self, circle_id: CircleId, event: Event) -> None:
+        """Hand ``event`` to this node's listeners of the circle only."""
         feed = self._feeds.get(circle_id)
         if feed is not None:
-            self._deliver(feed, frame)
+            self._deliver(feed, event)
 
     async def _apply(self, circle_id: CircleId, feed: _Feed, data: bytes) -> None:
         try:
-            if data.startswith(b"e|"):
-                frame = MSGPACK.decode(data[2:], SERVER_LIMITS, SERVER_FRAMES)
-                self._deliver(feed, frame)
+            if not data.startswith(b"m|"):
+                self._deliver(feed, _decode_event(data))
                 return
             _, raw_id, raw_epoch, body = data.split(b"|", 3)
             message_id, epoch = int(raw_id), raw_epoch.decode()
@@ -262,9 +307,12 @@ class RedisEventLog:
             listener.on_reset()
 
     @staticmethod
-    def _deliver(feed: _Feed, frame: Frame) -> None:
+    def _deliver(feed: _Feed, event: Event) -> None:
         for listener in list(feed.listeners):
             try:
-                listener.on_event(frame)
+                if isinstance(event, Frame):
+                    listener.on_event(event)
+                else:
+                    listener.on_control(event)
             except Exception as exc:  # one room's bug must not stop the others
                 log.error("redis.listener_failed", **exception_fields(exc))

@@ -53,6 +53,21 @@ class Keys:
         once taken off the review queue), so a resent ``say`` is answered alike."""
         return f"{self.prefix}:{{{circle_id}}}:holds"
 
+    def controls(self, circle_id: CircleId) -> str:
+        """Hash: the facilitators' controls. ``locked``, ``paused``, ``slow`` (seconds),
+        ``ended``; per handle ``mute:<h>`` (end in epoch ms, 0 for none), ``out:<h>``
+        (removed), ``spoke:<h>`` (the last slow-mode turn, epoch ms)."""
+        return f"{self.prefix}:{{{circle_id}}}:controls"
+
+    def roster(self, circle_id: CircleId) -> str:
+        """Hash: handle -> ``role|name`` of every member ever admitted (no account ids)."""
+        return f"{self.prefix}:{{{circle_id}}}:roster"
+
+    def retracted(self, circle_id: CircleId) -> str:
+        """Sorted set: ids of retracted messages (score = id), so that reading history
+        tells their holes from a gap."""
+        return f"{self.prefix}:{{{circle_id}}}:retracted"
+
     def channel(self, circle_id: CircleId) -> str:
         """Pub/sub channel of the circle's live events."""
         return f"{self.prefix}:{{{circle_id}}}:events"
@@ -68,6 +83,9 @@ class Keys:
             self.presence(circle_id),
             self.reviews(circle_id),
             self.holds(circle_id),
+            self.controls(circle_id),
+            self.roster(circle_id),
+            self.retracted(circle_id),
         ]
 
     @property

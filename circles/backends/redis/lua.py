@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-__all__ = ["APPEND", "PRESENCE_JOIN", "PRESENCE_LEAVE", "PRESENCE_REFRESH", "READ", "READ_META"]
+__all__ = [
+    "APPEND",
+    "APPEND_FUNCTION",
+    "EXPIRE",
+    "PRESENCE_JOIN",
+    "PRESENCE_LEAVE",
+    "PRESENCE_REFRESH",
+    "READ",
+    "READ_META",
+]
 
 # Shared helpers, pasted at the top of the scripts that need them.
-_EXPIRE = """
+EXPIRE = """
 local function expire_at(circle_key, retention_ms, fallback_ms)
   local closes = tonumber(redis.call('HGET', circle_key, 'closes_at'))
   local t = redis.call('TIME')
@@ -15,51 +24,57 @@ local function expire_at(circle_key, retention_ms, fallback_ms)
 end
 """
 
-# KEYS: circle, meta, log, refs, reforder
-# ARGV: channel, dedup key, message (msgpack, id 0), ts, history max, retention ms,
-#       fallback ttl ms, epoch candidate, receipt ("" for none)
+# append(k, a): next id, history, dedup record and publication of one message, for the
+# scripts that append (a plain say, an approved held message).
+# k: circle, meta, log, refs, reforder
+# a: channel, dedup key, message (msgpack, id 0), ts, history max, retention ms,
+#    fallback ttl ms, epoch candidate, receipt ("" for none)
 # Returns {1, id, epoch} when appended, {0, id, ts, epoch, receipt} for a known dedup key.
 # The published payload is "m|<id>|<epoch>|<message>": the id travels with the event.
 # A dedup record is "<id>:<ts>", then ":<receipt>" when there is one.
-APPEND = (
-    _EXPIRE
-    + """
-local seen = redis.call('HGET', KEYS[4], ARGV[2])
-redis.call('HSETNX', KEYS[2], 'epoch', ARGV[8])
-local epoch = redis.call('HGET', KEYS[2], 'epoch')
-if seen then
-  local a = string.find(seen, ':', 1, true)
-  local b = string.find(seen, ':', a + 1, true)
-  local ts, receipt = string.sub(seen, a + 1), ''
-  if b then ts, receipt = string.sub(seen, a + 1, b - 1), string.sub(seen, b + 1) end
-  return {0, tonumber(string.sub(seen, 1, a - 1)), tonumber(ts), epoch, receipt}
+APPEND_FUNCTION = """
+local function append(k, a)
+  local seen = redis.call('HGET', k[4], a[2])
+  redis.call('HSETNX', k[2], 'epoch', a[8])
+  local epoch = redis.call('HGET', k[2], 'epoch')
+  if seen then
+    local x = string.find(seen, ':', 1, true)
+    local y = string.find(seen, ':', x + 1, true)
+    local ts, receipt = string.sub(seen, x + 1), ''
+    if y then ts, receipt = string.sub(seen, x + 1, y - 1), string.sub(seen, y + 1) end
+    return {0, tonumber(string.sub(seen, 1, x - 1)), tonumber(ts), epoch, receipt}
+  end
+  local id = redis.call('HINCRBY', k[2], 'seq', 1)
+  redis.call('XADD', k[3], 'MAXLEN', a[5], id .. '-0', 'm', a[3])
+  local record = id .. ':' .. a[4]
+  if a[9] ~= '' then record = record .. ':' .. a[9] end
+  redis.call('HSET', k[4], a[2], record)
+  redis.call('ZADD', k[5], id, a[2])
+  local extra = redis.call('ZCARD', k[5]) - tonumber(a[5])
+  if extra > 0 then
+    local old = redis.call('ZRANGE', k[5], 0, extra - 1)
+    redis.call('HDEL', k[4], unpack(old))
+    redis.call('ZREMRANGEBYRANK', k[5], 0, extra - 1)
+  end
+  -- The expiry is fixed by the circle's closes_at: set it when the keys are new, and
+  -- again now and then (a changed closes_at reaches them within 64 messages).
+  if id % 64 == 1 then
+    local at = expire_at(k[1], tonumber(a[6]), tonumber(a[7]))
+    for i = 2, 5 do redis.call('PEXPIREAT', k[i], at) end
+  end
+  redis.call('PUBLISH', a[1], 'm|' .. id .. '|' .. epoch .. '|' .. a[3])
+  return {1, id, epoch}
 end
-local id = redis.call('HINCRBY', KEYS[2], 'seq', 1)
-redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[5], id .. '-0', 'm', ARGV[3])
-local record = id .. ':' .. ARGV[4]
-if ARGV[9] ~= '' then record = record .. ':' .. ARGV[9] end
-redis.call('HSET', KEYS[4], ARGV[2], record)
-redis.call('ZADD', KEYS[5], id, ARGV[2])
-local extra = redis.call('ZCARD', KEYS[5]) - tonumber(ARGV[5])
-if extra > 0 then
-  local old = redis.call('ZRANGE', KEYS[5], 0, extra - 1)
-  redis.call('HDEL', KEYS[4], unpack(old))
-  redis.call('ZREMRANGEBYRANK', KEYS[5], 0, extra - 1)
-end
--- The expiry is fixed by the circle's closes_at: set it when the keys are new, and
--- again now and then (a changed closes_at reaches them within 64 messages).
-if id % 64 == 1 then
-  local at = expire_at(KEYS[1], tonumber(ARGV[6]), tonumber(ARGV[7]))
-  for i = 2, 5 do redis.call('PEXPIREAT', KEYS[i], at) end
-end
-redis.call('PUBLISH', ARGV[1], 'm|' .. id .. '|' .. epoch .. '|' .. ARGV[3])
-return {1, id, epoch}
 """
-)
 
-# KEYS: meta, log. ARGV: epoch candidate, fallback ttl ms, after id ("" for the most
-# recent), limit. Returns {seq, epoch, entries} in one round trip; entries come as XRANGE
-# gives them (newest first when reading the most recent).
+# KEYS: circle, meta, log, refs, reforder. ARGV: as for append() above.
+APPEND = EXPIRE + APPEND_FUNCTION + "return append(KEYS, ARGV)\n"
+
+# KEYS: meta, log, retracted. ARGV: epoch candidate, fallback ttl ms, after id ("" for
+# the most recent), limit. Returns {seq, epoch, entries, holes} in one round trip;
+# entries come as XRANGE gives them (newest first when reading the most recent); holes
+# counts the retracted ids between the after id and the first entry (or the end), which
+# are no gap: they were taken out, not lost.
 READ = """
 if redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1]) == 1 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -67,12 +82,16 @@ end
 local seq = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 local entries
+local holes = 0
 if ARGV[3] == '' then
   entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', ARGV[4])
 else
   entries = redis.call('XRANGE', KEYS[2], (tonumber(ARGV[3]) + 1) .. '-0', '+', 'COUNT', ARGV[4])
+  local first = seq + 1
+  if #entries > 0 then first = tonumber(string.match(entries[1][1], '^(%d+)')) end
+  holes = redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[3], '(' .. first)
 end
-return {seq, epoch, entries}
+return {seq, epoch, entries, holes}
 """
 
 # KEYS: meta. ARGV: epoch candidate, fallback ttl ms.
@@ -86,7 +105,7 @@ return {seq, redis.call('HGET', KEYS[1], 'epoch')}
 """
 
 # Presence entries: field "<member>\\0<node>",
-# value "<count>|<expires ms>|<since ms>|<role>|<name>".
+# value "<count>|<expires ms>|<since ms>|<role>|<handle>|<name>".
 _PRESENCE = """
 local function now_ms()
   local t = redis.call('TIME')
@@ -102,7 +121,7 @@ local function member_of(field)
   return string.sub(field, 1, string.find(field, '\\0', 1, true) - 1)
 end
 -- Removes expired entries; returns the members left with no live entry,
--- as {member, since|role|name, ...}.
+-- as {member, since|role|handle|name, ...}.
 local function sweep(key, now)
   local gone, alive, seen = {}, {}, {}
   local all = redis.call('HGETALL', key)
@@ -123,12 +142,12 @@ local function sweep(key, now)
 end
 """
 
-# KEYS: presence, circle. ARGV: member, node, role|name, ttl ms, retention ms, fallback ms,
+# KEYS: presence, circle. ARGV: member, node, role|handle|name, ttl ms, retention ms, fallback ms,
 # sweep ("1" to remove expired entries of other nodes, "0" not yet).
 # (The entry's "since" is set at the first connection and kept.)
 # Returns {first, gone...}: first is 1 when the member had no live entry anywhere.
 PRESENCE_JOIN = (
-    _EXPIRE
+    EXPIRE
     + _PRESENCE
     + """
 local now = now_ms()
@@ -181,13 +200,13 @@ return 1
 """
 )
 
-# KEYS: presence. ARGV: node, ttl ms, sweep ("1" or "0"), then (member, count, role|name)
+# KEYS: presence. ARGV: node, ttl ms, sweep ("1" or "0"), then (member, count, role|handle|name)
 # for every member this node serves in the circle. Re-asserts those entries (a Redis
 # outage longer than the ttl may have let them expire), then sweeps the expired entries
 # of other nodes.
 # Returns {gone, back}: members now present nowhere, and members of this node that were
 # present nowhere before (another node announced them gone), each as
-# {member, since|role|name, ...}.
+# {member, since|role|handle|name, ...}.
 PRESENCE_REFRESH = (
     _PRESENCE
     + """

@@ -38,9 +38,17 @@ log = structlog.get_logger(__name__)
 GoneHandler = Callable[[CircleId, list[Member]], Awaitable[None]]
 
 
+def _entry(member: Member) -> str:
+    """What an entry keeps of a member: ``role|handle|name`` (a handle has no ``|``)."""
+    return f"{member.role.value}|{member.handle or ''}|{member.name}"
+
+
 def _parse_rest(rest: bytes) -> tuple[int, Member]:
-    since, role, name = rest.decode().split("|", 2)
-    return int(since), Member(name=name, role=Role(role))
+    parts = rest.decode().split("|", 3)
+    if len(parts) == 3:  # an entry of a node from before handles, alive for one ttl
+        parts.insert(2, "")
+    since, role, handle, name = parts
+    return int(since), Member(name=name, role=Role(role), handle=handle or None)
 
 
 def _gone(raw: list[bytes]) -> list[Member]:
@@ -85,7 +93,7 @@ class RedisPresenceStore:
         with unavailable_on_redis_errors():
             result = await self._join(
                 keys=[k.presence(circle_id), k.circle(circle_id)],
-                args=[member_id, self._node, f"{member.role.value}|{member.name}",
+                args=[member_id, self._node, _entry(member),
                       self._ttl_ms, self._retention_ms, self._fallback_ms, self._sweeping()],
             )  # fmt: skip
         served = self._local.setdefault(circle_id, {})
@@ -142,7 +150,7 @@ class RedisPresenceStore:
             for circle_id, served in list(self._local.items()):
                 args: list[str | int] = [self._node, self._ttl_ms, self._sweeping()]
                 for member_id, (count, member) in served.items():
-                    args += [member_id, count, f"{member.role.value}|{member.name}"]
+                    args += [member_id, count, _entry(member)]
                 try:
                     with unavailable_on_redis_errors():
                         gone, back = await self._refresh(

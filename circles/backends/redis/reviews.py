@@ -46,8 +46,11 @@ return value
 """
 
 
+# A held entry is "<member id>\0<escalate>[\x1f<ref>]\0<review>": the ref rides with the
+# escalation label (neither may hold a control character), so entries written before
+# holds kept their ref still read, with none.
 def _encode(held: HeldMessage) -> bytes:
-    head = f"{held.member_id}\0{held.escalate}\0".encode()
+    head = f"{held.member_id}\0{held.escalate}\x1f{held.ref}\0".encode()
     return head + MSGPACK.encode(held.review)
 
 
@@ -57,11 +60,12 @@ def _record(hold: str, told: bytes | None, value: bytes | None) -> HoldRecord:
 
 
 def _decode(value: bytes) -> HeldMessage:
-    member_id, escalate, body = value.split(b"\0", 2)
+    member_id, label, body = value.split(b"\0", 2)
+    escalate, _, ref = label.partition(b"\x1f")
     review = MSGPACK.decode(body, SERVER_LIMITS, SERVER_FRAMES)
     if not isinstance(review, Review):
         raise ValueError("a held entry is not a review")
-    return HeldMessage(MemberId(member_id.decode()), review, escalate.decode())
+    return HeldMessage(MemberId(member_id.decode()), review, escalate.decode(), ref.decode())
 
 
 class RedisReviewQueue:

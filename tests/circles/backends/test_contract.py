@@ -5,38 +5,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 
-from circles.backends.base import Backend, HeldMessage, HoldRecord, Sent
-from circles.backends.memory import MemoryBackend
-from circles.backends.redis import RedisBackend, RedisSettings
+from circles.backends.base import Backend, Directed, Expel, HeldMessage, HoldRecord, Sent
 from circles.clock import SystemClock
 from circles.model import Circle, CircleId, MemberId, new_circle_id
 from protocol import Frame, Member, Message, Presence, PresenceAction, Review, RiskLevel, Role
-from tests.conftest import delete_prefix
-
-HISTORY_MAX = 10
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    if request.param == "memory":
-        memory = MemoryBackend(history_max=HISTORY_MAX)
-        await memory.start()
-        yield memory
-        await memory.close()
-        return
-    url: str = request.getfixturevalue("redis_url")
-    prefix: str = request.getfixturevalue("redis_prefix")
-    instance = RedisBackend(RedisSettings(url=url, prefix=prefix, history_max=HISTORY_MAX))
-    await instance.start()
-    try:
-        yield instance
-    finally:
-        await instance.close()
-        await delete_prefix(url, prefix)
+from tests.circles.backends.conftest import HISTORY_MAX
 
 
 class Recorder:
@@ -44,10 +21,14 @@ class Recorder:
 
     def __init__(self) -> None:
         self.frames: list[Frame] = []
+        self.controls: list[Directed | Expel] = []
         self.resets = 0
 
     def on_event(self, frame: Frame) -> None:
         self.frames.append(frame)
+
+    def on_control(self, event: Directed | Expel) -> None:
+        self.controls.append(event)
 
     def on_reset(self) -> None:
         self.resets += 1
@@ -296,3 +277,12 @@ async def test_dedup_records_are_forgotten_with_the_history(backend: Backend) ->
         await _append(backend, circle, f"m{i}", key=f"k{i}")
     assert await backend.events.sent(circle, "k0") is None
     assert await backend.events.sent(circle, f"k{HISTORY_MAX}") is not None
+
+
+async def test_presence_keeps_each_members_handle(backend: Backend) -> None:
+    circle = new_circle_id()
+    ann = Member(name="Ann | the first", role=Role.FACILITATOR, handle="m-ann")
+    bo = Member(name="Bo", role=Role.PARTICIPANT, handle="m-bo")
+    await backend.presence.join(circle, MemberId("a"), ann)
+    await backend.presence.join(circle, MemberId("b"), bo)
+    assert await backend.presence.members(circle) == [ann, bo]

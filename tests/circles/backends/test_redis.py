@@ -389,3 +389,53 @@ async def test_facilitators_are_shown_again_what_waits_for_review_after_a_resubs
         assert [f for f in seen if isinstance(f, Review)] == [waiting.review]
         assert any(isinstance(f, Members) for f in seen)  # with who is here now
         assert [f for f in _drain(bo) if isinstance(f, Review)] == []
+
+
+async def test_a_node_that_missed_its_circles_controls_applies_them_after_a_resubscribe() -> None:
+    """Control events travel over pub/sub at most once. A member removed, the circle
+    paused, a mute or a retraction while this node's subscriber was deaf: once it hears
+    again, the removed member is closed (nobody reads along who was removed) and the
+    others are told what is in effect now."""
+    from circles.backends.controls import RemoveMember, RetractMessage, SetMode, SetMute
+    from protocol import Muted, Retracted, State
+
+    async with own_redis() as server, nodes(server.url, "t", count=1, probe_interval=0.2) as (b,):
+        circle = await _circle(b)
+        hub = Hub(b, SystemClock(), HubSettings())
+        conns = {}
+        for name, role in (("Sam", Role.FACILITATOR), ("Bo", Role.PARTICIPANT),
+                           ("Cy", Role.PARTICIPANT)):  # fmt: skip
+            membership = Membership(circle.id, MemberId(f"acct-{name}"), name, role, 2**42)
+            conn = hub.connection(membership, MSGPACK)
+            await hub.join(conn, circle, None, None)
+            conns[name] = conn
+        said = await hub.say(conns["Sam"], "r1", "a message to take back", None)
+        for conn in conns.values():
+            _drain(conn)
+        handle = {name: conn.member.handle or "" for name, conn in conns.items()}
+        # changed through another node while this one was deaf: written, never heard
+        controls = b.controls
+        await controls.change(circle.id, RemoveMember(handle["Cy"]), [])
+        await controls.change(circle.id, SetMute(handle["Bo"], None), [])
+        await controls.change(circle.id, SetMode(paused=True), [])
+        await controls.change(circle.id, RetractMessage(said.message.id), [])
+        await eventually(lambda: bool(_drain(conns["Sam"])))  # the pause's own state frame
+        _drain(conns["Bo"])
+        assert conns["Cy"].outbox.closed is None
+        client = redis.Redis.from_url(server.url)
+        try:
+            assert await client.execute_command("CLIENT", "KILL", "TYPE", "pubsub") >= 1
+        finally:
+            await client.aclose()
+
+        def closed() -> bool:
+            return conns["Cy"].outbox.closed is not None
+
+        await eventually(closed, 10)
+        assert conns["Cy"].outbox.closed.code is CloseCode.REMOVED  # type: ignore[union-attr]
+        seen = _drain(conns["Bo"])
+        bo = conns["Bo"].member
+        assert State(locked=False, paused=True, slow=0) in seen
+        assert Muted(member=bo, until=None) in seen
+        assert Retracted(id=said.message.id) in seen
+        assert conns["Bo"].outbox.closed is None

@@ -1,0 +1,251 @@
+"""The facilitators' commands, carried out.
+
+Every command passes through :func:`carry_out`, the one place that checks the sender's
+role, turns the command into one backend :data:`~circles.backends.controls.Change` with
+the events that announce it, answers ``done`` or an error, and logs one line (the kind,
+the circle, who acted, whom or what it named, the outcome; never anyone's words). An
+audit record per command belongs there too.
+
+The change and its events are applied by the backend in one step, so a command takes
+effect on every node at once or not at all. Notices speak for the circle: none names
+the facilitator who acted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+
+from circles.backends.base import BackendUnavailable, Directed, Event, Expel
+from circles.backends.controls import (
+    ENDED_REASON,
+    REMOVED_REASON,
+    Change,
+    DecideHold,
+    EndCircle,
+    LiftMute,
+    Outcome,
+    RemoveMember,
+    RetractMessage,
+    SetMode,
+    SetMute,
+)
+from circles.hub import Connection, Hub, dedup_key
+from circles.logging import exception_fields
+from circles.refused import Refused
+from protocol import (
+    Approve,
+    Approved,
+    CloseCode,
+    Command,
+    Decided,
+    Decision,
+    Done,
+    End,
+    ErrorCode,
+    Lock,
+    Member,
+    Message,
+    Mute,
+    Muted,
+    Pause,
+    Reject,
+    Rejected,
+    Remove,
+    Removed,
+    Resume,
+    Retract,
+    Retracted,
+    Role,
+    Slow,
+    Unlock,
+    Unmute,
+    Unmuted,
+)
+
+__all__ = ["REJECTED", "carry_out"]
+
+log = structlog.get_logger(__name__)
+
+#: What the sender of a rejected message is told.
+REJECTED = (
+    "Your message was not shared with the circle. A facilitator has read it and may "
+    "check in with you. You are welcome to keep sharing."
+)
+
+_Handler = Callable[[Any, Connection, Hub, int], Awaitable[None]]
+
+
+async def carry_out(command: Command, conn: Connection, hub: Hub, now_ms: int) -> None:
+    """Carry out ``command`` from ``conn`` and answer it: ``done``, or raise Refused
+    (the session answers with its error frame). Nothing changes unless it is done."""
+    outcome = "done"
+    try:
+        if conn.member.role is not Role.FACILITATOR:
+            raise Refused(ErrorCode.FORBIDDEN, "only facilitators may do this", ref=command.ref)
+        await _HANDLERS[type(command)](command, conn, hub, now_ms)
+    except Refused as refused:
+        outcome = refused.code.value
+        raise
+    except BackendUnavailable:
+        outcome = ErrorCode.UNAVAILABLE.value
+        raise Refused(ErrorCode.UNAVAILABLE, "not done; try again", ref=command.ref) from None
+    except Exception as exc:
+        outcome = ErrorCode.INTERNAL.value
+        log.error("command.failed", circle=conn.circle_id, **exception_fields(exc))
+        raise Refused(ErrorCode.INTERNAL, "not done; server error", ref=command.ref) from None
+    finally:
+        # the one line every command leaves, whatever became of it (the audit trail's
+        # record goes here)
+        log.info(
+            "command",
+            command=command.TYPE,
+            circle=conn.circle_id,
+            by=conn.membership.member_id,
+            subject=_subject(command),
+            outcome=outcome,
+        )
+    conn.send(Done(ref=command.ref))
+
+
+def _subject(command: Command) -> str | int | None:
+    """Whom or what a command names: a handle, a message id or a hold; never text."""
+    for name in ("member", "id", "hold", "seconds", "minutes"):
+        value = getattr(command, name, None)
+        if value is not None:
+            return value  # type: ignore[no-any-return]
+    return None
+
+
+async def _apply(
+    hub: Hub,
+    conn: Connection,
+    command: Command,
+    change: Change,
+    events: list[Event],
+    *,
+    not_found: str = "",
+    conflict: str = "",
+) -> None:
+    outcome = await hub.backend.controls.change(conn.circle_id, change, events)
+    match outcome:
+        case Outcome.NOT_FOUND:
+            raise Refused(ErrorCode.NOT_FOUND, not_found, ref=command.ref)
+        case Outcome.CONFLICT:
+            raise Refused(ErrorCode.CONFLICT, conflict, ref=command.ref)
+        case Outcome.ENDED:
+            raise Refused(ErrorCode.CONFLICT, "the circle has ended", ref=command.ref)
+
+
+_NO_MEMBER = "member: no such member in this circle"
+
+
+async def _participant(hub: Hub, conn: Connection, command: Mute | Unmute | Remove) -> Member:
+    """The participant a command names by handle."""
+    member = await hub.backend.controls.member(conn.circle_id, command.member)
+    if member is None:
+        raise Refused(ErrorCode.NOT_FOUND, _NO_MEMBER, ref=command.ref)
+    if member.role is Role.FACILITATOR:
+        raise Refused(
+            ErrorCode.FORBIDDEN, "member: facilitators cannot be muted or removed", ref=command.ref
+        )
+    return member
+
+
+async def _mute(command: Mute, conn: Connection, hub: Hub, now_ms: int) -> None:
+    member = await _participant(hub, conn, command)
+    until = None if command.minutes is None else now_ms + command.minutes * 60_000
+    event = Directed(command.member, Muted(member=member, until=until))
+    await _apply(hub, conn, command, SetMute(command.member, until), [event], not_found=_NO_MEMBER)
+
+
+async def _unmute(command: Unmute, conn: Connection, hub: Hub, now_ms: int) -> None:
+    member = await _participant(hub, conn, command)
+    event = Directed(command.member, Unmuted(member=member))
+    change = LiftMute(command.member, now_ms)
+    await _apply(hub, conn, command, change, [event], conflict="member: not muted")
+
+
+async def _remove(command: Remove, conn: Connection, hub: Hub, now_ms: int) -> None:
+    await _participant(hub, conn, command)
+    # closed first, so the removed member is not shown the notice about them
+    events: list[Event] = [Expel(CloseCode.REMOVED, REMOVED_REASON, command.member), Removed()]
+    change = RemoveMember(command.member)
+    await _apply(
+        hub, conn, command, change, events, not_found=_NO_MEMBER, conflict="member: removed already"
+    )
+
+
+def _mode(**changes: Any) -> _Handler:
+    async def handle(command: Command, conn: Connection, hub: Hub, now_ms: int) -> None:
+        await _apply(hub, conn, command, SetMode(**changes), [])
+
+    return handle
+
+
+async def _slow(command: Slow, conn: Connection, hub: Hub, now_ms: int) -> None:
+    await _apply(hub, conn, command, SetMode(slow=command.seconds), [])
+
+
+async def _retract(command: Retract, conn: Connection, hub: Hub, now_ms: int) -> None:
+    events: list[Event] = [Retracted(id=command.id)]
+    change = RetractMessage(command.id)
+    await _apply(hub, conn, command, change, events, not_found="id: no such message in the history")
+
+
+async def _decide(command: Approve | Reject, conn: Connection, hub: Hub, now_ms: int) -> None:
+    record = await hub.backend.reviews.find(conn.circle_id, command.hold)
+    if record is None:
+        raise Refused(ErrorCode.NOT_FOUND, "hold: no such held message", ref=command.ref)
+    held = record.waiting
+    if held is None:
+        raise Refused(ErrorCode.CONFLICT, "hold: decided already", ref=command.ref)
+    approved = isinstance(command, Approve)
+    sender = hub.handle(conn.circle_id, held.member_id)
+    events: list[Event] = []
+    if held.ref:  # a hold kept before holds knew their ref cannot tell its sender
+        told = Approved(ref=held.ref) if approved else Rejected(ref=held.ref, reason=REJECTED)
+        events.append(Directed(sender, told))
+    outcome = Decision.APPROVED if approved else Decision.REJECTED
+    events.append(Decided(hold=command.hold, outcome=outcome))
+    review = held.review
+    message = None
+    if approved:
+        message = Message(
+            id=0, name=review.name, role=review.role, text=review.text, ts=now_ms, cw=review.cw
+        )
+    # a resend of the say is then answered with the approved message's ack
+    key = dedup_key(held.member_id, held.ref or f"hold:{command.hold}")
+    change = DecideHold(command.hold, message, key)
+    await _apply(
+        hub,
+        conn,
+        command,
+        change,
+        events,
+        not_found="hold: no such held message",
+        conflict="hold: decided already",
+    )
+
+
+async def _end(command: End, conn: Connection, hub: Hub, now_ms: int) -> None:
+    events: list[Event] = [Expel(CloseCode.CIRCLE_ENDED, ENDED_REASON)]
+    await _apply(hub, conn, command, EndCircle(), events, conflict="the circle has ended")
+
+
+_HANDLERS: dict[type[Command], _Handler] = {
+    Mute: _mute,
+    Unmute: _unmute,
+    Remove: _remove,
+    Lock: _mode(locked=True),
+    Unlock: _mode(locked=False),
+    Slow: _slow,
+    Retract: _retract,
+    Approve: _decide,
+    Reject: _decide,
+    Pause: _mode(paused=True),
+    Resume: _mode(paused=False),
+    End: _end,
+}

@@ -1,0 +1,154 @@
+"""circles/commands.py: the one place every facilitator command passes through."""
+
+from __future__ import annotations
+
+import pytest
+from structlog.testing import capture_logs
+
+from circles.backends.base import BackendUnavailable
+from circles.backends.memory import MemoryBackend
+from circles.clock import ManualClock
+from circles.commands import carry_out
+from circles.hub import Connection, Hub, HubSettings
+from circles.model import Circle, MemberId, Membership, new_circle_id
+from circles.refused import Refused
+from protocol import (
+    MSGPACK,
+    SERVER_FRAMES,
+    SERVER_LIMITS,
+    Approve,
+    Command,
+    Done,
+    End,
+    ErrorCode,
+    Frame,
+    Lock,
+    Mute,
+    Muted,
+    Pause,
+    Reject,
+    Remove,
+    Resume,
+    Retract,
+    Role,
+    Slow,
+    State,
+    Unlock,
+    Unmute,
+)
+
+NOW = 1_800_000_000_000
+
+
+def _drain(conn: Connection) -> list[Frame]:
+    frames = []
+    while len(conn.outbox):
+        data = conn.outbox._frames.popleft()
+        frames.append(conn.codec.decode(data, SERVER_LIMITS, SERVER_FRAMES))
+    return frames
+
+
+async def _circle() -> tuple[Hub, MemoryBackend, Connection, Connection]:
+    backend = MemoryBackend()
+    hub = Hub(backend, ManualClock(NOW), HubSettings(), handle_key=b"k")
+    circle = Circle(new_circle_id(), "t", NOW - 1, NOW + 3600_000, 30, NOW)
+    conns = []
+    for name, role in (("Zoe", Role.FACILITATOR), ("Sam", Role.PARTICIPANT)):
+        membership = Membership(circle.id, MemberId(f"acct-{name}"), name, role, 2**42)
+        conn = hub.connection(membership, MSGPACK)
+        await hub.join(conn, circle, None, None)
+        conns.append(conn)
+    for conn in conns:
+        _drain(conn)
+    return hub, backend, conns[0], conns[1]
+
+
+def _every(sam: str) -> list[Command]:
+    return [
+        Mute(ref="1", member=sam), Unmute(ref="2", member=sam), Remove(ref="3", member=sam),
+        Lock(ref="4"), Unlock(ref="5"), Slow(ref="6", seconds=9), Retract(ref="7", id=1),
+        Approve(ref="8", hold="h"), Reject(ref="9", hold="h"), Pause(ref="10"),
+        Resume(ref="11"), End(ref="12"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("which", range(12))
+async def test_every_command_from_a_participant_is_forbidden_before_anything_is_read(
+    which: int,
+) -> None:
+    hub, backend, _, sam = await _circle()
+
+    async def never(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a participant's command reached the backend")
+
+    for name in ("admit", "member", "speak", "give_back", "change", "snapshot"):
+        setattr(backend.controls, name, never)
+    backend.reviews.find = never  # type: ignore[method-assign]
+    command = _every(sam.member.handle or "")[which]
+    with capture_logs() as logs, pytest.raises(Refused) as refused:
+        await carry_out(command, sam, hub, NOW)
+    assert (refused.value.code, refused.value.ref) == (ErrorCode.FORBIDDEN, command.ref)
+    assert _drain(sam) == []
+    (line,) = logs
+    assert (line["event"], line["command"], line["outcome"]) == (
+        "command", command.TYPE, "forbidden",
+    )  # fmt: skip
+
+
+async def test_a_command_carried_out_is_answered_done_and_logged_once() -> None:
+    hub, _, zoe, sam = await _circle()
+    with capture_logs() as logs:
+        await carry_out(Mute(ref="m1", member=sam.member.handle or "", minutes=2), zoe, hub, NOW)
+    frames = _drain(zoe)
+    assert frames == [Muted(member=sam.member, until=NOW + 120_000), Done(ref="m1")]
+    assert _drain(sam) == [Muted(member=sam.member, until=NOW + 120_000)]
+    assert logs == [
+        {
+            "event": "command", "log_level": "info", "command": "mute",
+            "circle": zoe.circle_id, "by": "acct-Zoe", "subject": sam.member.handle,
+            "outcome": "done",
+        }
+    ]  # fmt: skip
+
+
+async def test_a_store_that_cannot_answer_is_unavailable_and_a_bug_internal() -> None:
+    hub, backend, zoe, _ = await _circle()
+
+    async def unavailable(*args: object) -> object:
+        raise BackendUnavailable("down")
+
+    async def broken(*args: object) -> object:
+        raise RuntimeError("MARKER words a bug could quote")
+
+    backend.controls.change = unavailable  # type: ignore[method-assign]
+    with capture_logs() as logs, pytest.raises(Refused) as refused:
+        await carry_out(Lock(ref="l1"), zoe, hub, NOW)
+    assert (refused.value.code, refused.value.ref) == (ErrorCode.UNAVAILABLE, "l1")
+    backend.controls.change = broken  # type: ignore[method-assign]
+    with capture_logs() as more, pytest.raises(Refused) as refused:
+        await carry_out(Lock(ref="l2"), zoe, hub, NOW)
+    assert refused.value.code is ErrorCode.INTERNAL
+    assert [e["outcome"] for e in [*logs, *more] if e["event"] == "command"] == [
+        "unavailable", "internal",
+    ]  # fmt: skip
+    assert "MARKER" not in repr(more)
+    assert _drain(zoe) == []  # no done
+
+
+async def test_facilitators_cannot_be_muted_or_removed() -> None:
+    hub, _, zoe, _ = await _circle()
+    for command in (Mute(ref="1", member=zoe.member.handle or ""),
+                    Remove(ref="2", member=zoe.member.handle or "")):  # fmt: skip
+        with pytest.raises(Refused) as refused:
+            await carry_out(command, zoe, hub, NOW)
+        assert refused.value.code is ErrorCode.FORBIDDEN
+    assert _drain(zoe) == []
+
+
+async def test_mode_commands_are_done_again_when_repeated() -> None:
+    hub, _, zoe, sam = await _circle()
+    for ref in ("a", "b"):
+        await carry_out(Lock(ref=ref), zoe, hub, NOW)
+    locked = State(locked=True, paused=False, slow=0)
+    assert _drain(zoe) == [locked, Done(ref="a"), locked, Done(ref="b")]
+    assert _drain(sam) == [locked, locked]
