@@ -26,7 +26,7 @@ from circles.model import Circle, CircleId, MemberId, Membership, new_circle_id
 from circles.text import check_visible_text
 from protocol import Role
 
-__all__ = ["ApiError", "api_routes", "circle_json", "join_link"]
+__all__ = ["ApiError", "admin_only", "api_routes", "circle_json", "join_link"]
 
 MAX_BODY_BYTES = 16 * 1024
 MAX_TITLE_CHARS = 120
@@ -127,28 +127,33 @@ def _int(data: dict[str, Any], name: str, low: int, high: int) -> int:
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+def admin_only(settings: Settings, handler: Handler) -> Handler:
+    """``handler`` behind the admin key; its ApiErrors and an unreachable store become
+    JSON error answers."""
+
+    async def guarded(request: Request) -> Response:
+        given = request.headers.get("authorization", "")
+        scheme, _, key = given.partition(" ")
+        ok = scheme.lower() == "bearer" and hmac.compare_digest(
+            key.strip().encode(), settings.admin_key.encode()
+        )
+        try:
+            if not ok:
+                raise ApiError(401, "unauthorized", "send Authorization: Bearer <admin key>")
+            return await handler(request)
+        except ApiError as exc:
+            return exc.response()
+        except BackendUnavailable:
+            return ApiError(503, "unavailable", "the store is unreachable; try again").response()
+
+    return guarded
+
+
 def api_routes(settings: Settings, backend: Backend, clock: Clock) -> list[Route]:
     """The HTTP API's routes, bound to this node's backend and clock, to mount at /v1."""
 
     def admin(handler: Handler) -> Handler:
-        async def guarded(request: Request) -> Response:
-            given = request.headers.get("authorization", "")
-            scheme, _, key = given.partition(" ")
-            ok = scheme.lower() == "bearer" and hmac.compare_digest(
-                key.strip().encode(), settings.admin_key.encode()
-            )
-            try:
-                if not ok:
-                    raise ApiError(401, "unauthorized", "send Authorization: Bearer <admin key>")
-                return await handler(request)
-            except ApiError as exc:
-                return exc.response()
-            except BackendUnavailable:
-                return ApiError(
-                    503, "unavailable", "the store is unreachable; try again"
-                ).response()
-
-        return guarded
+        return admin_only(settings, handler)
 
     async def _circle(request: Request) -> Circle:
         circle = await backend.circles.get(CircleId(request.path_params["circle_id"]))

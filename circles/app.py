@@ -18,13 +18,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from circles.api import api_routes
-from circles.auth import verify_token
+from circles.auth import handle_key, verify_token
 from circles.backends.base import Backend
 from circles.backends.memory import MemoryBackend
 from circles.backends.redis import RedisBackend, RedisSettings
 from circles.clock import Clock, SystemClock
 from circles.config import ConfigError, Settings
 from circles.escalation import Escalations, LoggingEscalations
+from circles.escalations.config import load_oncall
+from circles.escalations.memory_store import MemoryEscalationStore
+from circles.escalations.redis_store import RedisEscalationStore
+from circles.escalations.routes import escalation_routes
+from circles.escalations.service import EscalationService
+from circles.escalations.store import EscalationStore
+from circles.escalations.wiring import build_service
 from circles.hub import Hub
 from circles.logging import exception_fields
 from circles.metrics import registry as metrics_registry
@@ -36,7 +43,7 @@ from moderation.config import load as load_moderation
 from moderation.errors import ConfigError as ModerationConfigError
 from protocol import CloseCode
 
-__all__ = ["create_app", "make_backend"]
+__all__ = ["create_app", "make_backend", "make_escalations"]
 
 log = structlog.get_logger(__name__)
 
@@ -76,6 +83,27 @@ def make_backend(settings: Settings, clock: Clock | None = None) -> Backend:
         )
         return RedisBackend(redis_settings, clock)
     return MemoryBackend(history_max=settings.history_max)
+
+
+def make_escalations(settings: Settings, clock: Clock) -> EscalationService:
+    """Escalations as the settings ask: their outbox in Redis when a URL is set (durable,
+    shared by every node), else in memory (this process only, not crash-safe)."""
+    config = load_oncall(settings.oncall)
+    retention_ms = settings.escalation_retention_days * 86_400_000
+    store: EscalationStore
+    if settings.redis_url:
+        store = RedisEscalationStore(
+            settings.redis_url,
+            prefix=settings.redis_prefix,
+            retention_ms=retention_ms,
+            claim_idle=config.delivery.claim_idle,
+            clock=clock,
+        )
+    else:
+        store = MemoryEscalationStore(
+            retention_ms=retention_ms, claim_idle=config.delivery.claim_idle, clock=clock
+        )
+    return build_service(settings, config, store, clock)
 
 
 class _SecurityHeaders:
@@ -123,11 +151,14 @@ def create_app(
     ``settings``, ``escalations`` and ``session_context``."""
     clock = clock or SystemClock()
     backend = backend or make_backend(settings, clock)
-    hub = Hub(backend, clock, settings.hub)
+    hub = Hub(backend, clock, settings.hub, handle_key=handle_key(settings.secret))
     pipelines, every_pipeline = _pipelines(settings, pipeline)
-    escalations = escalations or LoggingEscalations()
+    escalations = escalations or make_escalations(settings, clock)
+    service = escalations if isinstance(escalations, EscalationService) else None
     # the default counts its requests; another implementation shows its own figures
-    requested = escalations.requested if isinstance(escalations, LoggingEscalations) else {}
+    requested: dict[str, int] = {}
+    if isinstance(escalations, LoggingEscalations | EscalationService):
+        requested = escalations.requested
     figures = metrics_registry(hub, every_pipeline, requested)
     context = SessionContext(
         hub=hub,
@@ -163,6 +194,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await backend.start()
+        if service is not None:
+            await service.start()
         log.info("node.started", backend=type(backend).__name__)
         try:
             yield
@@ -170,6 +203,8 @@ def create_app(
             # uvicorn has already sent 1012 to the connections it knew; this catches any
             # that remain (and the same path serves other transports).
             hub.close_all(CloseCode.SERVICE_RESTART, "server restarting; reconnect shortly")
+            if service is not None:
+                await service.close()
             await backend.close()
             log.info("node.stopped")
 
@@ -177,6 +212,7 @@ def create_app(
     # unknown path there gets the API's 405 or 404, never the pages' static files.
     v1 = [
         *api_routes(settings, backend, clock),
+        *(escalation_routes(settings, service, clock) if service is not None else []),
         WebSocketRoute("/circles/{circle_id}/ws", websocket),
     ]
     routes: list[Route | WebSocketRoute | Mount] = [

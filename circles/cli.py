@@ -8,6 +8,7 @@ import os
 import secrets
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 
@@ -17,6 +18,8 @@ from circles.auth import check_display_name, mint_token
 from circles.backends.base import Backend
 from circles.clock import SystemClock
 from circles.config import MIN_SECRET_CHARS, ConfigError, Settings
+from circles.escalations.config import load_oncall
+from circles.escalations.oncall import oncall_now
 from circles.logging import configure_logging
 from circles.model import Circle, CircleId, MemberId, Membership, new_circle_id
 from circles.server import listening_socket, uvicorn_config
@@ -136,6 +139,14 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _oncall(args: argparse.Namespace) -> int:
+    path = args.file or os.environ.get("CIRCLES_ONCALL")
+    if not path:
+        raise ConfigError("no on-call file: set CIRCLES_ONCALL or pass --file")
+    print(oncall_now(load_oncall(Path(path), secrets=False), args.at))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="circles", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +172,13 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--member", help="account id of the member (default: a new random id)")
     token.add_argument("--ttl", type=int, default=240, help="minutes until expiry (default 240)")
     token.set_defaults(run=_token)
+
+    oncall = commands.add_parser("oncall", help="the on-call schedule (CIRCLES_ONCALL)")
+    oncall_commands = oncall.add_subparsers(dest="oncall_command", required=True)
+    now = oncall_commands.add_parser("now", help="who is on call now, at each level")
+    now.add_argument("--file", help="the on-call file (default: CIRCLES_ONCALL)")
+    now.add_argument("--at", help="another time instead of now (ISO 8601, with a zone)")
+    now.set_defaults(run=_oncall)
     return parser
 
 

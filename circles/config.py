@@ -52,6 +52,16 @@ class Settings:
     log_level: str = "info"
     #: A moderation TOML (see docs/moderation.md); unset: the one shipped with Circles.
     moderation: Path | None = None
+    #: The on-call file (see docs/escalation.md); unset: escalations are paged to the log.
+    oncall: Path | None = None
+    #: Days an escalation's record is kept.
+    escalation_retention_days: int = 30
+    #: How much of a message an escalation keeps and sends: none, redacted or full.
+    escalation_excerpt: str = "none"
+    #: What pages carry beyond the default (comma-separated): display_name, risk, tags.
+    escalation_page_fields: str = ""
+    #: Base of the console link in pages; defaults to <public URL>/console.
+    console_url: str | None = None
     hub: HubSettings = dataclasses.field(default_factory=HubSettings)
     session: SessionSettings = dataclasses.field(default_factory=SessionSettings)
 
@@ -74,6 +84,15 @@ class Settings:
             raise ConfigError("CIRCLES_RETENTION_MINUTES must not be negative")
         if self.history_max < 1:
             raise ConfigError("CIRCLES_HISTORY_MAX must be at least 1")
+        if not 1 <= self.escalation_retention_days <= 3650:
+            raise ConfigError("CIRCLES_ESCALATION_RETENTION_DAYS must be from 1 to 3650")
+        if self.escalation_excerpt not in ("none", "redacted", "full"):
+            raise ConfigError("CIRCLES_ESCALATION_EXCERPT must be none, redacted or full")
+        fields = {f.strip() for f in self.escalation_page_fields.split(",") if f.strip()}
+        if fields - {"display_name", "risk", "tags"}:
+            raise ConfigError(
+                "CIRCLES_ESCALATION_PAGE_FIELDS: a comma-separated list of display_name, risk, tags"
+            )
         if self.ws_max_bytes < self.session.limits.max_frame_bytes:
             raise ConfigError("the WebSocket size cap must be at least the frame limit")
 
@@ -102,6 +121,10 @@ class Settings:
             ("history_max", int),
             ("log_level", str),
             ("stall_timeout", float),
+            ("escalation_retention_days", int),
+            ("escalation_excerpt", str),
+            ("escalation_page_fields", str),
+            ("console_url", str),
         ):
             raw = env.get(f"CIRCLES_{name.upper()}")
             if raw is None or raw == "":
@@ -112,6 +135,8 @@ class Settings:
                 raise ConfigError(f"CIRCLES_{name.upper()} must be {kind.__name__}") from None
         if env.get("CIRCLES_MODERATION"):
             values["moderation"] = Path(env["CIRCLES_MODERATION"])
+        if env.get("CIRCLES_ONCALL"):
+            values["oncall"] = Path(env["CIRCLES_ONCALL"])
         if env.get("CIRCLES_WEB_DIR"):
             values["web_dir"] = Path(env["CIRCLES_WEB_DIR"])
         values.update({k: v for k, v in overrides.items() if v is not None})

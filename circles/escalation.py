@@ -8,8 +8,14 @@ is answered from the record of the first and is neither screened nor requested a
 
 A request names the message (its id, or its hold in the review queue) and what the
 pipeline read in it, never its words: the professional's tools find the rest where a
-facilitator would. :class:`LoggingEscalations` is the default: it logs each request and
-counts it by severity. The durable outbox and paging plug in here later.
+facilitator would. It may carry the sender's display name and an :class:`Excerpt`; what
+of them is kept and sent is the operator's choice (``CIRCLES_ESCALATION_PAGE_FIELDS``,
+``CIRCLES_ESCALATION_EXCERPT``). The screening pipeline passes no excerpt today; a
+facilitator's ``escalate`` will.
+
+:class:`LoggingEscalations` logs each request and counts it by severity; the node's
+default, :class:`circles.escalations.service.EscalationService`, does the same and then
+opens a durable escalation and pages the on-call professional.
 """
 
 from __future__ import annotations
@@ -22,9 +28,18 @@ import structlog
 from circles.model import CircleId, MemberId
 from moderation import Escalation, Risk
 
-__all__ = ["EscalationRequest", "Escalations", "LoggingEscalations"]
+__all__ = ["EscalationRequest", "Escalations", "Excerpt", "LoggingEscalations"]
 
 log = structlog.get_logger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Excerpt:
+    """Words of the message, for an operator who chose to send them: whole, and with
+    the pipeline's redactions. Its ``repr`` hides both."""
+
+    full: str = dataclasses.field(repr=False)
+    redacted: str = dataclasses.field(repr=False)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -44,6 +59,10 @@ class EscalationRequest:
     message_id: int | None = None
     #: the held message's name in the review queue; neither for a blocked message.
     hold: str | None = None
+    #: The sender's display name (kept only if the operator sends names).
+    display_name: str | None = dataclasses.field(default=None, repr=False)
+    #: The message's words (kept only as the operator's excerpt policy allows).
+    excerpt: Excerpt | None = None
 
     def __post_init__(self) -> None:
         # Misuse by our own code, refused loudly (never ``assert``: stripped by -O).

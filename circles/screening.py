@@ -18,6 +18,11 @@ A ``say`` resent with its ``ref`` (its answer was lost with a connection) is ans
 by :func:`answer_resent` from the circle's records, before any screening: screened
 again, it could trip the repeat rule, count twice against a rate, be held a second time
 after a facilitator took it, or be escalated twice.
+
+A ``say`` from a member the facilitators' controls keep quiet (muted, the circle
+paused, slow mode) is still screened, by :func:`settle_refused`: a person reaching out
+is never met with a bare refusal. What the pipeline would hold, or finds any risk in,
+is held for the facilitators (and escalated); the rest is refused.
 """
 
 from __future__ import annotations
@@ -28,10 +33,12 @@ import hashlib
 import structlog
 
 from circles.backends.base import Appended, HeldMessage, HoldRecord
+from circles.backends.controls import Turn
 from circles.escalation import EscalationRequest, Escalations
 from circles.hub import Connection, Hub
 from circles.logging import exception_fields
-from moderation import Action, Escalation, Screened
+from circles.refused import refused_turn
+from moderation import Action, Escalation, Risk, Screened
 from protocol import (
     CLIENT_LIMITS,
     Ack,
@@ -44,7 +51,7 @@ from protocol import (
     Say,
 )
 
-__all__ = ["answer_resent", "hold_id", "settle"]
+__all__ = ["answer_resent", "hold_id", "settle", "settle_refused"]
 
 log = structlog.get_logger(__name__)
 
@@ -119,6 +126,29 @@ async def settle(
                 await _escalate(escalations, conn, screened, now_ms, message_id=message_id)
 
 
+async def settle_refused(
+    hub: Hub,
+    conn: Connection,
+    say: Say,
+    screened: Screened,
+    now_ms: int,
+    escalations: Escalations,
+    turn: Turn,
+) -> None:
+    """Carry out the pipeline's conclusion about a ``say`` whose member may not speak
+    now (``turn``): held for the facilitators if it needs their eyes, else refused
+    (raises Refused). Raises BackendUnavailable."""
+    needs_eyes = (
+        screened.action is Action.HOLD
+        or screened.risk > Risk.NONE
+        or screened.escalate is not Escalation.NONE
+    )
+    if not needs_eyes:
+        raise refused_turn(turn, say.ref)
+    held = dataclasses.replace(screened, action=Action.HOLD)
+    await settle(hub, conn, say, held, now_ms, escalations)
+
+
 async def _hold(
     hub: Hub, conn: Connection, say: Say, screened: Screened, now_ms: int
 ) -> tuple[HoldRecord, bool]:
@@ -133,7 +163,7 @@ async def _hold(
         reasons=list(screened.reasons),
         cw=say.cw or screened.content_warning,
     )
-    held = HeldMessage(conn.membership.member_id, review, screened.escalate.label)
+    held = HeldMessage(conn.membership.member_id, review, screened.escalate.label, say.ref)
     record, known = await hub.hold(conn, held, screened.sender_reason or _HELD)
     # a hold already known (a resend racing its first) is answered as the first was
     conn.send(Held(ref=say.ref, reason=record.reason or _HELD))
@@ -187,6 +217,7 @@ async def _escalate(
         ts=now_ms,
         message_id=message_id,
         hold=hold,
+        display_name=conn.membership.name,
     )
     try:
         await escalations.request(request)

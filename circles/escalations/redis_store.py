@@ -1,0 +1,279 @@
+"""Escalations in Redis: records, and the outbox as a stream with a consumer group.
+
+Keys, under the deployment's prefix ``P`` and one hash tag (one Cluster slot, so a Lua
+script may touch them together):
+
+* ``P:{esc}:e:<id>``: string, the record (JSON); expires after the retention;
+* ``P:{esc}:index``: sorted set, record ids by creation time (for listing);
+* ``P:{esc}:outbox``: stream, the jobs ready for delivery (field ``j``); consumer group
+  ``dispatchers``, one consumer per node; an entry is deleted once finished;
+* ``P:{esc}:due``: sorted set, jobs due later (retries, acknowledgement deadlines) by
+  due time; moved into the stream when due;
+* ``P:{esc}:seen:<hash>``: inbound webhook ids seen recently (dedup), with a TTL.
+
+Opening an escalation is one Lua script (record, index, first jobs: all or nothing).
+Finishing a job is one script (XACK, XDEL, follow-ups). A node that dies leaves its
+claimed entries pending in the group; another node takes them over with XAUTOCLAIM once
+they have been idle ``claim_idle`` seconds. The outbox is bounded (``max_jobs``): past
+it, opening refuses rather than trimming, since a trimmed job would be a lost page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+import structlog
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import ResponseError, WatchError
+
+from circles.backends.base import BackendUnavailable
+from circles.backends.redis.errors import unavailable_on_redis_errors
+from circles.clock import Clock, SystemClock
+from circles.escalations.errors import OutboxFull
+from circles.escalations.model import EscalationId, EscalationRecord, Job, JobKind
+from circles.escalations.store import Delivery, Outcome, Scheduled
+
+__all__ = ["EscalationKeys", "RedisEscalationStore"]
+
+log = structlog.get_logger(__name__)
+
+GROUP = "dispatchers"
+#: Longest a claim blocks waiting for new jobs (seconds); the socket timeout allows it.
+MAX_WAIT = 5.0
+#: Attempts at a record change before giving up under contention (never reached in
+#: practice: a record changes a few times in its life).
+CHANGE_TRIES = 16
+
+# KEYS: record, index, outbox, due. ARGV: record json, retention ms, created_at, id,
+# max jobs, number of jobs now, jobs..., then (due, job) pairs.
+# Returns 1, or -1 when the outbox is full (nothing written).
+_OPEN = """
+local size = redis.call('XLEN', KEYS[3]) + redis.call('ZCARD', KEYS[4])
+local n = tonumber(ARGV[6])
+if size + n + (#ARGV - 6 - n) / 2 > tonumber(ARGV[5]) then return -1 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[3]) - tonumber(ARGV[2]))
+for i = 1, n do redis.call('XADD', KEYS[3], '*', 'j', ARGV[6 + i]) end
+for i = 7 + n, #ARGV, 2 do redis.call('ZADD', KEYS[4], ARGV[i], ARGV[i + 1]) end
+return 1
+"""
+
+# KEYS: outbox, due. ARGV: group, entry id, number of jobs now, jobs..., (due, job) pairs.
+_FINISH = """
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[2])
+local n = tonumber(ARGV[3])
+for i = 1, n do redis.call('XADD', KEYS[1], '*', 'j', ARGV[3 + i]) end
+for i = 4 + n, #ARGV, 2 do redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i + 1]) end
+return 1
+"""
+
+# KEYS: due, outbox. ARGV: now ms, limit. Moves due jobs into the stream; how many.
+_PROMOTE = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+for _, job in ipairs(due) do
+  redis.call('XADD', KEYS[2], '*', 'j', job)
+  redis.call('ZREM', KEYS[1], job)
+end
+return #due
+"""
+
+
+_NO_JOB = Job(JobKind.CHECK, EscalationId(""), 0)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EscalationKeys:
+    prefix: str = "circles"
+
+    @property
+    def base(self) -> str:
+        return f"{self.prefix}:{{esc}}"
+
+    def record(self, escalation: str) -> str:
+        return f"{self.base}:e:{escalation}"
+
+    @property
+    def index(self) -> str:
+        return f"{self.base}:index"
+
+    @property
+    def outbox(self) -> str:
+        return f"{self.base}:outbox"
+
+    @property
+    def due(self) -> str:
+        return f"{self.base}:due"
+
+    def seen(self, key: str) -> str:
+        return f"{self.base}:seen:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
+def _args(jobs: Sequence[Job], later: Sequence[Scheduled]) -> list[str | int]:
+    args: list[str | int] = [len(jobs), *(job.encode() for job in jobs)]
+    for due, job in later:
+        args += [due, job.encode()]
+    return args
+
+
+class RedisEscalationStore:
+    """Records and outbox in Redis, shared by every node of a deployment."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "circles",
+        retention_ms: int,
+        claim_idle: float = 60.0,
+        max_jobs: int = 100_000,
+        command_timeout: float = 5.0,
+        clock: Clock | None = None,
+    ) -> None:
+        self.keys = EscalationKeys(prefix)
+        self._retention_ms = retention_ms
+        self._claim_idle_ms = round(claim_idle * 1000)
+        self._max_jobs = max_jobs
+        self._clock = clock or SystemClock()
+        # Its own pool: a blocking XREADGROUP must not hold a connection the circles need.
+        # The socket timeout leaves room for the longest block (see ``claim``).
+        self._pool = BlockingConnectionPool.from_url(
+            url,
+            max_connections=16,
+            timeout=command_timeout,
+            socket_timeout=command_timeout + MAX_WAIT,
+            socket_connect_timeout=command_timeout,
+        )
+        self.redis = Redis(connection_pool=self._pool)
+        self._open = self.redis.register_script(_OPEN)
+        self._finish = self.redis.register_script(_FINISH)
+        self._promote = self.redis.register_script(_PROMOTE)
+
+    async def start(self) -> None:
+        try:
+            await self._ensure_group()
+        except BackendUnavailable:
+            log.warning("escalations.redis_unreachable_at_start")  # claim() tries again
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        await self._pool.aclose()
+
+    async def _ensure_group(self) -> None:
+        with unavailable_on_redis_errors():
+            try:
+                await self.redis.xgroup_create(self.keys.outbox, GROUP, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    async def open(
+        self, record: EscalationRecord, jobs: Sequence[Job], later: Sequence[Scheduled]
+    ) -> None:
+        k = self.keys
+        with unavailable_on_redis_errors():
+            written = await self._open(
+                keys=[k.record(record.id), k.index, k.outbox, k.due],
+                args=[
+                    record.to_json(),
+                    self._retention_ms,
+                    record.created_at,
+                    record.id,
+                    self._max_jobs,
+                    *_args(jobs, later),
+                ],
+            )
+        if written == -1:
+            raise OutboxFull(f"the outbox holds {self._max_jobs} jobs or more")
+
+    async def get(self, escalation: EscalationId) -> EscalationRecord | None:
+        with unavailable_on_redis_errors():
+            raw = await self.redis.get(self.keys.record(escalation))
+        return None if raw is None else EscalationRecord.from_json(raw)
+
+    async def recent(self, limit: int) -> list[EscalationRecord]:
+        with unavailable_on_redis_errors():
+            ids = cast(list[bytes], await self.redis.zrevrange(self.keys.index, 0, limit - 1))
+            if not ids:
+                return []
+            raws = await self.redis.mget([self.keys.record(i.decode()) for i in ids])
+        return [EscalationRecord.from_json(raw) for raw in raws if raw is not None]
+
+    async def change(
+        self, escalation: EscalationId, change: Callable[[EscalationRecord], Outcome]
+    ) -> EscalationRecord | None:
+        key = self.keys.record(escalation)
+        with unavailable_on_redis_errors():
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for _ in range(CHANGE_TRIES):
+                    try:
+                        await pipe.watch(key)
+                        raw = await pipe.get(key)
+                        if raw is None:
+                            return None
+                        outcome = change(EscalationRecord.from_json(raw))
+                        pipe.multi()  # type: ignore[no-untyped-call]
+                        pipe.set(key, outcome.record.to_json(), keepttl=True)
+                        for job in outcome.jobs:
+                            pipe.xadd(self.keys.outbox, {"j": job.encode()})
+                        for due, job in outcome.later:
+                            pipe.zadd(self.keys.due, {job.encode(): due})
+                        await pipe.execute()
+                        return outcome.record
+                    except WatchError:
+                        continue
+        raise BackendUnavailable(f"escalation {escalation}: too much contention to change it")
+
+    async def claim(self, consumer: str, count: int, wait: float, now_ms: int) -> list[Delivery]:
+        k = self.keys
+        try:
+            with unavailable_on_redis_errors():
+                await self._promote(keys=[k.due, k.outbox], args=[now_ms, 4 * count])
+                _, taken, *_ = await self.redis.xautoclaim(
+                    k.outbox, GROUP, consumer, self._claim_idle_ms, "0-0", count=count
+                )
+                entries = list(taken)
+                if not entries:
+                    answer = await self.redis.xreadgroup(
+                        GROUP,
+                        consumer,
+                        {k.outbox: ">"},
+                        count=count,
+                        block=max(1, round(min(wait, MAX_WAIT) * 1000)),
+                    )
+                    for _, stream_entries in cast(list[tuple[bytes, list[Any]]], answer or []):
+                        entries.extend(stream_entries)
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # Redis lost the group (restarted empty): make it again; jobs come next time.
+            await self._ensure_group()
+            return []
+        found = []
+        for entry_id, fields in entries:
+            name = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+            try:
+                found.append(Delivery(name, Job.decode((fields or {})[b"j"])))
+            except (KeyError, ValueError, TypeError):
+                # written by something else, or damaged: drop it rather than choke on it
+                log.error("escalations.bad_outbox_entry", entry=name)
+                await self.finish(Delivery(name, _NO_JOB))
+        return found
+
+    async def finish(
+        self, delivery: Delivery, jobs: Sequence[Job] = (), later: Sequence[Scheduled] = ()
+    ) -> None:
+        with unavailable_on_redis_errors():
+            await self._finish(
+                keys=[self.keys.outbox, self.keys.due],
+                args=[GROUP, delivery.id, *_args(jobs, later)],
+            )
+
+    async def first_time(self, key: str, ttl_ms: int, now_ms: int) -> bool:
+        with unavailable_on_redis_errors():
+            created = await self.redis.set(self.keys.seen(key), now_ms, nx=True, px=ttl_ms)
+        return bool(created)

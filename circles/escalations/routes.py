@@ -1,0 +1,210 @@
+"""HTTP endpoints of escalations, mounted under /v1.
+
+Behind the admin key: ``GET /oncall`` (who is on call now, per level),
+``GET /escalations`` (the newest) and ``GET /escalations/{id}`` (one, with its history).
+
+For the paged professional: ``GET /escalations/{id}/{acknowledge|resolve}?t=<token>``
+shows a page with one button (a link scanner that opens every link in a mail must not
+acknowledge by opening it); ``POST`` to the same URL acts. For PagerDuty:
+``POST /integrations/pagerduty`` (signed v3 webhooks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import html
+from typing import Any
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from circles.api import ApiError, Handler, admin_only
+from circles.backends.base import BackendUnavailable
+from circles.clock import Clock
+from circles.config import Settings
+from circles.escalations.errors import LinkError, TransitionError, UnknownEscalation
+from circles.escalations.inbound import parse_pagerduty, verify_pagerduty
+from circles.escalations.links import PURPOSES
+from circles.escalations.model import EscalationRecord, NoticeAction
+from circles.escalations.page import iso
+from circles.escalations.service import EscalationService
+
+__all__ = ["escalation_routes", "record_json"]
+
+log = structlog.get_logger(__name__)
+
+#: PagerDuty wants an answer within 5 s.
+INBOUND_DEADLINE = 4.0
+INBOUND_MAX_BYTES = 256 * 1024
+#: How long a PagerDuty webhook id is remembered for dedup.
+SEEN_TTL_MS = 24 * 3600 * 1000
+_PURPOSES = {p.value: p for p in PURPOSES}
+
+
+def record_json(record: EscalationRecord) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": record.id,
+        "circle": record.circle_id,
+        "member": record.member_ref,
+        "severity": record.severity.label,
+        "risk": record.risk.label,
+        "tags": list(record.tags),
+        "trigger": record.trigger.value,
+        "created_at": iso(record.created_at),
+        "status": record.status.value,
+        "level": record.level,
+        "exhausted": record.exhausted,
+        "message_id": record.message_id,
+        "hold": record.hold,
+        "history": [
+            {"at": iso(c.at), "status": c.status.value, "note": c.note} for c in record.history
+        ],
+    }
+    if record.display_name is not None:
+        data["display_name"] = record.display_name
+    if record.excerpt is not None:
+        data["excerpt"] = record.excerpt
+    return data
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    text = (
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        "<meta name=viewport content='width=device-width,initial-scale=1'>"
+        f"<title>{html.escape(title)}</title><body style='font-family:sans-serif;"
+        f"max-width:36em;margin:2em auto;padding:0 1em'><h1>{html.escape(title)}</h1>"
+        f"{body}</body></html>"
+    )
+    return HTMLResponse(text, status_code=status, headers={"cache-control": "no-store"})
+
+
+def _error(request: Request, status: int, code: str, detail: str) -> Response:
+    if _wants_html(request):
+        return _page("This link cannot act", f"<p>{html.escape(detail)}</p>", status)
+    return ApiError(status, code, detail).response()
+
+
+def escalation_routes(settings: Settings, service: EscalationService, clock: Clock) -> list[Route]:
+    """The routes above, bound to this node's escalations."""
+    links = service.links
+
+    async def oncall(request: Request) -> Response:
+        at = dt.datetime.fromtimestamp(clock.now_ms() / 1000, tz=dt.UTC)
+        levels = [
+            {"level": d.level, "rotation": d.rotation, "responder": d.responder.id,
+             "name": d.responder.name, "until": d.until.isoformat(), "override": d.override}
+            for d in service.on_call(at)
+        ]  # fmt: skip
+        return JSONResponse({"at": at.isoformat().replace("+00:00", "Z"), "levels": levels})
+
+    async def recent(request: Request) -> Response:
+        records = await service.store.recent(100)
+        return JSONResponse({"escalations": [record_json(r) for r in records]})
+
+    async def one(request: Request) -> Response:
+        record = await service.get(request.path_params["escalation"])
+        if record is None:
+            raise ApiError(404, "not_found", "no such escalation (or past its retention)")
+        return JSONResponse(record_json(record))
+
+    async def act(request: Request) -> Response:
+        escalation = request.path_params["escalation"]
+        purpose = _PURPOSES.get(request.path_params["purpose"])
+        if purpose is None:
+            return _error(request, 404, "not_found", "no such action")
+        try:
+            claims = links.verify(
+                request.query_params.get("t", ""), escalation, purpose, clock.now_ms()
+            )
+            if request.method == "GET":
+                return await _confirm(request, escalation, purpose)
+            who = claims.responder or "the on-call"
+            done = "acknowledged" if purpose is NoticeAction.ACKNOWLEDGE else "resolved"
+            record = await service.settle(escalation, purpose, f"{done} by {who} through a link")
+        except LinkError as exc:
+            log.warning("escalation.link_refused", escalation=escalation, code=exc.code)
+            return _error(request, exc.status, exc.code, exc.detail)
+        except TransitionError as exc:
+            return _error(request, 409, f"already_{exc.current}", str(exc))
+        except UnknownEscalation:
+            return _error(request, 404, "not_found", "no such escalation (or past its retention)")
+        except BackendUnavailable:
+            return _error(request, 503, "unavailable", "the store is unreachable; try again")
+        if _wants_html(request):
+            return _page(f"Escalation {record.status.value}", "<p>Thank you. Recorded.</p>")
+        return JSONResponse({"escalation": record.id, "status": record.status.value})
+
+    async def _confirm(request: Request, escalation: str, purpose: NoticeAction) -> Response:
+        record = await service.get(escalation)
+        if record is None:
+            return _error(request, 404, "not_found", "no such escalation (or past its retention)")
+        facts = "".join(
+            f"<li>{html.escape(k)}: {html.escape(str(v))}</li>"
+            for k, v in (
+                ("severity", record.severity.label),
+                ("circle", record.circle_id),
+                ("member", record.member_ref),
+                ("status", record.status.value),
+                ("opened", iso(record.created_at)),
+            )
+        )
+        verb = "Acknowledge" if purpose is NoticeAction.ACKNOWLEDGE else "Resolve"
+        action = html.escape(str(request.url), quote=True)
+        form = f"<form method=post action='{action}'><button>{verb}</button></form>"
+        return _page(f"{verb} this escalation?", f"<ul>{facts}</ul>{form}")
+
+    async def pagerduty(request: Request) -> Response:
+        secrets = service.config.pagerduty_webhook_secrets
+        if not secrets:
+            raise ApiError(404, "not_configured", "no PagerDuty webhook secret is configured")
+        body = await request.body()
+        if len(body) > INBOUND_MAX_BYTES:
+            raise ApiError(413, "too_large", "the body is too large")
+        if not verify_pagerduty(secrets, request.headers.get("x-pagerduty-signature"), body):
+            log.warning("escalation.pagerduty_bad_signature")
+            raise ApiError(401, "bad_signature", "X-PagerDuty-Signature does not match the body")
+        webhook_id = request.headers.get("x-webhook-id", "")
+        now = clock.now_ms()
+        try:
+            async with asyncio.timeout(INBOUND_DEADLINE):
+                if webhook_id and not await service.store.first_time(
+                    f"pagerduty:{webhook_id}", SEEN_TTL_MS, now
+                ):
+                    return JSONResponse({"result": "duplicate"})
+                event = parse_pagerduty(body)
+                if event is None:
+                    return JSONResponse({"result": "ignored"})
+                done = "acknowledged" if event.action is NoticeAction.ACKNOWLEDGE else "resolved"
+                who = f" by {event.agent}" if event.agent else ""
+                await service.settle(event.escalation, event.action, f"{done} in PagerDuty{who}")
+                return JSONResponse({"result": done})
+        except TimeoutError:
+            raise ApiError(503, "unavailable", "could not record it in time; send again") from None
+        except (TransitionError, UnknownEscalation) as exc:
+            return JSONResponse({"result": "unchanged", "detail": str(exc)})
+
+    def admin(handler: Handler) -> Handler:
+        return admin_only(settings, handler)
+
+    async def open_route(request: Request) -> Response:
+        try:
+            return await pagerduty(request)
+        except ApiError as exc:
+            return exc.response()
+        except BackendUnavailable:
+            return ApiError(503, "unavailable", "the store is unreachable; try again").response()
+
+    return [
+        Route("/oncall", admin(oncall), methods=["GET"]),
+        Route("/escalations", admin(recent), methods=["GET"]),
+        Route("/escalations/{escalation}", admin(one), methods=["GET"]),
+        Route("/escalations/{escalation}/{purpose}", act, methods=["GET", "POST"]),
+        Route("/integrations/pagerduty", open_route, methods=["POST"]),
+    ]
