@@ -123,7 +123,14 @@ class Pipeline:
                 result = None
             elapsed = timer() - started
             stats.seconds += elapsed
-            if result is not None and result is not ALLOW and not _well_formed(result):
+            if result is ALLOW:
+                # "nothing to say", most stages' usual answer: combine passes over it, so
+                # it need not be kept; only an overrun is worth noting
+                if elapsed * 1000 > run.budget_ms:
+                    stats.overruns += 1
+                    log.warning("moderation stage %s overran its budget", run.stage.name)
+                continue
+            if result is not None and not _well_formed(result):
                 stats.failures += 1
                 log.error(
                     "moderation stage %s returned %s, not a Verdict",

@@ -49,10 +49,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from moderation import scan
+from moderation.literals import Guarded
+from moderation.scan import Literals, Scanned
 from moderation.stage import Submission
 from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
 
-__all__ = ["Assessment", "Crisis", "assess", "literal_alternation"]
+__all__ = ["Assessment", "Crisis", "assess"]
 
 _P, _A, _D = Risk.PASSIVE_IDEATION, Risk.ACTIVE_IDEATION, Risk.DISTRESS
 _I = Risk.IMMINENT
@@ -933,39 +936,20 @@ def _space(pattern: str) -> str:
     return " ".join(part.replace(" ", r"\s*") for part in parts)
 
 
-_COMPILED = tuple(re.compile(rf"\b(?:{_space(rule.pattern)})") for rule in _RULES)
+# Guarded: a rule's pattern is searched for only when the text holds the words one of its
+# ways of matching needs (most candidates find nothing, and most of those skip the search)
+_COMPILED = tuple(Guarded(re.compile(rf"\b(?:{_space(rule.pattern)})")) for rule in _RULES)
 _NEEDS = tuple(re.compile(rf"\b(?:{rule.needs})") if rule.needs else None for rule in _RULES)
 _UNLESS = tuple(re.compile(rf"\b(?:{rule.unless})") if rule.unless else None for rule in _RULES)
 _BY_TRIGGER: dict[str, list[int]] = {}
 for _index, _rule in enumerate(_RULES):
     for _trigger in _rule.triggers:
         _BY_TRIGGER.setdefault(_trigger, []).append(_index)
-
-
-def literal_alternation(words: Iterable[str]) -> str:
-    """One regex for many literals, factored by first letter: the regex engine tries
-    alternatives one by one, so a flat list of two hundred would be slow."""
-    groups: dict[str, list[str]] = {}
-    for word in words:
-        groups.setdefault(word[0], []).append(word[1:])
-    branches = []
-    for first, rests in sorted(groups.items()):
-        if "" in rests:
-            branches.append(re.escape(first))
-            continue
-        tails = sorted(rests, key=len, reverse=True)
-        branches.append(
-            re.escape(first) + "(?:" + literal_alternation(tails) + ")"
-            if len(tails) > 1
-            else re.escape(first + tails[0])
-        )
-    return "|".join(branches)
-
-
-# A lookahead, so that triggers overlap ("to die" holds "die").
-_TRIGGERS = re.compile(f"(?=({literal_alternation(_BY_TRIGGER)}))")
-# The trie stops at the shortest trigger found ("beat" in "beat up"), so a trigger stands
-# for every longer one it begins.
+# Found by the shared pass over " text " (padded, so that a trigger may ask for a word's
+# start: " od"), with every other stage's words.
+_TRIGGER_WORDS = Literals(_BY_TRIGGER)
+# A trigger stands for every longer one it begins ("beat" for "beat up"): the rules were
+# first written for a scan that stopped at the shortest trigger found.
 _BY_TRIGGER = {
     short: sorted(
         {i for long, found in _BY_TRIGGER.items() if long.startswith(short) for i in found}
@@ -1107,13 +1091,22 @@ _EMOJI = str.maketrans(
 )
 _SLASHED = re.compile(r"(?<=\b\w)[/-](?=\w\b)")
 _DOTTED = re.compile(r"(?:^|(?<=[.!?] ))(\w+)\.+ +(?=\w+\.+(?: |$))")
+# Whether _DOTTED can match at all: at the start, or after a sentence's end (a pattern
+# that starts with a mark is found fast; most texts have no match and skip the
+# substitution).
+_DOTTED_FIRST = re.compile(r"\w+\.+ +\w+\.+(?: |$)")
+_DOTTED_LATER = re.compile(r"[.!?] \w+\.+ +\w+\.+(?: |$)")
 # the same without the word boundary in front: a literal start, so found fast (most
-# texts have neither, and then the substitutions are skipped)
-_GLUED_I_SEEN = re.compile(
-    r"i(?:want|wanna|feel|have|just|really|need|wish|hate|keep|think|tried|took|dont|"
-    r"don't|cant|can't|am|will|would|never)\b"
+# texts have neither, and then the substitutions are skipped); the words they need are
+# found by the shared pass, so that most texts are not searched at all
+_GLUED_I_SEEN = Scanned(
+    re.compile(
+        r"i(?:want|wanna|feel|have|just|really|need|wish|hate|keep|think|tried|took|dont|"
+        r"don't|cant|can't|am|will|would|never)\b"
+    ),
+    shortest=3,
 )
-_GLUED_I_AFTER_SEEN = re.compile(r"(?:tonight|today|now|then|and|so)i ")
+_GLUED_I_AFTER_SEEN = Scanned(re.compile(r"(?:tonight|today|now|then|and|so)i "), shortest=3)
 _GLUED_I_AFTER = re.compile(r"\b(tonight|today|now|then|and|so)i(?= )")
 _BANG = re.compile(r"(?<=[a-z])!(?=[a-z])")
 _CLAUSE_BREAK = re.compile(r",|\bbut\b|\bhowever\b|\u2014|\u2013| - ")
@@ -1154,6 +1147,10 @@ class Assessment:
     @property
     def risk(self) -> Risk:
         return max(self.self_risk, self.to_others, self.from_others)
+
+
+#: The answer for most messages, made once (a frozen dataclass is slow to make).
+_NOTHING_FOUND = Assessment()
 
 
 def _blank(match: re.Match[str]) -> str:
@@ -1320,17 +1317,16 @@ def assess(canonical: str) -> Assessment:
         text = _BANG.sub("i", text)
     if "/" in text or "-" in text:
         text = _SLASHED.sub("", text)
-    # padded, so that a trigger may ask for a word's start (" od")
-    hits = _TRIGGERS.findall(f" {text} ")
+    hits = _TRIGGER_WORDS.found(text)
     if not hits:
-        return Assessment()
+        return _NOTHING_FOUND
     # The normaliser glues a spelled-out "i" to the next word ("i w a n t" -> "iwant").
     if _GLUED_I_SEEN.search(text):
         text = _GLUED_I.sub("i ", text)
     if _GLUED_I_AFTER_SEEN.search(text):
         text = _GLUED_I_AFTER.sub(r"\1 i", text)
     # One word a sentence ("kill. my. self.") is one sentence said slowly.
-    if ". " in text:
+    if ". " in text and (_DOTTED_FIRST.match(text) or _DOTTED_LATER.search(text)):
         text = _DOTTED.sub(r"\1 ", text)
     # Most candidates find nothing; only a text some rule matches is worth the scopes.
     candidates = [
@@ -1341,7 +1337,7 @@ def assess(canonical: str) -> Assessment:
         and not ((unless := _UNLESS[i]) and unless.search(text))
     ]
     if not candidates:
-        return Assessment()
+        return _NOTHING_FOUND
     text = _IDIOMS.sub(_blank, _unquote(text))
     levels = {SELF: Risk.NONE, TO_OTHERS: Risk.NONE, FROM_OTHERS: Risk.NONE}
     tags: list[str] = []
@@ -1385,7 +1381,7 @@ def assess(canonical: str) -> Assessment:
         levels[SELF] = max(levels[SELF], Risk.ACTIVE_IDEATION)
         tags.append("crisis.goodbye")
     if not tags:
-        return Assessment()
+        return _NOTHING_FOUND
     found = {
         m.lastgroup
         for m in _ESCALATORS.finditer(text)
@@ -1460,6 +1456,7 @@ class Crisis:
         self._deliver = deliver
         self._resources = resources.strip()
         self._passive = _SEVERITIES[passive_escalation]
+        scan.prepare()  # the shared pass is built now, not on the first message
 
     def screen(self, submission: Submission) -> Verdict:
         """Assess the canonical text and apply the policy."""

@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from moderation import scan
+from moderation.literals import Guarded
 from moderation.stage import Submission
 from moderation.verdict import ALLOW, Action, Verdict
 
@@ -123,11 +125,13 @@ _CUE_WORDS = """blood bled bleed bleeding stitches bone skull flesh guts brain o
     punched kneed choked strangled smothered drowned skin sangre bañado bañada banado blut sang
     couvert"""
 _CUES = frozenset(word[:4] for word in _CUE_WORDS.split())
-_PUNCT = "\"'()[]{}*_-.,!?;:“”\u2018\u2019«»„<>~/"
+# Skipped when the text lacks a word every match needs.
+_GUARDED = {kind: Guarded(pattern) for kind, pattern in _PATTERNS.items()}
 
 
 def _cued(text: str) -> bool:
-    return any(word.strip(_PUNCT)[:4] in _CUES for word in text.split())
+    # word heads: the words' first four characters, from the shared pass
+    return not scan.heads(text).isdisjoint(_CUES)
 
 
 class Graphic:
@@ -148,7 +152,7 @@ class Graphic:
         text = submission.canonical
         if not _cued(text):
             return ALLOW
-        kinds = [kind for kind, pattern in _PATTERNS.items() if pattern.search(text)]
+        kinds = [kind for kind, pattern in _GUARDED.items() if pattern.search(text)]
         if not kinds:
             return ALLOW
         kinds.sort(key=list(WARNINGS).index)

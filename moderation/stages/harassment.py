@@ -51,6 +51,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from moderation import scan
+from moderation.literals import Guarded
 from moderation.stage import Submission
 from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
 
@@ -77,9 +79,12 @@ def _lex(words: Iterable[str]) -> str:
     parts = []
     for word in sorted(set(words), key=len, reverse=True):
         runs = re.findall(r"(\w)\1*|(\s+)|([^\w\s])", word)
+        # "ii*" rather than "i+": the same matches, tried in the same order, but the regex
+        # engine passes over an alternative that starts with a plain letter at a glance,
+        # where one that starts with a repeat has to be entered at every position.
         parts.append(
             "".join(
-                re.escape(ch) + "+" if ch else (r"\s+" if gap else re.escape(other))
+                re.escape(ch) * 2 + "*" if ch else (r"\s+" if gap else re.escape(other))
                 for ch, gap, other in runs
             )
         )
@@ -390,15 +395,15 @@ def _cue_table() -> dict[str, int]:
 
 
 _CUE_TABLE = _cue_table()
-_PUNCT = "\"'()[]{}*_-.,!?;:“”\u2018\u2019«»„<>~/"
+_CUE_KEYS = frozenset(_CUE_TABLE)
 
 
 def _cued(text: str) -> int:
     """The checks worth running on ``text`` (for most ordinary messages: none)."""
     flags = 0
-    get = _CUE_TABLE.get
-    for word in text.split():
-        flags |= get(word.strip(_PUNCT)[:4], 0)
+    # word heads: the words' first four characters, from the shared pass
+    for head in scan.heads(text) & _CUE_KEYS:
+        flags |= _CUE_TABLE[head]
     return flags
 
 
@@ -430,6 +435,13 @@ _CHECKS = (
     (_BLAME_, _BLAME, _SOFTENED_BLAME, "harassment.insult", "blaming a member for harm done"),
     (_EXCLUSION_, _EXCLUSION, _SOFTENED, "harassment.exclusion", "telling a member to go"),
     (_HATE_, _HATE, _SOFTENED, "harassment.hate", "hateful generalisation about a group"),
+)
+# Each pattern is skipped when the text lacks the words every match needs: a cue (a word's
+# head) is not enough ("end" starts "ending" and "endless").
+_GUARDED_THREATS = tuple((flag, Guarded(pattern)) for flag, pattern in _THREATS)
+_GUARDED_CHECKS = tuple(
+    (flag, Guarded(pattern), softened, tag, reason)
+    for flag, pattern, softened, tag, reason in _CHECKS
 )
 
 
@@ -543,7 +555,7 @@ class Harassment:
         """(tag, (action, reason)) for each kind of harassment found."""
         if cued & _THREAT_:
             yield from self._threats(text, cued)
-        for flag, pattern, softened, tag, reason in _CHECKS:
+        for flag, pattern, softened, tag, reason in _GUARDED_CHECKS:
             if not cued & flag:
                 continue
             for match in pattern.finditer(text):
@@ -560,7 +572,10 @@ class Harassment:
 
     def _threats(self, text: str, cued: int) -> Iterator[tuple[str, tuple[Action, str]]]:
         matches = (
-            match for flag, pattern in _THREATS if cued & flag for match in pattern.finditer(text)
+            match
+            for flag, pattern in _GUARDED_THREATS
+            if cued & flag
+            for match in pattern.finditer(text)
         )
         for match in matches:
             start = match.start()

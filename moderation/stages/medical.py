@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from moderation import scan
 from moderation.stage import Submission
 from moderation.verdict import ALLOW, Action, Verdict
 
@@ -86,13 +87,13 @@ _CUE_WORDS = """meds medication medicine pill pills tablet tablets prescription 
     medicaments"""
 _CUES = frozenset(word[:4] for word in _CUE_WORDS.split())
 _UNITS = ("mg", "mcg", "ml", "milligram")
-_PUNCT = "\"'()[]{}*_-.,!?;:“”\u2018\u2019«»„<>~/"
 
 
 def _cued(text: str) -> bool:
     if any(unit in text for unit in _UNITS):
         return True
-    return any(word.strip(_PUNCT)[:4] in _CUES for word in text.split())
+    # word heads: the words' first four characters, from the shared pass
+    return not scan.heads(text).isdisjoint(_CUES)
 
 
 _MENTION = re.compile(rf"\b{_MED}|\b(?:pastillas|medikamente|m[eé]dicaments)\b")

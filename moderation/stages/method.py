@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 
+from moderation import scan
+from moderation.scan import Literals, Scanned
 from moderation.stage import Submission
-from moderation.stages.crisis import literal_alternation
 from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
 
 __all__ = ["Method", "find_methods"]
@@ -186,17 +187,19 @@ _TRIGGERS: dict[str, str] = {
     "pesticide poison",
     "method.cutting": "cut slit slash vein artery across vertical",
 }
-_COMPILED = {tag: re.compile(rf"(?<!\w)(?:{pattern})") for tag, pattern in _RULES}
+_COMPILED = {tag: Scanned(re.compile(rf"(?<!\w)(?:{pattern})")) for tag, pattern in _RULES}
 _BY_TRIGGER: dict[str, set[str]] = {}
 for _tag, _words in _TRIGGERS.items():
     for _word in _words.split():
         _BY_TRIGGER.setdefault(_word.replace("_", " "), set()).add(_tag)
-# The alternation stops at the shortest trigger found, which stands for the longer ones.
+# Found by the shared pass, with every other stage's words.
+_TRIGGER_WORDS = Literals(_BY_TRIGGER)
+# A trigger stands for every longer one it begins: the rules were first written for a
+# scan that stopped at the shortest trigger found.
 _BY_TRIGGER = {
     short: {t for long, tags in _BY_TRIGGER.items() if long.startswith(short) for t in tags}
     for short in _BY_TRIGGER
 }
-_HINT = re.compile(f"(?=({literal_alternation(_BY_TRIGGER)}))")
 _NEGATED = re.compile(
     r"\b(?:never|not|no|don'?t|dont|won'?t|wouldn'?t|didn'?t|isn'?t)\b(?! know| understand|"
     r" care)(?: \S+)? ?$"
@@ -237,7 +240,7 @@ def find_methods(canonical: str) -> tuple[tuple[str, ...], bool]:
     """The method tags found in a canonical text, and whether any is about the speaker
     now (rather than someone else, or the speaker's past)."""
     text = canonical.lower().replace("\u2019", "'")
-    candidates = {tag for hit in _HINT.findall(text) for tag in _BY_TRIGGER[hit]}
+    candidates = {tag for hit in _TRIGGER_WORDS.found(text) for tag in _BY_TRIGGER[hit]}
     rules = [(tag, _COMPILED[tag]) for tag, _ in _RULES if tag in candidates]
     rules = [(tag, pattern) for tag, pattern in rules if pattern.search(text)]
     if not rules:
@@ -304,6 +307,7 @@ class Method:
             raise ValueError(f"others_escalation must be one of {sorted(_SEVERITIES)}")
         self._resources = resources.strip()
         self._others = _SEVERITIES[others_escalation]
+        scan.prepare()  # the shared pass is built now, not on the first message
 
     def screen(self, submission: Submission) -> Verdict:
         """Hold a message with method or means detail, and say why."""

@@ -38,12 +38,22 @@ from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
 __all__ = ["Model", "RiskModel", "features", "load_model"]
 
 _WORD = re.compile(r"[a-z']+")
+# For ASCII text, the same words without the regex engine: every byte that _WORD does not
+# take becomes a space, and the words are what lies between (a few times faster).
+_NOT_WORD = bytes.maketrans(
+    bytes(byte for byte in range(256) if not _WORD.fullmatch(chr(byte))),
+    b" " * (256 - 27),
+)
 MODEL_FILE = "risk_model.json"
 
 
 def features(canonical: str) -> set[str]:
     """The words and word pairs of a canonical text: what the model reads."""
-    words = _WORD.findall(canonical.lower().replace("\u2019", "'"))
+    text = canonical.lower().replace("\u2019", "'")
+    if text.isascii():
+        words = text.encode().translate(_NOT_WORD).decode().split()
+    else:
+        words = _WORD.findall(text)
     found = set(words)
     found.update(map(" ".join, itertools.pairwise(words)))
     return found

@@ -1,0 +1,91 @@
+"""The shared pass: exact (every registered string that occurs, no other), kept for one
+text only."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from moderation import scan
+from moderation.scan import PUNCTUATION, Literals, Scanned, found, heads
+from moderation.stages import crisis, method
+from moderation.stages.normalize import canonical
+
+SETS = Path(__file__).parent
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text("ab o", min_size=1, max_size=4), min_size=1, max_size=10),
+    st.text("ab od", max_size=30),
+)
+def test_the_pass_finds_exactly_the_strings_that_occur(words: list[str], text: str) -> None:
+    scanner = scan._Scanner()  # a pass of its own: the shared one holds the stages' words
+    scanner.add(words)
+    assert scanner.found(text) == {word for word in words if word in f" {text} "}
+
+
+def test_strings_are_found_in_the_padded_text() -> None:
+    words = Literals([" od", "od", "kill", "to die", "die"])
+    assert words.found("od on them") == {" od", "od"}
+    assert words.found("good") == {"od"}
+    assert words.found("i want to die") == {"to die", "die"}
+    assert words.found("") == set()
+
+
+def test_the_last_answer_is_kept_for_that_text_only() -> None:
+    first = found("i feel good today")
+    assert found("i feel good today") is first
+    found("something else")
+    last = scan._SCANNER.last
+    assert last is not None
+    assert last[0] == "something else"
+
+
+def test_the_empty_string_is_refused() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        Literals(["kill", ""])
+
+
+def _spans(matches: object) -> list[tuple[int, int]]:
+    return [match.span() for match in matches]  # type: ignore[attr-defined]
+
+
+def test_a_scanned_pattern_finds_what_the_pattern_finds() -> None:
+    scanned = Scanned(re.compile(r"\b(?:overdose|od) on (?:my )?(?:paracetamol|insulin)"))
+    for text in ["i could od on my insulin", "overdose on paracetamol", "so good on my walk"]:
+        for prepared in (False, True):
+            if prepared:
+                found(text)
+            else:
+                found("not this text")
+            match, expected = scanned.search(text), scanned.pattern.search(text)
+            assert (match and match.span()) == (expected and expected.span())
+            assert _spans(scanned.finditer(text)) == _spans(scanned.pattern.finditer(text))
+    found("so good on my walk")
+    assert not scanned.possible("so good on my walk")
+    assert scanned.possible("never scanned")  # no answer for it: the search runs
+
+
+def test_the_stages_scanned_patterns_let_through_every_line_they_match() -> None:
+    patterns = [*method._COMPILED.values(), crisis._GLUED_I_SEEN, crisis._GLUED_I_AFTER_SEEN]
+    assert sum(bool(pattern.ways) for pattern in patterns) >= len(patterns) - 1
+    for path in sorted(SETS.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            text = canonical(json.loads(line)["text"]).lower().replace("\u2019", "'")
+            found(text)
+            for pattern in patterns:
+                if pattern.pattern.search(text):
+                    assert pattern.possible(text), (pattern.pattern.pattern[:60], text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"ab .,'(\"!-\t\n\u2019", "\u00a0"]), max_size=40))
+def test_heads_are_the_words_first_four_characters_without_punctuation(text: str) -> None:
+    expected = {word.strip(PUNCTUATION)[:4] for word in text.split()}
+    assert heads(text) == expected
