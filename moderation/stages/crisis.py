@@ -30,7 +30,10 @@ A goodbye often has no risk word in it ("thank you all for everything, you were 
 only ones who listened"). Signs of finality (``final.*`` rules: a farewell, a decision
 made, means acquired, letters written, "you won't hear from me again") are weighed
 together: one alone is ordinary (a circle ends with thanks and love), two strong ones
-or a strong and a weak one make a goodbye.
+or a strong and a weak one make a goodbye, and so do goodbye letters written for one's
+family on their own. Signals of a plan (``sig.*``: intent to act, means at hand, a time)
+are weighed the same way (``_plan``): intent or means with a time or a goodbye is
+imminent.
 
 Default policy (settings): ``hold_at`` (``active_ideation``) and above is held for the
 facilitators with a caring private reply naming ``resources``, escalated ERROR, or
