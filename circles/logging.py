@@ -65,3 +65,7 @@ def configure_logging(level: str = "info") -> None:
     # uvicorn's info lines name the client's address beside the circle's path; an IP
     # address tied to a support circle is not ours to keep. Its warnings still show.
     logging.getLogger("uvicorn.error").setLevel(max(logging.WARNING, root.level))
+    # httpx logs each request's full URL at info, and a receiver's URL may carry its key
+    # (a hook's path, an ?apiKey=): only their warnings are kept.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

@@ -8,6 +8,7 @@ variable ``NAME``, so keys and passwords stay out of the file. See docs/escalati
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import tomllib
@@ -21,6 +22,8 @@ from circles.escalations.oncall import Schedule, parse_schedule
 __all__ = ["DeliverySettings", "EscalationConfig", "NotifierSpec", "Policy", "load_oncall"]
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: The longest a delivery may be retried: the longest retention (ten years).
+RETRY_FOR_MAX = 3650 * 86_400.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -29,6 +32,10 @@ class Policy:
     ack_timeout: float = 600.0
     #: Seconds an acknowledgement or resolution link stays valid.
     link_ttl: float = 24 * 3600.0
+    #: Escalations of one circle taking requests at once; past it, a request from a
+    #: member without one of their own joins the circle's newest (a flood stays one
+    #: page, not hundreds).
+    max_open_per_circle: int = 10
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -40,9 +47,12 @@ class DeliverySettings:
     backoff_max: float = 300.0
     #: Longest Retry-After honoured; a receiver asking for more is retried after this.
     retry_after_max: float = 3600.0
-    #: Attempts per page before it is given up as failed (0: keep trying until the
-    #: record's retention ends; the escalation shows it meanwhile).
+    #: Attempts per page before it is given up as failed (0: no count, see ``retry_for``).
     max_attempts: int = 0
+    #: Seconds a delivery is retried after its first failure; then it is given up (the
+    #: escalation becomes failed if nothing reached anyone, and it is logged). Never
+    #: forever: a receiver down for days is a fault for a person to see.
+    retry_for: float = 24 * 3600.0
     #: A job claimed by a node that has not finished it for this long is taken over by
     #: another node (the first one died). Must be well above ``timeout``.
     claim_idle: float = 60.0
@@ -67,6 +77,8 @@ class DeliverySettings:
             raise ConfigError("delivery.batch: from 1 to 256")
         if self.max_attempts < 0:
             raise ConfigError("delivery.max_attempts: 0 (no limit) or more")
+        if not 0 < self.retry_for <= RETRY_FOR_MAX:
+            raise ConfigError(f"delivery.retry_for_seconds: above 0, at most {RETRY_FOR_MAX:g}")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -122,7 +134,12 @@ def _table(data: Mapping[str, Any], name: str, allowed: set[str]) -> dict[str, A
 
 def _number(table: Mapping[str, Any], key: str, where: str, default: float) -> float:
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)  # TOML has inf and nan
+        or value < 0
+    ):
         raise ConfigError(f"{where}.{key}: a number of seconds")
     return float(value)
 
@@ -135,6 +152,7 @@ def _delivery(data: Mapping[str, Any]) -> DeliverySettings:
         "retry_after_max_seconds": "retry_after_max",
         "claim_idle_seconds": "claim_idle",
         "poll_seconds": "poll",
+        "retry_for_seconds": "retry_for",
     }
     table = _table(data, "delivery", {*names, "max_attempts", "batch"})
     defaults = DeliverySettings()
@@ -180,11 +198,17 @@ def parse_oncall(data: Mapping[str, Any], env: Mapping[str, str] | None) -> Esca
     if unknown:
         raise ConfigError(f"unknown section(s) {', '.join(sorted(unknown))}")
     data = _substitute(dict(data), env, "oncall")
-    policy_table = _table(data, "policy", {"ack_timeout_seconds", "link_ttl_seconds"})
+    policy_table = _table(
+        data, "policy", {"ack_timeout_seconds", "link_ttl_seconds", "max_open_per_circle"}
+    )
     default = Policy()
+    cap = policy_table.get("max_open_per_circle", default.max_open_per_circle)
+    if type(cap) is not int or not 1 <= cap <= 1000:
+        raise ConfigError("policy.max_open_per_circle: an integer from 1 to 1000")
     policy = Policy(
         ack_timeout=_number(policy_table, "ack_timeout_seconds", "policy", default.ack_timeout),
         link_ttl=_number(policy_table, "link_ttl_seconds", "policy", default.link_ttl),
+        max_open_per_circle=cap,
     )
     if policy.ack_timeout <= 0 or policy.link_ttl <= 0:
         raise ConfigError("policy: ack_timeout_seconds and link_ttl_seconds must be above 0")

@@ -16,13 +16,20 @@ Outcomes of a page (NOTIFY job):
 
 A CHECK job is a level's acknowledgement deadline: if nobody acknowledged, the next
 level is paged; when levels run out, that is recorded (``exhausted``) and logged.
+
+Nothing one job does stops the others: whatever a job raises (a bug, a damaged record,
+a Redis reply nobody expected) is logged by its type, and the job is tried again later
+like an undelivered page, or given up once it has been retried ``retry_for`` seconds.
+The loop itself survives any failure to claim; the service restarts it if it ever ends.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
 import structlog
@@ -43,7 +50,7 @@ from circles.escalations.model import (
 from circles.escalations.notifiers import Notice, Notifier, dedup_key
 from circles.escalations.oncall import Schedule
 from circles.escalations.page import Privacy, page, summary
-from circles.escalations.policy import backoff, level_jobs
+from circles.escalations.policy import backoff, level_jobs, paged
 from circles.escalations.store import Delivery, EscalationStore, Outcome
 from circles.logging import exception_fields
 
@@ -53,6 +60,10 @@ log = structlog.get_logger(__name__)
 
 #: Called with the record after its status changed, or after its levels ran out.
 StatusHook = Callable[[EscalationRecord], Awaitable[None]]
+
+#: Seconds without a round of the loop after which the dispatcher is not alive (a round
+#: takes at most a claim's block and its timeouts, about 20 s at worst).
+STALE_AFTER = 60.0
 
 
 class Dispatcher:
@@ -84,11 +95,19 @@ class Dispatcher:
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
         #: Notifiers whose receiver answered 410 (gone), on this node.
         self.disabled: set[str] = set()
+        #: time.monotonic() of the loop's last round (None: not running).
+        self.beat: float | None = None
+
+    @property
+    def alive(self) -> bool:
+        """Whether the loop runs and went round lately (``/readyz``)."""
+        return self.beat is not None and time.monotonic() - self.beat < STALE_AFTER
 
     async def run(self) -> None:
         """Claim and deliver, until cancelled. Up to ``batch`` deliveries run at once, each
         its own task: a receiver that stalls until its timeout holds one slot, not the
-        others."""
+        others, and a task that fails takes nothing down with it (no task group: its
+        first failure would cancel every other delivery, and whoever awaits it)."""
         failures = 0
         running: set[asyncio.Task[None]] = set()
         freed = asyncio.Event()
@@ -96,22 +115,31 @@ class Dispatcher:
         def done(task: asyncio.Task[None]) -> None:
             running.discard(task)
             freed.set()
+            failure = None if task.cancelled() else task.exception()
+            if failure is not None:  # handle() catches everything; in case it ever does not
+                log.error("escalation.job_crashed", **exception_fields(failure))
 
-        async with asyncio.TaskGroup() as group:
+        try:
             while True:
+                self.beat = time.monotonic()
                 free = self._delivery.batch - len(running)
                 if free <= 0:
                     freed.clear()
-                    await freed.wait()
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(self._delivery.poll):
+                            await freed.wait()
                     continue
                 try:
                     deliveries = await self._store.claim(
                         self.consumer, free, self._delivery.poll, self._clock.now_ms()
                     )
-                except BackendUnavailable:
+                except Exception as exc:
                     failures += 1
-                    if failures == 1:
-                        log.warning("escalation.outbox_unreachable")
+                    if isinstance(exc, BackendUnavailable):
+                        if failures == 1:
+                            log.warning("escalation.outbox_unreachable")
+                    else:  # a reply nobody expected: logged (its type), then as above
+                        log.error("escalation.claim_failed", **exception_fields(exc))
                     pause = min(5.0, 0.1 * 2 ** min(failures, 6)) * (0.5 + self._rng.random() / 2)
                     await asyncio.sleep(pause)
                     continue
@@ -119,9 +147,15 @@ class Dispatcher:
                     log.info("escalation.outbox_reachable")
                     failures = 0
                 for delivery in deliveries:
-                    task = group.create_task(self.handle(delivery))
+                    task = asyncio.create_task(self.handle(delivery))
                     running.add(task)
                     task.add_done_callback(done)
+        finally:
+            self.beat = None
+            for task in running:
+                task.cancel()  # left claimed: taken over after claim_idle
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
 
     async def handle(self, delivery: Delivery) -> None:
         """Handle one claimed job; never raises (one bad job must not stop the rest)."""
@@ -141,7 +175,23 @@ class Dispatcher:
                 kind=job.kind.value,
                 **exception_fields(exc),
             )
+            await self._after_crash(delivery)
+
+    async def _after_crash(self, delivery: Delivery) -> None:
+        """Try a job that crashed again later (or give it up); if even that fails, leave it
+        claimed (taken over after claim_idle, and given up once too old). Never raises."""
+        job = delivery.job
+        try:
             await self._again(delivery, None)
+        except BackendUnavailable:
+            log.warning("escalation.job_deferred", escalation=job.escalation, kind=job.kind.value)
+        except Exception as exc:
+            log.error(
+                "escalation.job_stuck",
+                escalation=job.escalation,
+                kind=job.kind.value,
+                **exception_fields(exc),
+            )
 
     # --- pages and updates --------------------------------------------------------------
 
@@ -159,6 +209,7 @@ class Dispatcher:
             ),
             responder=self._schedule.responders.get(job.responder),
             at_ms=now,
+            revision=job.revision,
         )
 
     async def _send(self, delivery: Delivery) -> None:
@@ -207,7 +258,8 @@ class Dispatcher:
             return
         responder = self._schedule.responders.get(job.responder)
         who = f"{responder.name} [{responder.id}]" if responder else "the on-call"
-        why = f"level {job.level} ({who}) paged through {job.channel}"
+        again = " again, severity raised," if job.revision else ""
+        why = f"level {job.level} ({who}) paged{again} through {job.channel}"
 
         def delivered(record: EscalationRecord) -> Outcome:
             if record.status in (Status.OPEN, Status.FAILED):
@@ -239,6 +291,19 @@ class Dispatcher:
         record = await self._store.change(job.escalation, tracked)
         return record, record is not None and record.status is not before[0]
 
+    async def _note(self, job: Job, why: str) -> None:
+        """Note ``why`` in the record's history if it can be; a record that cannot be
+        read or written (damaged) is logged, and the job goes on without the note."""
+        now = self._clock.now_ms()
+        try:
+            await self._store.change(job.escalation, lambda r: Outcome(note(r, now, why)))
+        except BackendUnavailable:
+            raise
+        except Exception as exc:
+            log.error(
+                "escalation.record_unwritable", escalation=job.escalation, **exception_fields(exc)
+            )
+
     async def _refused(self, delivery: Delivery, exc: DeliveryError) -> None:
         job = delivery.job
         now = self._clock.now_ms()
@@ -257,7 +322,15 @@ class Dispatcher:
                 return Outcome(transition(record, Status.FAILED, now, why))
             return Outcome(note(record, now, why))
 
-        record, moved = await self._change(job, refused)
+        try:
+            record, moved = await self._change(job, refused)
+        except BackendUnavailable:
+            raise
+        except Exception as exc:  # a damaged record: the job ends all the same
+            log.error(
+                "escalation.record_unwritable", escalation=job.escalation, **exception_fields(exc)
+            )
+            record, moved = None, False
         await self._store.finish(delivery)
         if record is not None and moved:
             log.error(
@@ -269,16 +342,18 @@ class Dispatcher:
             await self._on_change(record)
 
     async def _again(self, delivery: Delivery, exc: DeliveryError | None) -> None:
-        """Try the job again later (or give up, past ``max_attempts``)."""
+        """Try the job again later, or give up: past ``max_attempts`` tries, or once it
+        has been retried ``retry_for`` seconds (never forever)."""
         job = delivery.job
         attempts = job.attempt + 1
         limit = self._delivery.max_attempts
         detail = exc.detail if exc else "the job failed (see escalation.job_crashed)"
-        if limit and attempts >= limit and job.kind is not JobKind.CHECK:
-            await self._refused(delivery, Refused(f"gave up after {attempts} tries: {detail}"))
+        now = self._clock.now_ms()
+        too_old = job.since and now - job.since >= self._delivery.retry_for * 1000
+        if too_old or (limit and attempts >= limit and job.kind is not JobKind.CHECK):
+            await self._give_up(delivery, f"gave up after {attempts} tries: {detail}")
             return
         wait = backoff(attempts, self._delivery, self._rng, exc.retry_after if exc else None)
-        now = self._clock.now_ms()
         log.warning(
             "escalation.delivery_retry",
             escalation=job.escalation,
@@ -290,8 +365,24 @@ class Dispatcher:
         )
         if job.attempt == 0 and job.kind is not JobKind.CHECK:
             why = f"{job.channel}: level {job.level} not delivered yet ({detail}); trying again"
-            await self._store.change(job.escalation, lambda r: Outcome(note(r, now, why)))
-        await self._store.finish(delivery, later=[(now + round(wait * 1000), job.again())])
+            await self._note(job, why)
+        await self._store.finish(delivery, later=[(now + round(wait * 1000), job.again(now))])
+
+    async def _give_up(self, delivery: Delivery, detail: str) -> None:
+        job = delivery.job
+        log.error(
+            "escalation.gave_up",
+            escalation=job.escalation,
+            kind=job.kind.value,
+            notifier=job.channel or None,
+            level=job.level,
+            attempts=job.attempt + 1,
+        )
+        if job.kind is not JobKind.CHECK:
+            await self._refused(delivery, Refused(detail))
+            return
+        await self._note(job, f"the deadline of level {job.level} could not be checked; {detail}")
+        await self._store.finish(delivery)
 
     # --- acknowledgement deadlines ------------------------------------------------------
 
@@ -312,7 +403,8 @@ class Dispatcher:
             jobs, later = level_jobs(
                 record.id, nxt, duty.responder.id, self._notifiers, now, self._policy.ack_timeout
             )
-            return Outcome(note(record, now, why, level=nxt), jobs, later)
+            responders = paged(record.responders, nxt, duty.responder.id)
+            return Outcome(note(record, now, why, level=nxt, responders=responders), jobs, later)
 
         before: list[EscalationRecord] = []
 

@@ -3,8 +3,9 @@ escalation here.
 
 PagerDuty signs each delivery: ``X-PagerDuty-Signature: v1=<hex HMAC-SHA256 of the raw
 body>`` (several, comma-separated, while a secret is being rotated). Deliveries may
-repeat (dedupe on ``X-Webhook-Id``) and must be answered within 5 seconds. The
-incident's ``incident_key`` is the dedup key Circles sent, which names the escalation.
+repeat (dedupe on the signed body's ``event.id``; the unsigned ``X-Webhook-Id`` header
+only when there is none) and must be answered within 5 seconds. The incident's
+``incident_key`` is the dedup key Circles sent, which names the escalation.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from collections.abc import Sequence
 
 from circles.escalations.model import EscalationId, NoticeAction
 
-__all__ = ["PagerDutyEvent", "pagerduty_signature", "parse_pagerduty", "verify_pagerduty"]
+__all__ = [
+    "PagerDutyEvent",
+    "event_id",
+    "pagerduty_signature",
+    "parse_pagerduty",
+    "verify_pagerduty",
+]
 
 _KEY = re.compile(r"circles-(esc_[A-Za-z0-9_-]{1,64})-L\d{1,3}")
 _ACTIONS = {
@@ -50,6 +57,16 @@ class PagerDutyEvent:
     action: NoticeAction
     #: Who did it in PagerDuty (their name there), if given.
     agent: str
+
+
+def event_id(body: bytes) -> str | None:
+    """The event's own id (``event.id``), inside the signed body: what a repeated
+    delivery is recognised by (None if there is none)."""
+    try:
+        found = json.loads(body)["event"]["id"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return found if isinstance(found, str) and 0 < len(found) <= 200 else None
 
 
 def parse_pagerduty(body: bytes) -> PagerDutyEvent | None:

@@ -27,6 +27,9 @@ from circles.escalations.model import EscalationId, NoticeAction
 __all__ = ["AUDIENCE", "PURPOSES", "Links", "derive_key"]
 
 AUDIENCE = "circles-escalation"
+#: Seconds a link's ``iat`` may lie ahead of this node's clock (another node's runs a
+#: little fast); further ahead, the link is refused.
+CLOCK_LEEWAY = 30
 #: What a link can do; a trigger is not something a link does.
 PURPOSES = (NoticeAction.ACKNOWLEDGE, NoticeAction.RESOLVE)
 
@@ -83,7 +86,13 @@ class Links:
                 self._key,
                 algorithms=["HS256"],
                 audience=AUDIENCE,
-                options={"require": ["exp", "sub", "act", "aud"], "verify_exp": False},
+                # times are checked below, against the caller's clock
+                options={
+                    "require": ["exp", "sub", "act", "aud"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
             )
         except jwt.PyJWTError:
             raise LinkError(
@@ -92,6 +101,11 @@ class Links:
         if not isinstance(claims.get("exp"), int) or claims["exp"] * 1000 <= now_ms:
             raise LinkError(
                 "link_expired", "this link has expired; use the escalation's console", 410
+            )
+        issued = claims.get("iat", 0)
+        if not isinstance(issued, int) or issued * 1000 > now_ms + CLOCK_LEEWAY * 1000:
+            raise LinkError(
+                "link_forged", "this link is not one Circles made (or it was altered)", 401
             )
         if claims.get("act") != purpose.value:
             raise LinkError(

@@ -2,7 +2,8 @@
 
 **Not crash-safe**: a node that stops loses its escalations and every page not yet
 delivered. Use the Redis backend for anything people rely on. Bounded: at most
-``max_jobs`` jobs wait; beyond that opening one raises OutboxFull.
+``max_jobs`` jobs wait (a tenth fewer for a request that is not urgent); beyond that
+opening one raises OutboxFull.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from collections.abc import Callable, Sequence
 from circles.clock import Clock, SystemClock
 from circles.escalations.errors import OutboxFull
 from circles.escalations.model import EscalationId, EscalationRecord, Job
-from circles.escalations.store import Delivery, Outcome, Scheduled
+from circles.escalations.store import Delivery, Outcome, Scheduled, joins, room
+from circles.model import CircleId
 
 __all__ = ["MemoryEscalationStore"]
 
@@ -46,6 +48,8 @@ class MemoryEscalationStore:
         #: claim id -> (job, consumer, monotonic time claimed)
         self._claimed: dict[str, tuple[Job, str, float]] = {}
         self._seen: collections.OrderedDict[str, int] = collections.OrderedDict()
+        #: circle -> member ref -> (created_at, id) of the escalations taking requests
+        self._live: dict[CircleId, dict[str, tuple[int, EscalationId]]] = {}
         self._ids = itertools.count(1)
         self._wake = asyncio.Event()
 
@@ -72,15 +76,43 @@ class MemoryEscalationStore:
             if oldest.created_at + self._retention_ms > now_ms:
                 break
             self._records.popitem(last=False)
+            self._unlink(oldest.circle_id, oldest.id)
+
+    def _unlink(self, circle: CircleId, escalation: EscalationId) -> None:
+        live = self._live.get(circle, {})
+        for ref, (_, named) in list(live.items()):
+            if named == escalation:
+                del live[ref]
+        if not live:
+            self._live.pop(circle, None)
 
     async def open(
-        self, record: EscalationRecord, jobs: Sequence[Job], later: Sequence[Scheduled]
-    ) -> None:
-        if self._size() + len(jobs) + len(later) > self._max_jobs:
+        self,
+        record: EscalationRecord,
+        jobs: Sequence[Job],
+        later: Sequence[Scheduled],
+        *,
+        circle_cap: int | None = None,
+        urgent: bool = True,
+    ) -> EscalationId:
+        live = self._live.get(record.circle_id, {})
+        if circle_cap is not None:
+            joined = joins(live, record.member_ref, circle_cap)
+            if joined is not None:
+                return joined
+        if self._size() + len(jobs) + len(later) > room(self._max_jobs, urgent):
             raise OutboxFull(f"the outbox holds {self._size()} jobs")
         self._forget_old(record.created_at)
         self._records[record.id] = record
+        self._live.setdefault(record.circle_id, {})[record.member_ref] = (
+            record.created_at,
+            record.id,
+        )
         self._queue(jobs, later)
+        return record.id
+
+    async def unlink(self, circle: CircleId, escalation: EscalationId) -> None:
+        self._unlink(circle, escalation)
 
     async def get(self, escalation: EscalationId) -> EscalationRecord | None:
         self._forget_old(self._clock.now_ms())
@@ -99,6 +131,8 @@ class MemoryEscalationStore:
         outcome = change(record)  # no await from here on: one step
         self._records[escalation] = outcome.record
         self._queue(outcome.jobs, outcome.later)
+        if record.takes_requests and not outcome.record.takes_requests:
+            self._unlink(record.circle_id, escalation)
         return outcome.record
 
     def _take(self, consumer: str, count: int, now_ms: int) -> list[Delivery]:
@@ -136,11 +170,17 @@ class MemoryEscalationStore:
         self._queue(jobs, later)
 
     async def first_time(self, key: str, ttl_ms: int, now_ms: int) -> bool:
-        expires = self._seen.get(key)
-        if expires is not None and expires > now_ms:
+        if await self.seen(key, now_ms):
             return False
+        await self.remember(key, ttl_ms, now_ms)
+        return True
+
+    async def seen(self, key: str, now_ms: int) -> bool:
+        expires = self._seen.get(key)
+        return expires is not None and expires > now_ms
+
+    async def remember(self, key: str, ttl_ms: int, now_ms: int) -> None:
         self._seen[key] = now_ms + ttl_ms
         self._seen.move_to_end(key)
         while len(self._seen) > SEEN_MAX:
             self._seen.popitem(last=False)
-        return True

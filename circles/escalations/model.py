@@ -77,8 +77,8 @@ SETTLED = frozenset({Status.ACKNOWLEDGED, Status.RESOLVED})
 
 
 class Trigger(enum.StrEnum):
-    """Who opened it: the screening pipeline today; a facilitator's ``escalate`` and a
-    participant's "I need support" once their frames exist."""
+    """Who opened it: the screening pipeline, a participant's "I need support"; a
+    facilitator's ``escalate`` once its frame exists."""
 
     PIPELINE = "pipeline"
     FACILITATOR = "facilitator"
@@ -123,10 +123,24 @@ class EscalationRecord:
     #: Set once every level was paged and nobody acknowledged in time.
     exhausted: bool = False
     history: tuple[Change, ...] = ()
+    #: The responder paged at each level (``responders[0]`` at level 1; "" for none), so
+    #: that a level's acknowledgement and resolution go where its page went.
+    responders: tuple[str, ...] = ()
 
     @property
     def settled(self) -> bool:
         return self.status in SETTLED
+
+    @property
+    def takes_requests(self) -> bool:
+        """Whether a new request from the same member (or, past the circle's cap, the
+        same circle) joins this escalation instead of opening another: nobody has
+        acknowledged, resolved or given up on it, and its levels have not run out."""
+        return self.status in (Status.OPEN, Status.NOTIFIED) and not self.exhausted
+
+    def responder_at(self, level: int) -> str:
+        """The responder paged at ``level`` ("" if unknown)."""
+        return self.responders[level - 1] if 0 < level <= len(self.responders) else ""
 
     def to_json(self) -> str:
         data = dataclasses.asdict(self)
@@ -144,6 +158,7 @@ class EscalationRecord:
         data["trigger"] = Trigger(data["trigger"])
         data["status"] = Status(data["status"])
         data["history"] = tuple(Change(at, Status(s), n) for at, s, n in data["history"])
+        data["responders"] = tuple(str(r) for r in data.get("responders", ()))
         return cls(**data)
 
 
@@ -197,27 +212,37 @@ class Job:
     responder: str = ""
     action: NoticeAction = NoticeAction.TRIGGER
     attempt: int = 0
+    #: When its first try failed (epoch ms; 0 until then): retries stop some time after.
+    since: int = 0
+    #: 0 for a level's page; n for its n-th notice again (the severity was raised),
+    #: under the same dedup key, so that receivers update what they show.
+    revision: int = 0
 
-    def again(self) -> Job:
-        return dataclasses.replace(self, attempt=self.attempt + 1)
+    def again(self, now_ms: int) -> Job:
+        return dataclasses.replace(self, attempt=self.attempt + 1, since=self.since or now_ms)
 
     def encode(self) -> str:
-        return json.dumps(
-            [
-                self.kind.value,
-                self.escalation,
-                self.level,
-                self.channel,
-                self.responder,
-                self.action.value,
-                self.attempt,
-            ],
-            separators=(",", ":"),
-        )
+        fields: list[str | int] = [
+            self.kind.value,
+            self.escalation,
+            self.level,
+            self.channel,
+            self.responder,
+            self.action.value,
+            self.attempt,
+        ]
+        if self.since or self.revision:
+            fields += [self.since, self.revision]
+        return json.dumps(fields, separators=(",", ":"))
 
     @classmethod
     def decode(cls, raw: str | bytes) -> Job:
-        kind, escalation, level, channel, responder, action, attempt = json.loads(raw)
+        """A job from :meth:`encode` (the first seven fields are all a job written
+        before ``since`` and ``revision`` existed has)."""
+        kind, escalation, level, channel, responder, action, attempt, *rest = json.loads(raw)
+        if len(rest) not in (0, 2):
+            raise ValueError("not an outbox job")
+        since, revision = rest or (0, 0)
         return cls(
             JobKind(kind),
             EscalationId(escalation),
@@ -226,4 +251,6 @@ class Job:
             str(responder),
             NoticeAction(action),
             int(attempt),
+            int(since),
+            int(revision),
         )

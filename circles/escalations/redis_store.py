@@ -9,32 +9,39 @@ script may touch them together):
   ``dispatchers``, one consumer per node; an entry is deleted once finished;
 * ``P:{esc}:due``: sorted set, jobs due later (retries, acknowledgement deadlines) by
   due time; moved into the stream when due;
-* ``P:{esc}:seen:<hash>``: inbound webhook ids seen recently (dedup), with a TTL.
+* ``P:{esc}:seen:<hash>``: inbound webhook ids seen recently (dedup), with a TTL;
+* ``P:{esc}:live:<circle>``: hash, member ref -> ``<created_at>:<id>`` of the circle's
+  escalations taking requests (a member's next request joins theirs); expires with the
+  retention.
 
-Opening an escalation is one Lua script (record, index, first jobs: all or nothing).
+Opening an escalation is one Lua script (the escalation to join, if there is one; else
+record, index, live entry, first jobs: all or nothing).
 Finishing a job is one script (XACK, XDEL, follow-ups). A node that dies leaves its
 claimed entries pending in the group; another node takes them over with XAUTOCLAIM once
 they have been idle ``claim_idle`` seconds. The outbox is bounded (``max_jobs``): past
-it, opening refuses rather than trimming, since a trimmed job would be a lost page.
+it, opening refuses rather than trimming, since a trimmed job would be a lost page (a
+request that is not urgent finds it full a tenth sooner, keeping room for critical ones).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, cast
 
 import structlog
 from redis.asyncio import BlockingConnectionPool, Redis
-from redis.exceptions import ResponseError, WatchError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError, WatchError
 
 from circles.backends.base import BackendUnavailable
 from circles.backends.redis.errors import unavailable_on_redis_errors
 from circles.clock import Clock, SystemClock
 from circles.escalations.errors import OutboxFull
 from circles.escalations.model import EscalationId, EscalationRecord, Job, JobKind
-from circles.escalations.store import Delivery, Outcome, Scheduled
+from circles.escalations.store import Delivery, Outcome, Scheduled, room
+from circles.model import CircleId
 
 __all__ = ["EscalationKeys", "RedisEscalationStore"]
 
@@ -47,18 +54,44 @@ MAX_WAIT = 5.0
 #: practice: a record changes a few times in its life).
 CHANGE_TRIES = 16
 
-# KEYS: record, index, outbox, due. ARGV: record json, retention ms, created_at, id,
-# max jobs, number of jobs now, jobs..., then (due, job) pairs.
-# Returns 1, or -1 when the outbox is full (nothing written).
+# KEYS: record, index, outbox, due, live. ARGV: record json, retention ms, created_at,
+# id, max jobs, member ref, circle cap (-1: join none), number of jobs now, jobs..., then
+# (due, job) pairs. Returns the live entry ("<created_at>:<id>") of the escalation the
+# request joins (nothing written), 1 when opened, or -1 when the outbox is full (nothing
+# written).
 _OPEN = """
+local cap = tonumber(ARGV[7])
+if cap >= 0 then
+  local own = redis.call('HGET', KEYS[5], ARGV[6])
+  if own then return own end
+  if cap > 0 and redis.call('HLEN', KEYS[5]) >= cap then
+    local newest, at = false, -1
+    for _, entry in ipairs(redis.call('HVALS', KEYS[5])) do
+      local t = tonumber(string.match(entry, '^(%d+):'))
+      if t and t > at then newest, at = entry, t end
+    end
+    if newest then return newest end
+  end
+end
 local size = redis.call('XLEN', KEYS[3]) + redis.call('ZCARD', KEYS[4])
-local n = tonumber(ARGV[6])
-if size + n + (#ARGV - 6 - n) / 2 > tonumber(ARGV[5]) then return -1 end
+local n = tonumber(ARGV[8])
+if size + n + (#ARGV - 8 - n) / 2 > tonumber(ARGV[5]) then return -1 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[3]) - tonumber(ARGV[2]))
-for i = 1, n do redis.call('XADD', KEYS[3], '*', 'j', ARGV[6 + i]) end
-for i = 7 + n, #ARGV, 2 do redis.call('ZADD', KEYS[4], ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', KEYS[5], ARGV[6], ARGV[3] .. ':' .. ARGV[4])
+redis.call('PEXPIRE', KEYS[5], ARGV[2])
+for i = 1, n do redis.call('XADD', KEYS[3], '*', 'j', ARGV[8 + i]) end
+for i = 9 + n, #ARGV, 2 do redis.call('ZADD', KEYS[4], ARGV[i], ARGV[i + 1]) end
+return 1
+"""
+
+# KEYS: live. ARGV: id. Forgets the member whose live entry names that escalation.
+_UNLINK = """
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  if string.match(all[i + 1], '^%d+:(.*)$') == ARGV[1] then redis.call('HDEL', KEYS[1], all[i]) end
+end
 return 1
 """
 
@@ -84,6 +117,29 @@ return #due
 
 
 _NO_JOB = Job(JobKind.CHECK, EscalationId(""), 0)
+
+#: Replies of a Redis that cannot take the command now but will again: a replica after a
+#: failover (READONLY), at maxmemory (OOM), without its primary (MASTERDOWN), loading its
+#: data (LOADING), running a long script (BUSY), mid-resharding (TRYAGAIN, CLUSTERDOWN).
+_NOT_NOW = frozenset(
+    {"READONLY", "OOM", "MASTERDOWN", "LOADING", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS"}
+)
+
+
+@contextlib.contextmanager
+def _unavailable() -> Iterator[None]:
+    """BackendUnavailable for Redis being away *or* refusing for now (the replies above):
+    the caller defers and retries. Any other reply (a bug) goes through unchanged."""
+    with unavailable_on_redis_errors():
+        try:
+            yield
+        except (ReadOnlyError, OutOfMemoryError) as exc:
+            raise BackendUnavailable(f"redis: {type(exc).__name__}") from exc
+        except ResponseError as exc:
+            code = str(exc).split(" ", 1)[0]
+            if code not in _NOT_NOW:
+                raise
+            raise BackendUnavailable(f"redis: {code}") from exc
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -111,6 +167,9 @@ class EscalationKeys:
 
     def seen(self, key: str) -> str:
         return f"{self.base}:seen:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+    def live(self, circle: str) -> str:
+        return f"{self.base}:live:{circle}"
 
 
 def _args(jobs: Sequence[Job], later: Sequence[Scheduled]) -> list[str | int]:
@@ -152,6 +211,7 @@ class RedisEscalationStore:
         self._open = self.redis.register_script(_OPEN)
         self._finish = self.redis.register_script(_FINISH)
         self._promote = self.redis.register_script(_PROMOTE)
+        self._unlink = self.redis.register_script(_UNLINK)
 
     async def start(self) -> None:
         try:
@@ -164,7 +224,7 @@ class RedisEscalationStore:
         await self._pool.aclose()
 
     async def _ensure_group(self) -> None:
-        with unavailable_on_redis_errors():
+        with _unavailable():
             try:
                 await self.redis.xgroup_create(self.keys.outbox, GROUP, id="0", mkstream=True)
             except ResponseError as exc:
@@ -172,31 +232,55 @@ class RedisEscalationStore:
                     raise
 
     async def open(
-        self, record: EscalationRecord, jobs: Sequence[Job], later: Sequence[Scheduled]
-    ) -> None:
+        self,
+        record: EscalationRecord,
+        jobs: Sequence[Job],
+        later: Sequence[Scheduled],
+        *,
+        circle_cap: int | None = None,
+        urgent: bool = True,
+    ) -> EscalationId:
         k = self.keys
-        with unavailable_on_redis_errors():
+        bound = room(self._max_jobs, urgent)
+        with _unavailable():
             written = await self._open(
-                keys=[k.record(record.id), k.index, k.outbox, k.due],
+                keys=[k.record(record.id), k.index, k.outbox, k.due, k.live(record.circle_id)],
                 args=[
                     record.to_json(),
                     self._retention_ms,
                     record.created_at,
                     record.id,
-                    self._max_jobs,
+                    bound,
+                    record.member_ref,
+                    -1 if circle_cap is None else circle_cap,
                     *_args(jobs, later),
                 ],
             )
         if written == -1:
-            raise OutboxFull(f"the outbox holds {self._max_jobs} jobs or more")
+            raise OutboxFull(f"the outbox holds {bound} jobs or more")
+        if isinstance(written, bytes):  # the live entry of the escalation to join
+            return EscalationId(written.decode().partition(":")[2])
+        return record.id
+
+    async def unlink(self, circle: CircleId, escalation: EscalationId) -> None:
+        with _unavailable():
+            await self._unlink(keys=[self.keys.live(circle)], args=[escalation])
+
+    async def _forget(self, circle: CircleId, escalation: EscalationId) -> None:
+        """Unlink after a change was written; failing here must not fail the change (the
+        entry left is found stale by the next request, which unlinks it)."""
+        try:
+            await self.unlink(circle, escalation)
+        except BackendUnavailable:
+            log.warning("escalations.unlink_deferred", escalation=escalation)
 
     async def get(self, escalation: EscalationId) -> EscalationRecord | None:
-        with unavailable_on_redis_errors():
+        with _unavailable():
             raw = await self.redis.get(self.keys.record(escalation))
         return None if raw is None else EscalationRecord.from_json(raw)
 
     async def recent(self, limit: int) -> list[EscalationRecord]:
-        with unavailable_on_redis_errors():
+        with _unavailable():
             ids = cast(list[bytes], await self.redis.zrevrange(self.keys.index, 0, limit - 1))
             if not ids:
                 return []
@@ -207,7 +291,7 @@ class RedisEscalationStore:
         self, escalation: EscalationId, change: Callable[[EscalationRecord], Outcome]
     ) -> EscalationRecord | None:
         key = self.keys.record(escalation)
-        with unavailable_on_redis_errors():
+        with _unavailable():
             async with self.redis.pipeline(transaction=True) as pipe:
                 for _ in range(CHANGE_TRIES):
                     try:
@@ -215,7 +299,8 @@ class RedisEscalationStore:
                         raw = await pipe.get(key)
                         if raw is None:
                             return None
-                        outcome = change(EscalationRecord.from_json(raw))
+                        before = EscalationRecord.from_json(raw)
+                        outcome = change(before)
                         pipe.multi()  # type: ignore[no-untyped-call]
                         pipe.set(key, outcome.record.to_json(), keepttl=True)
                         for job in outcome.jobs:
@@ -223,15 +308,17 @@ class RedisEscalationStore:
                         for due, job in outcome.later:
                             pipe.zadd(self.keys.due, {job.encode(): due})
                         await pipe.execute()
-                        return outcome.record
                     except WatchError:
                         continue
+                    if before.takes_requests and not outcome.record.takes_requests:
+                        await self._forget(before.circle_id, escalation)
+                    return outcome.record
         raise BackendUnavailable(f"escalation {escalation}: too much contention to change it")
 
     async def claim(self, consumer: str, count: int, wait: float, now_ms: int) -> list[Delivery]:
         k = self.keys
         try:
-            with unavailable_on_redis_errors():
+            with _unavailable():
                 await self._promote(keys=[k.due, k.outbox], args=[now_ms, 4 * count])
                 _, taken, *_ = await self.redis.xautoclaim(
                     k.outbox, GROUP, consumer, self._claim_idle_ms, "0-0", count=count
@@ -267,13 +354,21 @@ class RedisEscalationStore:
     async def finish(
         self, delivery: Delivery, jobs: Sequence[Job] = (), later: Sequence[Scheduled] = ()
     ) -> None:
-        with unavailable_on_redis_errors():
+        with _unavailable():
             await self._finish(
                 keys=[self.keys.outbox, self.keys.due],
                 args=[GROUP, delivery.id, *_args(jobs, later)],
             )
 
     async def first_time(self, key: str, ttl_ms: int, now_ms: int) -> bool:
-        with unavailable_on_redis_errors():
+        with _unavailable():
             created = await self.redis.set(self.keys.seen(key), now_ms, nx=True, px=ttl_ms)
         return bool(created)
+
+    async def seen(self, key: str, now_ms: int) -> bool:
+        with _unavailable():
+            return bool(await self.redis.exists(self.keys.seen(key)))
+
+    async def remember(self, key: str, ttl_ms: int, now_ms: int) -> None:
+        with _unavailable():
+            await self.redis.set(self.keys.seen(key), now_ms, px=ttl_ms)

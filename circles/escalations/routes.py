@@ -26,7 +26,7 @@ from circles.backends.base import BackendUnavailable
 from circles.clock import Clock
 from circles.config import Settings
 from circles.escalations.errors import LinkError, TransitionError, UnknownEscalation
-from circles.escalations.inbound import parse_pagerduty, verify_pagerduty
+from circles.escalations.inbound import event_id, parse_pagerduty, verify_pagerduty
 from circles.escalations.links import PURPOSES
 from circles.escalations.model import EscalationRecord, NoticeAction
 from circles.escalations.page import iso
@@ -82,13 +82,31 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
         f"max-width:36em;margin:2em auto;padding:0 1em'><h1>{html.escape(title)}</h1>"
         f"{body}</body></html>"
     )
-    return HTMLResponse(text, status_code=status, headers={"cache-control": "no-store"})
+    # beside the app's own policy (both hold): its one form posts to this page only
+    headers = {"cache-control": "no-store", "content-security-policy": "form-action 'self'"}
+    return HTMLResponse(text, status_code=status, headers=headers)
 
 
 def _error(request: Request, status: int, code: str, detail: str) -> Response:
     if _wants_html(request):
         return _page("This link cannot act", f"<p>{html.escape(detail)}</p>", status)
     return ApiError(status, code, detail).response()
+
+
+async def _capped_body(request: Request, limit: int) -> bytes:
+    """The body, read no further than ``limit`` bytes (413 past it): an unauthenticated
+    sender must not make this node hold what it likes in memory before the signature
+    is even checked."""
+    too_large = ApiError(413, "too_large", f"the body is limited to {limit} bytes")
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
 
 
 def escalation_routes(settings: Settings, service: EscalationService, clock: Clock) -> list[Route]:
@@ -123,13 +141,15 @@ def escalation_routes(settings: Settings, service: EscalationService, clock: Clo
             claims = links.verify(
                 request.query_params.get("t", ""), escalation, purpose, clock.now_ms()
             )
-            if request.method == "GET":
+            if request.method != "POST":  # GET, and HEAD (which Starlette routes with it)
                 return await _confirm(request, escalation, purpose)
+            # whoever holds the link acts: it may have been forwarded
             who = claims.responder or "the on-call"
             done = "acknowledged" if purpose is NoticeAction.ACKNOWLEDGE else "resolved"
-            record = await service.settle(escalation, purpose, f"{done} by {who} through a link")
+            record = await service.settle(escalation, purpose, f"{done} through {who}'s link")
         except LinkError as exc:
-            log.warning("escalation.link_refused", escalation=escalation, code=exc.code)
+            # the id is whatever the path said: logged no longer than ours are
+            log.warning("escalation.link_refused", escalation=escalation[:32], code=exc.code)
             return _error(request, exc.status, exc.code, exc.detail)
         except TransitionError as exc:
             return _error(request, 409, f"already_{exc.current}", str(exc))
@@ -156,39 +176,51 @@ def escalation_routes(settings: Settings, service: EscalationService, clock: Clo
             )
         )
         verb = "Acknowledge" if purpose is NoticeAction.ACKNOWLEDGE else "Resolve"
-        action = html.escape(str(request.url), quote=True)
-        form = f"<form method=post action='{action}'><button>{verb}</button></form>"
+        # no action: the form posts to this very page (path and token), never to a URL
+        # made from the request's Host header
+        form = f"<form method=post><button>{verb}</button></form>"
         return _page(f"{verb} this escalation?", f"<ul>{facts}</ul>{form}")
 
     async def pagerduty(request: Request) -> Response:
         secrets = service.config.pagerduty_webhook_secrets
         if not secrets:
             raise ApiError(404, "not_configured", "no PagerDuty webhook secret is configured")
-        body = await request.body()
-        if len(body) > INBOUND_MAX_BYTES:
-            raise ApiError(413, "too_large", "the body is too large")
+        body = await _capped_body(request, INBOUND_MAX_BYTES)
         if not verify_pagerduty(secrets, request.headers.get("x-pagerduty-signature"), body):
             log.warning("escalation.pagerduty_bad_signature")
             raise ApiError(401, "bad_signature", "X-PagerDuty-Signature does not match the body")
+        # a repeat is known by the event's id, which the signature covers; the header
+        # (which it does not) only for an event without one
+        signed_id = event_id(body)
         webhook_id = request.headers.get("x-webhook-id", "")
+        key = (
+            f"pagerduty:event:{signed_id}"
+            if signed_id
+            else (f"pagerduty:{webhook_id}" if webhook_id else "")
+        )
         now = clock.now_ms()
         try:
             async with asyncio.timeout(INBOUND_DEADLINE):
-                if webhook_id and not await service.store.first_time(
-                    f"pagerduty:{webhook_id}", SEEN_TTL_MS, now
-                ):
+                if key and await service.store.seen(key, now):
                     return JSONResponse({"result": "duplicate"})
-                event = parse_pagerduty(body)
-                if event is None:
-                    return JSONResponse({"result": "ignored"})
-                done = "acknowledged" if event.action is NoticeAction.ACKNOWLEDGE else "resolved"
-                who = f" by {event.agent}" if event.agent else ""
-                await service.settle(event.escalation, event.action, f"{done} in PagerDuty{who}")
-                return JSONResponse({"result": done})
+                answer = await _settle_from_pagerduty(body)
+                if key:  # only once handled: a delivery that failed is retried, not a repeat
+                    await service.store.remember(key, SEEN_TTL_MS, now)
+                return JSONResponse(answer)
         except TimeoutError:
             raise ApiError(503, "unavailable", "could not record it in time; send again") from None
+
+    async def _settle_from_pagerduty(body: bytes) -> dict[str, str]:
+        event = parse_pagerduty(body)
+        if event is None:
+            return {"result": "ignored"}
+        done = "acknowledged" if event.action is NoticeAction.ACKNOWLEDGE else "resolved"
+        who = f" by {event.agent}" if event.agent else ""
+        try:
+            await service.settle(event.escalation, event.action, f"{done} in PagerDuty{who}")
         except (TransitionError, UnknownEscalation) as exc:
-            return JSONResponse({"result": "unchanged", "detail": str(exc)})
+            return {"result": "unchanged", "detail": str(exc)}
+        return {"result": done}
 
     def admin(handler: Handler) -> Handler:
         return admin_only(settings, handler)

@@ -1,11 +1,16 @@
-"""The node's escalations: opens one per request, acknowledges, resolves; owns the
-dispatcher.
+"""The node's escalations: opens one for a request (or joins the request to the member's
+open one), acknowledges, resolves; owns the dispatcher.
 
 This is the :class:`~circles.escalation.Escalations` the hub hands requests to. Opening
-is one durable write (record and first jobs); from there the dispatcher delivers. If
-the store cannot be reached when a request comes, the request waits in a small bounded
-queue on this node and is opened as soon as the store answers (a node that dies
-meanwhile loses it: logged as ``escalation.open_deferred`` so it can be followed up).
+is one durable write (record and first jobs); from there the dispatcher delivers. A
+member's requests join their escalation while it is open (a flood stays one page), and a
+circle has a bounded number open. If the store cannot be reached (or refuses for now, or
+the outbox is full) when a request comes, the request waits in a small bounded queue on
+this node and is opened as soon as it can be (a node that dies meanwhile loses it:
+logged as ``escalation.open_deferred`` so it can be followed up).
+
+The dispatcher and the deferred-open loop are supervised tasks of their own, restarted
+if they ever end: nothing here can cancel the app's lifespan or close its connections.
 
 Status changes go to listeners (:meth:`EscalationService.add_listener`): today the log;
 the facilitators' live view plugs in here once its frames exist.
@@ -16,11 +21,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import secrets
 import socket
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
 
 import structlog
 
@@ -39,14 +46,16 @@ from circles.escalations.model import (
     Status,
     Trigger,
     new_escalation_id,
+    note,
     transition,
 )
 from circles.escalations.notifiers import Notifier
 from circles.escalations.oncall import OnDuty
 from circles.escalations.page import ExcerptPolicy, Privacy, member_ref
-from circles.escalations.policy import level_jobs, update_jobs
+from circles.escalations.policy import level_jobs, renotify_jobs, update_jobs
 from circles.escalations.store import EscalationStore, Outcome
 from circles.logging import exception_fields
+from moderation import Escalation as Severity
 
 __all__ = ["EscalationService"]
 
@@ -54,6 +63,29 @@ log = structlog.get_logger(__name__)
 
 #: Requests kept on this node while the store is unreachable.
 DEFERRED_MAX = 1_000
+#: Escalations found taking no more requests before an opening gives up (each is
+#: unlinked, so this is reached only if requests race with many settlements).
+JOIN_TRIES = 16
+#: Tries at opening a deferred request that fails for something else than the store
+#: (a bug) before it is given up as lost.
+CRASHES_MAX = 10
+#: Pauses before a supervised loop that ended is started again (seconds): the first,
+#: doubling up to the last.
+RESTART_FIRST = 0.2
+RESTART_MAX = 30.0
+
+
+@dataclasses.dataclass(eq=False)
+class _Waiting:
+    """A request not opened yet, and how it asked."""
+
+    request: EscalationRequest
+    trigger: Trigger
+    crashes: int = 0
+
+
+class _TakesNoMore(Exception):
+    """The escalation to join took no more requests by the time it was changed."""
 
 
 def _consumer_name() -> str:
@@ -82,7 +114,7 @@ class EscalationService:
         #: Requests taken, by severity (``GET /metrics``).
         self.requested = self._logging.requested
         self._listeners: list[StatusHook] = [_log_status]
-        self._deferred: collections.deque[EscalationRequest] = collections.deque()
+        self._deferred: collections.deque[_Waiting] = collections.deque()
         self.dispatcher = Dispatcher(
             store=store,
             notifiers=notifiers,
@@ -95,33 +127,67 @@ class EscalationService:
             consumer=consumer or _consumer_name(),
             on_change=self._announce,
         )
-        self._group: asyncio.TaskGroup | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        #: Names of the supervised loops running now (not waiting to be restarted).
+        self._running: set[str] = set()
 
     # --- lifecycle ----------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start the dispatcher (and the deferred-open retries) on this node."""
-        await self.store.start()
-        self._group = asyncio.TaskGroup()
-        await self._group.__aenter__()
+        """Start the dispatcher (and the deferred-open retries) on this node: each its
+        own supervised task, restarted if it ever ends, and no child of the caller's (a
+        failure in here must never cancel the app's lifespan, nor the reverse)."""
+        try:
+            await self.store.start()
+        except Exception as exc:  # the dispatcher tries again as it claims
+            log.error("escalation.store_not_started", **exception_fields(exc))
         self._tasks = [
-            self._group.create_task(self.dispatcher.run(), name="escalations.dispatcher"),
-            self._group.create_task(self._open_deferred(), name="escalations.deferred"),
+            asyncio.create_task(
+                self._supervise("dispatcher", lambda: self.dispatcher.run()),
+                name="escalations.dispatcher",
+            ),
+            asyncio.create_task(
+                self._supervise("deferred", self._open_deferred), name="escalations.deferred"
+            ),
         ]
+
+    async def _supervise(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
+        """Run ``loop`` until cancelled; if it ends (it never should), log it and start it
+        again after a pause that grows while it keeps failing."""
+        failures = 0
+        while True:
+            started = time.monotonic()
+            self._running.add(name)
+            try:
+                await loop()
+                log.error("escalation.task_ended", task=name)
+            except Exception as exc:
+                log.error("escalation.task_crashed", task=name, **exception_fields(exc))
+            finally:
+                self._running.discard(name)
+            if time.monotonic() - started > RESTART_MAX:
+                failures = 0  # it ran well for a while: start again quickly
+            failures += 1
+            await asyncio.sleep(min(RESTART_MAX, RESTART_FIRST * 2 ** min(failures - 1, 8)))
+            log.warning("escalation.task_restarted", task=name, restarts=failures)
+
+    @property
+    def dispatching(self) -> bool:
+        """Whether this node's dispatcher is alive (``/readyz`` says 503 when not)."""
+        return "dispatcher" in self._running and self.dispatcher.alive
 
     async def close(self) -> None:
         for task in self._tasks:
             task.cancel()
-        if self._group is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._group.__aexit__(None, None, None)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        self._group = None
         for notifier in self.notifiers.values():
             with contextlib.suppress(Exception):
                 await notifier.aclose()
-        await self.store.close()
+        try:
+            await self.store.close()
+        except Exception as exc:
+            log.error("escalation.store_not_closed", **exception_fields(exc))
         if self._deferred:
             log.error("escalation.not_opened_at_shutdown", count=len(self._deferred))
 
@@ -170,41 +236,42 @@ class EscalationService:
         """Log and count the request, then open an escalation for it. Never raises for
         the store being away (the request waits on this node and is opened later)."""
         await self._logging.request(request)
-        await self.open(request)
+        await self.open(request, request.trigger)
 
     async def open(
         self, request: EscalationRequest, trigger: Trigger = Trigger.PIPELINE
     ) -> EscalationRecord | None:
-        """Open an escalation and queue its first pages; the record (None if deferred)."""
-        record = self._record(request, trigger)
+        """Open an escalation for ``request`` and queue its first pages, or join the
+        request to the escalation that takes it: the member's own while nobody has
+        acknowledged, resolved or given up on it (and its levels have not run out), or,
+        once the circle has ``max_open_per_circle`` of those, the circle's newest. The
+        record opened or joined; None when the request waits on this node (the store
+        unreachable, the outbox full) to be opened as soon as it can be."""
+        waiting = _Waiting(request, trigger)
         try:
-            responder = await self._write(record)
+            return await self._open(waiting)
         except BackendUnavailable:
-            self._defer(request)
-            return None
-        except OutboxFull as exc:
+            self._defer(waiting, "store unreachable")
+        except OutboxFull:
+            self._defer(waiting, "outbox full")
+        except Exception as exc:  # a bug, or a reply nobody expected: never lose it here
             log.error(
-                "escalation.not_opened",
+                "escalation.open_crashed",
                 circle=request.circle_id,
                 severity=request.severity.label,
-                why=str(exc),
+                **exception_fields(exc),
             )
-            return None
-        log.info(
-            "escalation.opened",
-            escalation=record.id,
-            circle=record.circle_id,
-            severity=record.severity.label,
-            trigger=trigger.value,
-            responder=responder,
-        )
-        return record
+            waiting.crashes += 1
+            self._defer(waiting, "opening failed")
+        return None
 
-    async def _write(self, record: EscalationRecord) -> str:
-        """Store ``record`` with level 1's pages and deadline; the responder paged."""
+    async def _open(self, waiting: _Waiting, *, deferred: bool = False) -> EscalationRecord:
+        request = waiting.request
+        record = self._record(request, waiting.trigger)
         at = dt.datetime.fromtimestamp(record.created_at / 1000, tz=dt.UTC)
         duty = self.config.schedule.at_level(1, at)
         responder = duty.responder.id if duty else ""
+        record = dataclasses.replace(record, responders=(responder,))
         jobs, later = level_jobs(
             record.id,
             1,
@@ -213,44 +280,149 @@ class EscalationService:
             record.created_at,
             self.config.policy.ack_timeout,
         )
-        await self.store.open(record, jobs, later)
-        return responder
+        cap = self.config.policy.max_open_per_circle
+        urgent = request.severity >= Severity.CRITICAL
+        for _ in range(JOIN_TRIES):
+            found = await self.store.open(record, jobs, later, circle_cap=cap, urgent=urgent)
+            if found == record.id:
+                log.info(
+                    "escalation.opened",
+                    escalation=record.id,
+                    circle=record.circle_id,
+                    severity=record.severity.label,
+                    trigger=waiting.trigger.value,
+                    responder=responder,
+                    deferred=deferred,
+                )
+                return record
+            joined = await self._join(found, waiting, record)
+            if joined is not None:
+                return joined
+            await self.store.unlink(record.circle_id, found)  # it took no more: look again
+        raise RuntimeError("no escalation to join, and none opened")
 
-    def _defer(self, request: EscalationRequest) -> None:
+    async def _join(
+        self, escalation: EscalationId, waiting: _Waiting, mine: EscalationRecord
+    ) -> EscalationRecord | None:
+        """Join the request (``mine``: the record it would have opened) to ``escalation``:
+        a note in its history; its severity raised if the request's is higher, and if
+        raised to critical, its level paged again under the same dedup key. The record,
+        or None if it takes no requests any more."""
+        request = waiting.request
+        now = self._clock.now_ms()
+        cap = self.config.policy.max_open_per_circle
+        channels = list(self.notifiers)
+        raised = [False]
+
+        def join(current: EscalationRecord) -> Outcome:
+            raised[0] = False  # the last call is the one written
+            if not current.takes_requests:
+                raise _TakesNoMore
+            whose = (
+                "the same member"
+                if current.member_ref == mine.member_ref
+                else f"{mine.member_ref} (the circle has {cap} open escalations)"
+            )
+            why = f"another request from {whose}: {waiting.trigger.value}, {request.severity.label}"
+            if request.severity <= current.severity:
+                return Outcome(note(current, now, why))
+            why += f"; severity raised from {current.severity.label} to {request.severity.label}"
+            up = dataclasses.replace(
+                current,
+                severity=request.severity,
+                risk=max(current.risk, request.risk),
+                history=(*current.history, Change(now, current.status, why)),  # always kept
+            )
+            if request.severity < Severity.CRITICAL:
+                return Outcome(up)
+            raised[0] = True
+            return Outcome(up, renotify_jobs(up, channels))
+
+        try:
+            joined = await self.store.change(escalation, join)
+        except _TakesNoMore:
+            return None
+        if joined is None:
+            return None
+        log.info(
+            "escalation.joined",
+            escalation=joined.id,
+            circle=joined.circle_id,
+            severity=request.severity.label,
+            trigger=waiting.trigger.value,
+            same_member=joined.member_ref == mine.member_ref,
+        )
+        if raised[0]:
+            log.warning(
+                "escalation.severity_raised",
+                escalation=joined.id,
+                circle=joined.circle_id,
+                severity=joined.severity.label,
+                level=joined.level,
+            )
+            await self._announce(joined)
+        return joined
+
+    def _defer(self, waiting: _Waiting, why: str) -> None:
+        """Keep ``waiting`` on this node to open later. When the queue is full, the least
+        severe (the oldest of those) makes room for a more severe one, or this one is
+        lost; either way logged at error level."""
+        request = waiting.request
         if len(self._deferred) >= DEFERRED_MAX:
+            least = min(self._deferred, key=lambda w: w.request.severity)
+            if least.request.severity >= request.severity:
+                log.error(
+                    "escalation.lost",
+                    circle=request.circle_id,
+                    severity=request.severity.label,
+                    why=f"{why}, queue full",
+                )
+                return
+            self._deferred.remove(least)
             log.error(
                 "escalation.lost",
-                circle=request.circle_id,
-                severity=request.severity.label,
-                why="store unreachable, queue full",
+                circle=least.request.circle_id,
+                severity=least.request.severity.label,
+                why="queue full: made room for a more severe request",
             )
-            return
-        self._deferred.append(request)
+        self._deferred.append(waiting)
         log.error(
             "escalation.open_deferred",
             circle=request.circle_id,
             severity=request.severity.label,
+            why=why,
             waiting=len(self._deferred),
         )
 
     async def _open_deferred(self) -> None:
         while True:
             await asyncio.sleep(self.config.delivery.poll)
-            while self._deferred:
-                request = self._deferred[0]
-                record = self._record(request, Trigger.PIPELINE)
+            # the most severe first (in the order they came within a severity)
+            for waiting in sorted(self._deferred, key=lambda w: -w.request.severity):
                 try:
-                    await self._write(record)
-                except (BackendUnavailable, OutboxFull):
-                    break
-                self._deferred.popleft()
-                log.info(
-                    "escalation.opened",
-                    escalation=record.id,
-                    circle=record.circle_id,
-                    severity=record.severity.label,
-                    deferred=True,
-                )
+                    await self._open(waiting, deferred=True)
+                except BackendUnavailable:
+                    break  # all wait for the store
+                except OutboxFull:
+                    continue  # a more urgent one may still fit, or join one
+                except Exception as exc:
+                    waiting.crashes += 1
+                    log.error(
+                        "escalation.open_crashed",
+                        circle=waiting.request.circle_id,
+                        severity=waiting.request.severity.label,
+                        **exception_fields(exc),
+                    )
+                    if waiting.crashes < CRASHES_MAX:
+                        continue
+                    log.error(
+                        "escalation.lost",
+                        circle=waiting.request.circle_id,
+                        severity=waiting.request.severity.label,
+                        why=f"opening it failed {CRASHES_MAX} times",
+                    )
+                with contextlib.suppress(ValueError):  # unless it made room meanwhile
+                    self._deferred.remove(waiting)
 
     # --- acknowledging and resolving ----------------------------------------------------
 

@@ -14,15 +14,36 @@ and join the queue when due.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from circles.escalations.model import EscalationId, EscalationRecord, Job
+from circles.model import CircleId
 
-__all__ = ["Delivery", "EscalationStore", "Outcome", "Scheduled"]
+__all__ = ["Delivery", "EscalationStore", "Outcome", "Scheduled", "joins", "room"]
 
 #: A job and the epoch ms from which it is due.
 Scheduled = tuple[int, Job]
+
+
+def room(max_jobs: int, urgent: bool) -> int:
+    """The jobs an outbox of ``max_jobs`` takes for an opening: a request that is not
+    urgent finds it full a tenth sooner, so critical ones still get in."""
+    return max_jobs if urgent else max_jobs - max_jobs // 10
+
+
+def joins(
+    live: Mapping[str, tuple[int, EscalationId]], member_ref: str, circle_cap: int
+) -> EscalationId | None:
+    """The escalation a request from ``member_ref`` joins, among a circle's ``live`` ones
+    (member ref -> (created_at, id)): the member's own; else, when the circle has
+    ``circle_cap`` of them (0: no cap), its newest; else None (open one)."""
+    if member_ref in live:
+        return live[member_ref][1]
+    if circle_cap and len(live) >= circle_cap:
+        newest = max(at for at, _ in live.values())
+        return [named for at, named in live.values() if at == newest][-1]  # the last put
+    return None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -52,10 +73,30 @@ class EscalationStore(Protocol):
     async def close(self) -> None: ...
 
     async def open(
-        self, record: EscalationRecord, jobs: Sequence[Job], later: Sequence[Scheduled]
-    ) -> None:
-        """Keep ``record`` (for the retention) and queue its jobs, in one step. Raises
-        OutboxFull, writing nothing, when the outbox is at its bound."""
+        self,
+        record: EscalationRecord,
+        jobs: Sequence[Job],
+        later: Sequence[Scheduled],
+        *,
+        circle_cap: int | None = None,
+        urgent: bool = True,
+    ) -> EscalationId:
+        """Keep ``record`` (for the retention) and queue its jobs, in one step; its id.
+
+        With ``circle_cap`` (0: no cap), first look for an escalation that takes the
+        request instead (see :func:`joins`): the member's own, in the same circle, still
+        taking requests (``EscalationRecord.takes_requests``), or the circle's newest
+        when it has ``circle_cap`` of them. If there is one, nothing is written and its
+        id is returned (the caller joins the request to it; if it turns out to take no
+        more, the caller calls :meth:`unlink` and asks again).
+
+        Raises OutboxFull, writing nothing, when the outbox is at its bound (for a request
+        that is not ``urgent``, a tenth below it: see :func:`room`)."""
+        ...
+
+    async def unlink(self, circle: CircleId, escalation: EscalationId) -> None:
+        """Forget ``escalation`` as one that takes requests. :meth:`change` does it when a
+        record stops taking them; this is for one found stale (expired, say)."""
         ...
 
     async def get(self, escalation: EscalationId) -> EscalationRecord | None:
@@ -72,7 +113,8 @@ class EscalationStore(Protocol):
         """Apply ``change`` to the current record and write its outcome in one step; the
         new record (None if there is no record). ``change`` must be pure: it may be
         called again if another node changed the record meanwhile. Whatever it raises
-        propagates and nothing is written."""
+        propagates and nothing is written. A record that stops taking requests is
+        unlinked (see :meth:`open`)."""
         ...
 
     async def claim(self, consumer: str, count: int, wait: float, now_ms: int) -> list[Delivery]:
@@ -88,4 +130,13 @@ class EscalationStore(Protocol):
 
     async def first_time(self, key: str, ttl_ms: int, now_ms: int) -> bool:
         """True the first time ``key`` is seen within ``ttl_ms`` (inbound dedup)."""
+        ...
+
+    async def seen(self, key: str, now_ms: int) -> bool:
+        """Whether ``key`` was remembered (:meth:`remember`) and has not expired."""
+        ...
+
+    async def remember(self, key: str, ttl_ms: int, now_ms: int) -> None:
+        """Remember ``key`` for ``ttl_ms`` (inbound dedup, once the delivery is handled:
+        a delivery that failed must not make its retry a duplicate)."""
         ...

@@ -92,4 +92,12 @@ def test_jobs_round_trip() -> None:
         JobKind.UPDATE, EscalationId("esc_1"), 2, "pagerduty", "okafor", NoticeAction.RESOLVE, 3
     )
     assert Job.decode(job.encode()) == job
-    assert job.again().attempt == 4
+    again = job.again(5_000)
+    assert (again.attempt, again.since) == (4, 5_000)
+    assert again.again(9_000).since == 5_000  # when the first try failed
+    assert Job.decode(again.encode()) == again
+    # a job written before ``since`` and ``revision`` existed
+    old = '["update","esc_1",2,"pagerduty","okafor","resolve",3]'
+    assert Job.decode(old) == job
+    raised = dataclasses.replace(job, revision=1)
+    assert Job.decode(raised.encode()) == raised

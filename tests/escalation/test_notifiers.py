@@ -3,21 +3,28 @@ carries by default (and with the operator's extras), and the notifier registry."
 
 from __future__ import annotations
 
+import copy
 import email
 import email.policy
 import json
+import logging
 import re
 from typing import Any
 
+import httpx
 import pytest
+import structlog
 
 from circles.config import ConfigError
 from circles.escalations.model import EscalationId, NoticeAction
 from circles.escalations.notifiers import Notice, build_notifier
+from circles.escalations.notifiers.http import new_client, post
 from circles.escalations.notifiers.pagerduty import event
 from circles.escalations.notifiers.webhook import WebhookVerificationError, sign, verify
+from circles.logging import configure_logging
 from tests.escalation.receivers import Answer, http_receiver, smtp_receiver
 from tests.escalation.support import (
+    SCHEDULE,
     WEBHOOK_SECRET,
     config,
     has_status,
@@ -59,11 +66,35 @@ async def test_pagerduty_triggers_then_acknowledges_and_resolves_one_incident() 
     assert payload["source"] == "circles"
     assert len(payload["summary"]) <= 1024
     assert payload["custom_details"]["member"] == record.member_ref
-    assert "acknowledge" not in payload["custom_details"]  # the links go in links
-    assert next(link["text"] for link in trigger["links"]) == "Open in the Circles console"
+    assert "acknowledge" not in payload["custom_details"]
+    # the links that act stay out of PagerDuty (its acknowledgement comes back by webhook)
+    assert [link["text"] for link in trigger["links"]] == ["Open in the Circles console"]
+    assert "?t=" not in pd.received[0].body.decode()
     assert ack == {"routing_key": "R0UT1NGKEY", "event_action": "acknowledge", "dedup_key": key}
     for raw in pd.received:
         assert all(word not in raw.body.decode() for word in PRIVATE)
+
+
+async def test_each_levels_updates_go_to_the_routing_key_its_page_went_to() -> None:
+    schedule = copy.deepcopy(SCHEDULE)
+    schedule["responders"]["okafor"]["pagerduty_routing_key"] = "OKAFOR_KEY"
+    schedule["responders"]["lind"]["pagerduty_routing_key"] = "LIND_KEY"
+    async with http_receiver() as pd:
+        cfg = config([_pagerduty(pd.url)], schedule=schedule, ack_timeout=0.3)
+        async with running_service(cfg) as service:
+            await service.request(request())
+            record = await opened(service)
+            await until(lambda: len(pd.received) == 2, "both levels paged")
+            await service.settle(record.id, NoticeAction.ACKNOWLEDGE, "test")
+            await until(lambda: len(pd.received) == 4, "both incidents acknowledged")
+    sent = {(e["event_action"], e["dedup_key"][-2:], e["routing_key"]) for e in
+            (r.json() for r in pd.received)}  # fmt: skip
+    assert sent == {
+        ("trigger", "L1", "OKAFOR_KEY"),
+        ("trigger", "L2", "LIND_KEY"),
+        ("acknowledge", "L1", "OKAFOR_KEY"),  # not the default key: her service's incident
+        ("acknowledge", "L2", "LIND_KEY"),
+    }
 
 
 async def test_pagerduty_400_fails_the_escalation_without_retrying() -> None:
@@ -108,7 +139,7 @@ async def test_email_reaches_the_responder_retrying_a_4xx_and_failing_on_a_5xx()
             record = await opened(service)
             await until(lambda: has_status(service, record.id, "notified"), "mailed")
             smtp.script.append(550)
-            await service.request(request(hold="h-2"))
+            await service.request(request(hold="h-2", member_id="acct-bob-1"))  # not Ann's
             records = await service.store.recent(5)
             second = next(r for r in records if r.id != record.id)
             await until(lambda: has_status(service, second.id, "failed"), "refused")
@@ -123,7 +154,7 @@ async def test_email_reaches_the_responder_retrying_a_4xx_and_failing_on_a_5xx()
     assert all(word not in sent.data.decode() for word in PRIVATE)
 
 
-async def test_a_default_page_carries_only_the_reference_circle_severity_and_links() -> None:
+async def test_a_default_page_carries_only_the_reference_circle_severity_and_console() -> None:
     async with http_receiver() as hook, running_service(config([webhook(hook.url)])) as service:
         await service.request(request())
         await until(lambda: hook.received, "the page")
@@ -137,12 +168,28 @@ async def test_a_default_page_carries_only_the_reference_circle_severity_and_lin
         "status",
         "opened_at",
         "link",
-        "acknowledge",
-        "resolve",
-    }
+    }  # the links that act only when the operator asks for them (below)
     assert data["member"].startswith("member-")
     assert data["link"].endswith(f"/console/escalations/{data['escalation']}")
     assert all(word not in hook.received[0].body.decode() for word in PRIVATE)
+
+
+async def test_a_webhook_carries_the_links_that_act_only_when_asked() -> None:
+    async with http_receiver() as hook:
+        cfg = config([{**webhook(hook.url), "include_links": True}])
+        async with running_service(cfg) as service:
+            await service.request(request())
+            await until(lambda: hook.received, "the page")
+    data = hook.received[0].json()["data"]
+    assert f"/v1/escalations/{data['escalation']}/acknowledge?t=" in data["acknowledge"]
+    assert f"/v1/escalations/{data['escalation']}/resolve?t=" in data["resolve"]
+    with pytest.raises(ConfigError, match="include_links"):
+        build_notifier(
+            "webhook",
+            "w",
+            1.0,
+            {"url": hook.url, "secret": WEBHOOK_SECRET, "include_links": "yes"},
+        )
 
 
 async def test_the_operator_may_add_the_display_name_risk_and_tags() -> None:
@@ -226,3 +273,21 @@ def test_a_plugin_notifier_is_found_by_its_dotted_path() -> None:
     notifier = build_notifier("circles.escalations.notifiers.log:LogNotifier", "mine", 5.0, {})
     assert (notifier.name, notifier.updates) == ("mine", True)
     assert json.dumps({"ok": True})
+
+
+async def test_a_receivers_url_is_not_logged(capsys: pytest.CaptureFixture[str]) -> None:
+    url = "https://hooks.example/services/T0/B0/SECRETTOKEN?apiKey=abc"
+    loggers = [logging.getLogger(name) for name in ("", "uvicorn.error", "httpx", "httpcore")]
+    levels = [logger.level for logger in loggers]
+    configure_logging("info")
+    try:
+        client = new_client(2)
+        client._transport = httpx.MockTransport(lambda request: httpx.Response(202))
+        await post(client, url, b"{}", {}, what="webhook")
+        await client.aclose()
+    finally:
+        logging.getLogger().handlers.clear()
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+        structlog.reset_defaults()
+    assert "SECRETTOKEN" not in capsys.readouterr().err

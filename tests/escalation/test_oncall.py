@@ -4,6 +4,7 @@ secondary, overrides; the file's errors; ``circles oncall now``."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,12 @@ def test_primary_and_secondary_and_an_override() -> None:
             "claim_idle_seconds must be at least twice",
         ),
         ({"policy": {"ack_timeout_seconds": "soon"}}, "policy.ack_timeout_seconds"),
+        ({"policy": {"ack_timeout_seconds": math.inf}}, "policy.ack_timeout_seconds"),
+        ({"policy": {"link_ttl_seconds": math.nan}}, "policy.link_ttl_seconds"),
+        ({"delivery": {"backoff_max_seconds": math.inf}}, "delivery.backoff_max_seconds"),
+        ({"delivery": {"retry_after_max_seconds": math.nan}}, "retry_after_max_seconds"),
+        ({"delivery": {"retry_for_seconds": 0}}, "delivery.retry_for_seconds"),
+        ({"policy": {"max_open_per_circle": 0}}, "policy.max_open_per_circle"),
         ({"pager": {}}, "unknown section(s) pager"),
         (
             {"notifiers": [{"use": "webhook", "secret": "${NOT_SET_ANYWHERE}"}]},

@@ -140,6 +140,53 @@ async def test_the_outbox_is_bounded_and_refuses_rather_than_drops(store: Escala
     assert await store.get(EscalationId("esc_2")) is None  # nothing written
 
 
+async def test_a_request_that_is_not_urgent_leaves_room_for_urgent_ones(
+    store: EscalationStore,
+) -> None:
+    await store.open(_record("esc_1"), [_job("esc_1")] * 8, [])
+    with pytest.raises(OutboxFull):  # a tenth of the bound is kept for critical requests
+        await store.open(_record("esc_2"), [_job("esc_2")] * 2, [], urgent=False)
+    assert await store.open(_record("esc_3"), [_job("esc_3")] * 2, []) == "esc_3"
+
+
+def _member(escalation: str, ref: str, created_at: int, circle: str = "c_1") -> EscalationRecord:
+    record = _record(escalation, created_at)
+    return dataclasses.replace(record, member_ref=ref, circle_id=CircleId(circle))
+
+
+async def test_a_request_finds_the_escalation_it_joins(store: EscalationStore) -> None:
+    now = SystemClock().now_ms()
+    ann = _member("esc_ann", "member-ann", now)
+    assert await store.open(ann, [_job("esc_ann")], [], circle_cap=2) == "esc_ann"
+    # Ann again: her own, nothing written
+    assert await store.open(_member("esc_x", "member-ann", now + 1), [], [], circle_cap=2) == (
+        "esc_ann"
+    )
+    assert await store.get(EscalationId("esc_x")) is None
+    bob = _member("esc_bob", "member-bob", now + 2)
+    assert await store.open(bob, [], [], circle_cap=2) == "esc_bob"
+    # the circle has two: a third member joins the newest; another circle is apart
+    cleo = _member("esc_cleo", "member-cleo", now + 3)
+    assert await store.open(cleo, [], [], circle_cap=2) == "esc_bob"
+    elsewhere = _member("esc_far", "member-cleo", now + 3, circle="c_2")
+    assert await store.open(elsewhere, [], [], circle_cap=2) == "esc_far"
+    # without a cap (None), nothing is joined
+    assert await store.open(_member("esc_y", "member-ann", now + 4), [], []) == "esc_y"
+    # an escalation that takes no more requests (acknowledged) is left behind
+    await store.unlink(CircleId("c_1"), EscalationId("esc_y"))
+
+    def acknowledge(current: EscalationRecord) -> Outcome:
+        return Outcome(transition(current, Status.ACKNOWLEDGED, now, "ack"))
+
+    await store.change(EscalationId("esc_ann"), acknowledge)
+    ann2 = _member("esc_ann2", "member-ann", now + 5)
+    assert await store.open(ann2, [], [], circle_cap=2) == "esc_ann2"
+    # one found stale (its record expired, say) is unlinked by the caller
+    await store.unlink(CircleId("c_1"), EscalationId("esc_bob"))
+    dan = _member("esc_dan", "member-dan", now + 6)
+    assert await store.open(dan, [], [], circle_cap=3) == "esc_dan"
+
+
 async def test_inbound_ids_are_seen_once(store: EscalationStore) -> None:
     now = SystemClock().now_ms()
     assert await store.first_time("pd:1", 60_000, now)

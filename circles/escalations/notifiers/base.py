@@ -41,6 +41,16 @@ class Notice:
     responder: Responder | None
     #: When the notice was made (epoch ms).
     at_ms: int
+    #: 0 for a level's page; 1 for the same page again after the severity was raised
+    #: to critical (same dedup key: receivers update what they show).
+    revision: int = 0
+
+    @property
+    def notice_id(self) -> str:
+        """Names this one notice (webhook-id, Message-ID): the same for every try of it,
+        another for a revision, so a receiver dropping repeats takes the revision."""
+        suffix = f"-r{self.revision}" if self.revision else ""
+        return f"{self.dedup_key}-{self.action.value}{suffix}"
 
 
 class Notifier(Protocol):

@@ -3,7 +3,9 @@
 ``trigger`` opens an incident under ``dedup_key``; ``acknowledge`` and ``resolve`` follow
 it there. PagerDuty answers 202; 400 is refused for good; 429 and 5xx are retried. The
 incident's acknowledgement comes back through the v3 webhook (see
-:mod:`circles.escalations.inbound`).
+:mod:`circles.escalations.inbound`), so the acknowledge and resolve links (which act,
+for whoever holds them) are never sent to PagerDuty, which keeps and shows what it is
+sent: only the console link, which asks for a login.
 """
 
 from __future__ import annotations
@@ -46,14 +48,7 @@ def event(notice: Notice, routing_key: str, source: str) -> dict[str, Any]:
     }
     body["client"] = "Circles"
     body["client_url"] = notice.page["link"]
-    body["links"] = [
-        {"href": notice.page["link"], "text": "Open in the Circles console"},
-        *(
-            {"href": notice.page[p], "text": f"{p.capitalize()} in Circles"}
-            for p in ("acknowledge", "resolve")
-            if p in notice.page
-        ),
-    ]
+    body["links"] = [{"href": notice.page["link"], "text": "Open in the Circles console"}]
     return body
 
 

@@ -40,7 +40,7 @@ def message(notice: Notice, sender: str, recipients: Sequence[str]) -> EmailMess
     msg["Subject"] = f"[Circles] {notice.severity}: someone may be at risk ({page['circle']})"
     msg["From"] = sender
     msg["To"] = ", ".join(recipients)
-    msg["Message-ID"] = f"<{notice.dedup_key}-{notice.action.value}@circles>"
+    msg["Message-ID"] = f"<{notice.notice_id}@circles>"
     lines = ["Someone in a Circles peer-support circle may be at risk.", ""]
     for key, label in _LABELS.items():
         if key in page:

@@ -5,6 +5,9 @@ notice, so a receiver drops repeats), ``webhook-timestamp`` (Unix seconds) and
 ``webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">``. A receiver checks
 them with :func:`verify` (or any Standard Webhooks library) and refuses a timestamp more
 than five minutes off. A 410 answer disables the hook on this node.
+
+The acknowledge and resolve links act for whoever holds them, and a receiver may keep
+or forward what it gets: they are sent only when the operator asks (``include_links``).
 """
 
 from __future__ import annotations
@@ -87,28 +90,44 @@ def verify(
 
 class Webhook:
     """``[[notifiers]] use = "webhook"``: ``url``, ``secret`` (``whsec_<base64>`` as
-    Standard Webhooks issues them, or any string of at least 24 characters)."""
+    Standard Webhooks issues them, or any string of at least 24 characters),
+    ``include_links`` (false: the acknowledge and resolve links are left out)."""
 
     updates = True
 
-    def __init__(self, *, name: str, timeout: float, url: str = "", secret: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        timeout: float,
+        url: str = "",
+        secret: str = "",
+        include_links: bool = False,
+    ) -> None:
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise ValueError("url: an http(s) URL")
         if not isinstance(secret, str) or len(secret_bytes(secret)) < 24:
             raise ValueError("secret: at least 24 bytes (whsec_<base64> or a long string)")
+        if not isinstance(include_links, bool):
+            raise ValueError("include_links: true or false")
         self.name = name
         self._url = url
         self._secret = secret
+        self._include_links = include_links
         self._client = new_client(timeout)
 
     def request(self, notice: Notice, now: float) -> tuple[bytes, dict[str, str]]:
         """The body and headers of ``notice``, signed at ``now``."""
-        msg_id = f"{notice.dedup_key}-{notice.action.value}"
+        msg_id = notice.notice_id
         body = json.dumps(
             {
                 "type": _TYPES[notice.action],
                 "timestamp": iso(notice.at_ms),
-                "data": dict(notice.page),
+                "data": {
+                    k: v
+                    for k, v in notice.page.items()
+                    if self._include_links or k not in ("acknowledge", "resolve")
+                },
             },
             separators=(",", ":"),
         ).encode()
