@@ -94,6 +94,10 @@ from protocol import (  # noqa: E402
     MSGPACK,
     SERVER_FRAMES,
     SERVER_LIMITS,
+    Accept,
+    Accepted,
+    Done,
+    Error,
     Hello,
     Pong,
     Say,
@@ -114,6 +118,22 @@ except ImportError:  # ``summary`` runs outside the harness
 
 
 _encode = MSGPACK.encode
+
+
+async def _accept_rules(ws: ClientConnection, welcome: Welcome) -> None:
+    """Accept the circle's ground rules, as a participant must before speaking: until
+    ``done`` and ``accepted`` came (what else comes meanwhile, presence, is dropped)."""
+    if welcome.rules is None or welcome.accepted:
+        return
+    await ws.send(_encode(Accept(ref="rules", version=welcome.rules.version)))
+    seen: set[str] = set()
+    while seen != {"done", "accepted"}:
+        frame = MSGPACK.decode(await ws.recv(), SERVER_LIMITS, SERVER_FRAMES)
+        if isinstance(frame, Done | Accepted):
+            seen.add(frame.TYPE)
+        elif isinstance(frame, Error):
+            raise RuntimeError(f"rules not accepted: {frame.code.value}")
+
 
 # The nodes and every load-generator process must agree on the keys. The harness imports
 # this module in its main process before it spawns the load generators, which inherit
@@ -384,6 +404,7 @@ class CirclesAdapter(Adapter):
                 ) from None
             if not isinstance(frame, Welcome):
                 raise RuntimeError(f"expected welcome, got {frame.TYPE}")
+            await _accept_rules(ws, frame)
         except BaseException as exc:
             STATS.connect_failures[str(exc)[:80]] += 1
             await ws.close()

@@ -57,7 +57,19 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from protocol import MSGPACK, SERVER_FRAMES, SERVER_LIMITS, Hello, Pong, Say, Welcome
+from protocol import (
+    MSGPACK,
+    SERVER_FRAMES,
+    SERVER_LIMITS,
+    Accept,
+    Accepted,
+    Done,
+    Error,
+    Hello,
+    Pong,
+    Say,
+    Welcome,
+)
 
 HOST = "127.0.0.1"  # loopback only, by design
 SUBPROTOCOL = Subprotocol(MSGPACK.subprotocol)
@@ -272,8 +284,8 @@ class Admin:
         circle_id: str = r.json()["id"]
         return circle_id
 
-    def token(self, circle_id: str, member_id: str) -> str:
-        body = {"name": member_id, "role": "participant", "member_id": member_id}
+    def token(self, circle_id: str, member_id: str, role: str = "participant") -> str:
+        body = {"name": member_id, "role": role, "member_id": member_id}
         r = self._http.post(f"/v1/circles/{circle_id}/tokens", json=body)
         r.raise_for_status()
         token: str = r.json()["token"]
@@ -421,6 +433,7 @@ async def _join(spec: WorkerSpec, m: _Member, errors: collections.Counter[str]) 
                 frame = MSGPACK.decode(await ws.recv(), SERVER_LIMITS, SERVER_FRAMES)
                 if not isinstance(frame, Welcome):
                     raise RuntimeError(f"expected welcome, got {frame.TYPE}")
+                await accept_rules(ws, frame)
             m.ws = ws
             return
         except Exception as exc:  # counted and reported
@@ -430,6 +443,21 @@ async def _join(spec: WorkerSpec, m: _Member, errors: collections.Counter[str]) 
                 with contextlib.suppress(Exception):
                     await ws.close()
             await asyncio.sleep(0.2 * (attempt + 1))
+
+
+async def accept_rules(ws: ClientConnection, welcome: Welcome) -> None:
+    """Accept the circle's ground rules, as a participant must before speaking: until
+    ``done`` and ``accepted`` came (what else comes meanwhile, presence, is dropped)."""
+    if welcome.rules is None or welcome.accepted:
+        return
+    await ws.send(MSGPACK.encode(Accept(ref="rules", version=welcome.rules.version)))
+    seen: set[str] = set()
+    while seen != {"done", "accepted"}:
+        frame = MSGPACK.decode(await ws.recv(), SERVER_LIMITS, SERVER_FRAMES)
+        if isinstance(frame, Done | Accepted):
+            seen.add(frame.TYPE)
+        elif isinstance(frame, Error):
+            raise RuntimeError(f"rules not accepted: {frame.code.value}")
 
 
 async def _reader(m: _Member, run: _Run) -> None:
@@ -746,8 +774,9 @@ async def _last_ids(url_base: str, probes: dict[str, str]) -> dict[str, int]:
 
 def probe_last_ids(server: Server, admin: Admin, circle_ids: list[str]) -> dict[str, int]:
     """The last message id of each circle (the messages it appended, as ids start at 1),
-    read from the ``welcome`` of one extra member joining each circle."""
-    probes = {c: admin.token(c, f"probe-{i}") for i, c in enumerate(circle_ids)}
+    read from the ``welcome`` of one extra member joining each circle (a facilitator, whom
+    the circle's capacity never keeps out)."""
+    probes = {c: admin.token(c, f"probe-{i}", "facilitator") for i, c in enumerate(circle_ids)}
     return asyncio.run(_last_ids(server.base_url.replace("http", "ws", 1), probes))
 
 

@@ -23,6 +23,7 @@ from circles.backends.base import Backend, BackendUnavailable
 from circles.clock import Clock
 from circles.config import Settings
 from circles.model import Circle, CircleId, MemberId, Membership, new_circle_id
+from circles.rules import check_rules, rules_of
 from circles.text import check_visible_text
 from protocol import Role
 
@@ -31,7 +32,13 @@ __all__ = ["ApiError", "admin_only", "api_routes", "circle_json", "join_link"]
 MAX_BODY_BYTES = 16 * 1024
 MAX_TITLE_CHARS = 120
 MAX_CAPACITY = 500
+#: A circle's capacity when its creator does not say: participants present at once.
+CAPACITY = 12
 MAX_DURATION_MS = 7 * 24 * 3600 * 1000
+#: How far ahead a circle may be scheduled.
+MAX_AHEAD_MS = 366 * 24 * 3600 * 1000
+#: 9999-12-31T23:59:59.999Z: the last time an answer can spell in ISO 8601.
+MAX_TIME_MS = 253_402_300_799_999
 #: Tokens stay valid this long after the circle closes unless the caller says otherwise.
 TOKEN_GRACE_MS = 3600 * 1000
 
@@ -54,6 +61,7 @@ def _iso(ms: int) -> str:
 
 
 def circle_json(circle: Circle, now_ms: int) -> dict[str, Any]:
+    rules = rules_of(circle)
     return {
         "id": circle.id,
         "title": circle.title,
@@ -61,6 +69,9 @@ def circle_json(circle: Circle, now_ms: int) -> dict[str, Any]:
         "closes_at": _iso(circle.closes_at),
         "capacity": circle.capacity,
         "state": circle.state(now_ms).value,
+        "rules": rules.text,
+        "rules_version": rules.version,
+        "support_escalation": circle.support_escalation,
     }
 
 
@@ -100,9 +111,16 @@ def _fields(data: dict[str, Any], required: set[str], optional: set[str]) -> Non
 
 
 def _time(data: dict[str, Any], name: str) -> int:
+    """A time given as Unix epoch milliseconds (UTC), or as an ISO 8601 string with a zone."""
     raw = data[name]
+    if type(raw) is int:  # bool is an int subclass: refuse it with the other types
+        if not 0 <= raw <= MAX_TIME_MS:
+            raise ApiError(400, "invalid_field", f"{name}: out of range")
+        return raw
     if not isinstance(raw, str):
-        raise ApiError(400, "invalid_field", f"{name}: an ISO 8601 time string, with a zone")
+        raise ApiError(
+            400, "invalid_field", f"{name}: epoch milliseconds, or an ISO 8601 time with a zone"
+        )
     try:
         when = dt.datetime.fromisoformat(raw)
     except ValueError:
@@ -122,6 +140,27 @@ def _int(data: dict[str, Any], name: str, low: int, high: int) -> int:
     if type(raw) is not int or not low <= raw <= high:
         raise ApiError(400, "invalid_field", f"{name}: an integer from {low} to {high}")
     return raw
+
+
+#: What a new circle may be given beside its title and hours.
+_CIRCLE_OPTIONAL = {"capacity", "rules", "support_escalation"}
+
+
+def _circle_options(data: dict[str, Any]) -> tuple[str | None, bool]:
+    """A new circle's own ground rules (None: the default ones) and whether a request for
+    support pages the on-call professional too."""
+    rules = data.get("rules")
+    if "rules" in data:
+        if not isinstance(rules, str):
+            raise ApiError(400, "invalid_field", "rules: a string")
+        try:
+            rules = check_rules(rules)
+        except ValueError as exc:
+            raise ApiError(400, "invalid_field", str(exc)) from None
+    support = data.get("support_escalation", False)
+    if type(support) is not bool:
+        raise ApiError(400, "invalid_field", "support_escalation: true or false")
+    return rules, support
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -164,7 +203,7 @@ def api_routes(settings: Settings, backend: Backend, clock: Clock) -> list[Route
     @admin
     async def create_circle(request: Request) -> Response:
         data = await _json_body(request)
-        _fields(data, {"title", "opens_at", "closes_at", "capacity"}, set())
+        _fields(data, {"title", "opens_at", "closes_at"}, _CIRCLE_OPTIONAL)
         if not isinstance(data["title"], str):
             raise ApiError(400, "invalid_field", "title: a string")
         try:
@@ -172,7 +211,8 @@ def api_routes(settings: Settings, backend: Backend, clock: Clock) -> list[Route
         except ValueError as exc:
             raise ApiError(400, "invalid_field", str(exc)) from None
         opens_at, closes_at = _time(data, "opens_at"), _time(data, "closes_at")
-        capacity = _int(data, "capacity", 1, MAX_CAPACITY)
+        capacity = _int(data, "capacity", 1, MAX_CAPACITY) if "capacity" in data else CAPACITY
+        rules, support = _circle_options(data)
         now = clock.now_ms()
         if closes_at <= opens_at:
             raise ApiError(400, "invalid_field", "closes_at must be after opens_at")
@@ -180,7 +220,18 @@ def api_routes(settings: Settings, backend: Backend, clock: Clock) -> list[Route
             raise ApiError(400, "invalid_field", "closes_at is in the past")
         if closes_at - opens_at > MAX_DURATION_MS:
             raise ApiError(400, "invalid_field", "a circle lasts at most 7 days")
-        circle = Circle(new_circle_id(), title, opens_at, closes_at, capacity, created_at=now)
+        if opens_at - now > MAX_AHEAD_MS:
+            raise ApiError(400, "invalid_field", "opens_at is more than a year ahead")
+        circle = Circle(
+            new_circle_id(),
+            title,
+            opens_at,
+            closes_at,
+            capacity,
+            created_at=now,
+            rules=rules,
+            support_escalation=support,
+        )
         await backend.circles.create(circle)
         return JSONResponse(circle_json(circle, now), status_code=201)
 

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from circles.api import api_routes
+from circles.audit_api import audit_routes
 from circles.auth import handle_key, verify_token
 from circles.backends.base import Backend
 from circles.backends.memory import MemoryBackend
@@ -35,6 +36,7 @@ from circles.escalations.wiring import build_service
 from circles.hub import Hub
 from circles.logging import exception_fields
 from circles.metrics import registry as metrics_registry
+from circles.schedule import EXPIRY_GRACE_MS, Scheduler, ScheduleSettings
 from circles.session import SessionContext, run_session
 from circles.transport import StarletteTransport
 from moderation import Pipeline
@@ -78,11 +80,13 @@ def make_backend(settings: Settings, clock: Clock | None = None) -> Backend:
             url=settings.redis_url,
             prefix=settings.redis_prefix,
             history_max=settings.history_max,
-            retention_ms=settings.retention_minutes * 60_000,
+            audit_max=settings.audit_max,
+            # the keys' own expiry, a fallback: the scheduler deletes them before it
+            retention_ms=round(settings.retention_minutes * 60_000) + EXPIRY_GRACE_MS,
             presence_ttl_ms=round(settings.presence_ttl * 1000),
         )
         return RedisBackend(redis_settings, clock)
-    return MemoryBackend(history_max=settings.history_max)
+    return MemoryBackend(history_max=settings.history_max, audit_max=settings.audit_max)
 
 
 def make_escalations(settings: Settings, clock: Clock) -> EscalationService:
@@ -148,10 +152,24 @@ def create_app(
     escalations: Escalations | None = None,
 ) -> Starlette:
     """The ASGI app of one node. ``app.state`` holds ``backend``, ``hub``, ``clock``,
-    ``settings``, ``escalations`` and ``session_context``."""
+    ``settings``, ``escalations``, ``scheduler`` and ``session_context``."""
     clock = clock or SystemClock()
     backend = backend or make_backend(settings, clock)
-    hub = Hub(backend, clock, settings.hub, handle_key=handle_key(settings.secret))
+    scheduler = Scheduler(
+        backend,
+        clock,
+        ScheduleSettings(
+            notice_ms=round(settings.closing_notice_minutes * 60_000),
+            retention_ms=round(settings.retention_minutes * 60_000),
+        ),
+    )
+    hub = Hub(
+        backend,
+        clock,
+        settings.hub,
+        handle_key=handle_key(settings.secret),
+        audit_text=settings.audit_text == "on",
+    )
     pipelines, every_pipeline = _pipelines(settings, pipeline)
     escalations = escalations or make_escalations(settings, clock)
     service = escalations if isinstance(escalations, EscalationService) else None
@@ -188,12 +206,15 @@ def create_app(
 
     async def readyz(request: Request) -> Response:
         ready, why = await backend.ready()
+        if ready and service is not None and not service.dispatching:
+            ready, why = False, "escalation dispatcher not running"
         status = 200 if ready else 503
         return JSONResponse({"status": "ok" if ready else "not ready", "detail": why}, status)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await backend.start()
+        await scheduler.start()
         if service is not None:
             await service.start()
         log.info("node.started", backend=type(backend).__name__)
@@ -205,6 +226,7 @@ def create_app(
             hub.close_all(CloseCode.SERVICE_RESTART, "server restarting; reconnect shortly")
             if service is not None:
                 await service.close()
+            await scheduler.close()
             await backend.close()
             log.info("node.stopped")
 
@@ -212,6 +234,7 @@ def create_app(
     # unknown path there gets the API's 405 or 404, never the pages' static files.
     v1 = [
         *api_routes(settings, backend, clock),
+        *audit_routes(settings, backend),
         *(escalation_routes(settings, service, clock) if service is not None else []),
         WebSocketRoute("/circles/{circle_id}/ws", websocket),
     ]
@@ -241,6 +264,7 @@ def create_app(
     app.state.clock = clock
     app.state.settings = settings
     app.state.escalations = escalations
+    app.state.scheduler = scheduler
     app.state.session_context = context
     app.add_middleware(_SecurityHeaders)
     return app

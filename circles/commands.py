@@ -3,8 +3,8 @@
 Every command passes through :func:`carry_out`, the one place that checks the sender's
 role, turns the command into one backend :data:`~circles.backends.controls.Change` with
 the events that announce it, answers ``done`` or an error, and logs one line (the kind,
-the circle, who acted, whom or what it named, the outcome; never anyone's words). An
-audit record per command belongs there too.
+the circle, who acted, whom or what it named, the outcome; never anyone's words) and
+one entry in the circle's audit trail (:mod:`circles.audit`), whatever became of it.
 
 The change and its events are applied by the backend in one step, so a command takes
 effect on every node at once or not at all. Notices speak for the circle: none names
@@ -13,11 +13,13 @@ the facilitator who acted.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 
+from circles import lifecycle
 from circles.backends.base import BackendUnavailable, Directed, Event, Expel
 from circles.backends.controls import (
     ENDED_REASON,
@@ -33,6 +35,7 @@ from circles.backends.controls import (
     SetMute,
 )
 from circles.hub import Connection, Hub, dedup_key
+from circles.lifecycle import Stage
 from circles.logging import exception_fields
 from circles.refused import Refused
 from protocol import (
@@ -50,6 +53,7 @@ from protocol import (
     Message,
     Mute,
     Muted,
+    Open,
     Pause,
     Reject,
     Rejected,
@@ -75,17 +79,21 @@ REJECTED = (
     "check in with you. You are welcome to keep sharing."
 )
 
-_Handler = Callable[[Any, Connection, Hub, int], Awaitable[None]]
+#: What a handler may tell the audit trail beyond the command itself: the member it
+#: concerned (by handle) and the words it acted on, when the command names neither.
+Concerned = tuple[str, str]
+_Handler = Callable[[Any, Connection, Hub, int], Awaitable[Concerned | None]]
 
 
 async def carry_out(command: Command, conn: Connection, hub: Hub, now_ms: int) -> None:
     """Carry out ``command`` from ``conn`` and answer it: ``done``, or raise Refused
     (the session answers with its error frame). Nothing changes unless it is done."""
     outcome = "done"
+    concerned: Concerned | None = None
     try:
         if conn.member.role is not Role.FACILITATOR:
             raise Refused(ErrorCode.FORBIDDEN, "only facilitators may do this", ref=command.ref)
-        await _HANDLERS[type(command)](command, conn, hub, now_ms)
+        concerned = await _HANDLERS[type(command)](command, conn, hub, now_ms)
     except Refused as refused:
         outcome = refused.code.value
         raise
@@ -97,8 +105,7 @@ async def carry_out(command: Command, conn: Connection, hub: Hub, now_ms: int) -
         log.error("command.failed", circle=conn.circle_id, **exception_fields(exc))
         raise Refused(ErrorCode.INTERNAL, "not done; server error", ref=command.ref) from None
     finally:
-        # the one line every command leaves, whatever became of it (the audit trail's
-        # record goes here)
+        # the one line and the one audit entry every command leaves, whatever became of it
         log.info(
             "command",
             command=command.TYPE,
@@ -107,12 +114,25 @@ async def carry_out(command: Command, conn: Connection, hub: Hub, now_ms: int) -
             subject=_subject(command),
             outcome=outcome,
         )
+        member, text = concerned or (getattr(command, "member", None), None)
+        subject = _subject(command, ("id", "hold", "seconds", "minutes"))
+        await hub.audit.command(
+            conn,
+            command.TYPE,
+            outcome,
+            now_ms,
+            member=member,
+            subject=None if subject is None else str(subject),
+            text=text,
+        )
     conn.send(Done(ref=command.ref))
 
 
-def _subject(command: Command) -> str | int | None:
+def _subject(
+    command: Command, names: tuple[str, ...] = ("member", "id", "hold", "seconds", "minutes")
+) -> str | int | None:
     """Whom or what a command names: a handle, a message id or a hold; never text."""
-    for name in ("member", "id", "hold", "seconds", "minutes"):
+    for name in names:
         value = getattr(command, name, None)
         if value is not None:
             return value  # type: ignore[no-any-return]
@@ -195,7 +215,7 @@ async def _retract(command: Retract, conn: Connection, hub: Hub, now_ms: int) ->
     await _apply(hub, conn, command, change, events, not_found="id: no such message in the history")
 
 
-async def _decide(command: Approve | Reject, conn: Connection, hub: Hub, now_ms: int) -> None:
+async def _decide(command: Approve | Reject, conn: Connection, hub: Hub, now_ms: int) -> Concerned:
     record = await hub.backend.reviews.find(conn.circle_id, command.hold)
     if record is None:
         raise Refused(ErrorCode.NOT_FOUND, "hold: no such held message", ref=command.ref)
@@ -214,7 +234,13 @@ async def _decide(command: Approve | Reject, conn: Connection, hub: Hub, now_ms:
     message = None
     if approved:
         message = Message(
-            id=0, name=review.name, role=review.role, text=review.text, ts=now_ms, cw=review.cw
+            id=0,
+            name=review.name,
+            role=review.role,
+            text=review.text,
+            ts=now_ms,
+            cw=review.cw,
+            handle=sender,
         )
     # a resend of the say is then answered with the approved message's ack
     key = dedup_key(held.member_id, held.ref or f"hold:{command.hold}")
@@ -228,11 +254,29 @@ async def _decide(command: Approve | Reject, conn: Connection, hub: Hub, now_ms:
         not_found="hold: no such held message",
         conflict="hold: decided already",
     )
+    return sender, review.text
 
 
 async def _end(command: End, conn: Connection, hub: Hub, now_ms: int) -> None:
     events: list[Event] = [Expel(CloseCode.CIRCLE_ENDED, ENDED_REASON)]
     await _apply(hub, conn, command, EndCircle(), events, conflict="the circle has ended")
+    # its retention counts from now: due at once, a scheduler records the end and plans
+    # the deletion (else it would find the end only at the next transition it expects)
+    with contextlib.suppress(BackendUnavailable):
+        await hub.backend.schedule.reschedule(conn.circle_id, now_ms)
+
+
+async def _open(command: Open, conn: Connection, hub: Hub, now_ms: int) -> None:
+    circle = await hub.backend.circles.get(conn.circle_id)
+    if circle is None:  # its retention ended under the facilitator's feet
+        raise Refused(ErrorCode.CONFLICT, "the circle has ended", ref=command.ref)
+    events: list[Event] = [lifecycle.announce(circle, Stage.OPEN, now_ms)]
+    store = hub.backend.schedule
+    match await store.advance(circle.id, Stage.WAITING, Stage.OPEN, now_ms, events):
+        case Outcome.CONFLICT:
+            raise Refused(ErrorCode.CONFLICT, "the circle is open already", ref=command.ref)
+        case Outcome.ENDED:
+            raise Refused(ErrorCode.CONFLICT, "the circle has ended", ref=command.ref)
 
 
 _HANDLERS: dict[type[Command], _Handler] = {
@@ -248,4 +292,5 @@ _HANDLERS: dict[type[Command], _Handler] = {
     Pause: _mode(paused=True),
     Resume: _mode(paused=False),
     End: _end,
+    Open: _open,
 }

@@ -35,8 +35,11 @@ class Settings:
     redis_url: str | None = None
     #: Prefix of every Redis key and channel of this deployment.
     redis_prefix: str = "circles"
-    #: Minutes a circle's data outlives its closes_at (Redis expires it then).
-    retention_minutes: int = 60
+    #: Minutes a circle's data outlives its end (fractions allowed): then it is deleted.
+    retention_minutes: float = 60
+    #: Minutes before closes_at that everyone is told the circle is closing (fractions
+    #: allowed; 0: no notice).
+    closing_notice_minutes: float = 5
     #: Seconds a member stays present after their node stopped refreshing them (Redis).
     presence_ttl: float = 15.0
     #: Messages kept per circle in history.
@@ -62,6 +65,11 @@ class Settings:
     escalation_page_fields: str = ""
     #: Base of the console link in pages; defaults to <public URL>/console.
     console_url: str | None = None
+    #: Whether the audit trail keeps the words of the messages it records: off or on
+    #: (then as delivered, or as held, with the pipeline's redactions).
+    audit_text: str = "off"
+    #: Audit entries kept per circle (about, with Redis).
+    audit_max: int = 10_000
     hub: HubSettings = dataclasses.field(default_factory=HubSettings)
     session: SessionSettings = dataclasses.field(default_factory=SessionSettings)
 
@@ -80,8 +88,10 @@ class Settings:
             raise ConfigError("CIRCLES_HISTORY_MAX must be at most 100000")
         if not 1 <= self.presence_ttl <= 600:
             raise ConfigError("CIRCLES_PRESENCE_TTL must be from 1 to 600 seconds")
-        if self.retention_minutes < 0:
-            raise ConfigError("CIRCLES_RETENTION_MINUTES must not be negative")
+        if not 0 <= self.retention_minutes <= 525_600:
+            raise ConfigError("CIRCLES_RETENTION_MINUTES must be from 0 to 525600 (a year)")
+        if not 0 <= self.closing_notice_minutes <= 1440:
+            raise ConfigError("CIRCLES_CLOSING_NOTICE_MINUTES must be from 0 to 1440")
         if self.history_max < 1:
             raise ConfigError("CIRCLES_HISTORY_MAX must be at least 1")
         if not 1 <= self.escalation_retention_days <= 3650:
@@ -93,6 +103,10 @@ class Settings:
             raise ConfigError(
                 "CIRCLES_ESCALATION_PAGE_FIELDS: a comma-separated list of display_name, risk, tags"
             )
+        if self.audit_text not in ("off", "on"):
+            raise ConfigError("CIRCLES_AUDIT_TEXT must be off or on")
+        if not 100 <= self.audit_max <= 1_000_000:
+            raise ConfigError("CIRCLES_AUDIT_MAX must be from 100 to 1000000")
         if self.ws_max_bytes < self.session.limits.max_frame_bytes:
             raise ConfigError("the WebSocket size cap must be at least the frame limit")
 
@@ -116,7 +130,8 @@ class Settings:
             ("public_url", str),
             ("redis_url", str),
             ("redis_prefix", str),
-            ("retention_minutes", int),
+            ("retention_minutes", float),
+            ("closing_notice_minutes", float),
             ("presence_ttl", float),
             ("history_max", int),
             ("log_level", str),
@@ -125,6 +140,8 @@ class Settings:
             ("escalation_excerpt", str),
             ("escalation_page_fields", str),
             ("console_url", str),
+            ("audit_text", str),
+            ("audit_max", int),
         ):
             raw = env.get(f"CIRCLES_{name.upper()}")
             if raw is None or raw == "":

@@ -1,7 +1,8 @@
 """The seam where a screened message asks for the on-call professional.
 
 The pipeline rates every message's ``escalate`` severity. Each screened message rated
-above ``none`` (held, delivered, or blocked) becomes one :class:`EscalationRequest`,
+above ``none`` (held, delivered, or blocked) becomes one :class:`EscalationRequest`
+(and so does a participant's "I need support" in a circle that pages for it),
 handed to the node's :class:`Escalations` once: a ``say`` resent with the same ``ref``
 is answered from the record of the first and is neither screened nor requested again.
 (A blocked one is kept nowhere, so a resend of it is screened, and requested, again.)
@@ -25,6 +26,7 @@ from typing import Protocol
 
 import structlog
 
+from circles.escalations.model import Trigger
 from circles.model import CircleId, MemberId
 from moderation import Escalation, Risk
 
@@ -63,6 +65,9 @@ class EscalationRequest:
     display_name: str | None = dataclasses.field(default=None, repr=False)
     #: The message's words (kept only as the operator's excerpt policy allows).
     excerpt: Excerpt | None = None
+    #: What asked: the screening pipeline, or a participant's "I need support" (then
+    #: neither a message id nor a hold).
+    trigger: Trigger = Trigger.PIPELINE
 
     def __post_init__(self) -> None:
         # Misuse by our own code, refused loudly (never ``assert``: stripped by -O).
@@ -103,4 +108,5 @@ class LoggingEscalations:
             risk=request.risk.label,
             tags=list(request.tags),
             ts=request.ts,
+            trigger=request.trigger.value,
         )

@@ -13,20 +13,26 @@ import dataclasses
 
 import structlog
 
+from circles import lifecycle
+from circles.audit import Audit
 from circles.backends.base import (
     Appended,
     Backend,
     BackendUnavailable,
+    CircleFull,
     HeldMessage,
     HistoryPage,
     HoldRecord,
     Sent,
 )
 from circles.backends.controls import ENDED_REASON, REMOVED_REASON, Refusal, Turn
+from circles.backends.personal import Personal
 from circles.clock import Clock
+from circles.lifecycle import Stage
 from circles.model import Circle, CircleId, MemberId, Membership, member_handle
 from circles.outbox import OutboxLimits
 from circles.room import Connection, Room
+from circles.rules import rules_of
 from protocol import (
     MSGPACK,
     SERVER_FRAMES,
@@ -51,6 +57,9 @@ log = structlog.get_logger(__name__)
 
 #: How the sender of a delivered message is answered.
 Answer = Ack | Redacted
+
+#: What a joiner is told when the circle holds as many participants as it may.
+FULL_REASON = "the circle is full right now; please try again later"
 
 #: Why a join is refused, as the connection is closed.
 _REFUSED = {
@@ -85,13 +94,21 @@ class Hub:
     """The rooms of this node."""
 
     def __init__(
-        self, backend: Backend, clock: Clock, settings: HubSettings, *, handle_key: bytes = b""
+        self,
+        backend: Backend,
+        clock: Clock,
+        settings: HubSettings,
+        *,
+        handle_key: bytes = b"",
+        audit_text: bool = False,
     ) -> None:
         self._backend = backend
         self._clock = clock
         self._settings = settings
         self._handle_key = handle_key
         self._rooms: dict[CircleId, Room] = {}
+        #: The circles' audit trails (``audit_text``: whether they keep message words).
+        self.audit = Audit(backend.audit, keep_text=audit_text)
 
     @property
     def backend(self) -> Backend:
@@ -116,9 +133,15 @@ class Hub:
         live. Raises JoinRefused when the circle's controls keep the member out.
 
         Admission comes after subscribing: a removal or an end published meanwhile
-        closes this connection like any other, so none can slip in between."""
+        closes this connection like any other, so none can slip in between.
+
+        The member's own choices come first: the display name they go by in the circle
+        (unique in it), whether they accepted its ground rules, whom they hide."""
+        rules = rules_of(circle)
+        own = await self._own(conn, rules.version)
         await self._enter(conn)
         circle_id, member_id = conn.circle_id, conn.membership.member_id
+        conn.opens_at = circle.opens_at
         present = False
         try:
             admission = await self._backend.controls.admit(
@@ -126,19 +149,33 @@ class Hub:
             )
             if admission.refusal is not None:
                 raise JoinRefused(*_REFUSED[admission.refusal])
-            first = await self._backend.presence.join(circle_id, member_id, conn.member)
+            # read once subscribed: a transition after it reaches the connection live
+            now = self._clock.now_ms()
+            timeline = await self._backend.schedule.timeline(circle_id, now)
+            phase = lifecycle.shown(circle, timeline.stage, now)
+            # facilitators hold the space: a full circle still lets them in
+            capacity = None if conn.member.role is Role.FACILITATOR else circle.capacity
+            try:
+                first = await self._backend.presence.join(
+                    circle_id, member_id, conn.member, capacity
+                )
+            except CircleFull:
+                raise JoinRefused(CloseCode.CIRCLE_FULL, FULL_REASON) from None
             present = True
             if first:
                 await self._backend.events.broadcast(
                     circle_id, Presence(action=PresenceAction.JOIN, member=conn.member)
                 )
             members = await self._backend.presence.members(circle_id)
-            reviews = None
+            reviews, alerts = None, None
             if conn.member.role is Role.FACILITATOR:
                 pending = await self._backend.reviews.pending(circle_id)
                 # bounded like every frame: the oldest waiting first
                 reviews = [h.review for h in pending[: self._settings.welcome_reviews]]
+                alerts = await self._backend.personal.alerts(circle_id)
             resume, messages, page = await self._replay(circle_id, last_id, epoch)
+            if conn.hidden:
+                messages = [m for m in messages if m.handle not in conn.hidden]
         except BaseException:
             # leave nothing behind: not in the room, and not present (which would
             # otherwise last as long as the process)
@@ -161,9 +198,26 @@ class Hub:
             state=admission.state,
             mutes=admission.mutes or None,
             retracted=admission.retracted or None,
+            rules=rules,
+            accepted=conn.rules_accepted,
+            hidden=list(own.hidden) or None,
+            alerts=alerts or None,
+            phase=phase,
         )
         conn.go_live(welcome, messages[len(replay) :], page.last_id)
         return welcome
+
+    async def _own(self, conn: Connection, version: str) -> Personal:
+        """Read the member's own choices into ``conn`` (claiming their display name in the
+        circle if they have none yet)."""
+        own = await self._backend.personal.enter(
+            conn.circle_id, conn.member.handle or "", conn.member.name
+        )
+        conn.member = dataclasses.replace(conn.member, name=own.name)
+        conn.hidden = frozenset(own.hidden)
+        conn.rules_version = version
+        conn.rules_accepted = conn.member.role is Role.FACILITATOR or own.accepted == version
+        return own
 
     async def leave(self, conn: Connection) -> None:
         """Remove ``conn``; announce the member's departure if it was their last."""
@@ -202,6 +256,7 @@ class Hub:
             text=text,
             ts=self._clock.now_ms(),
             cw=cw,
+            handle=conn.member.handle,
         )
         receipt = _receipt(answer or Ack(ref=ref, id=0, ts=0))
         appended = await self._backend.events.append(
@@ -220,9 +275,29 @@ class Hub:
         return None if sent is None else _answer(ref, sent)
 
     async def may_speak(self, conn: Connection) -> Turn:
-        """Whether this member may speak now, by the circle's controls (muted, paused,
-        slow mode); in slow mode, a participant who may takes their turn."""
-        return await self._backend.controls.speak(conn.circle_id, conn.member, self._clock.now_ms())
+        """Whether this member may speak now, by the circle's hours (a participant waits
+        until it opens, unless a facilitator opened it early), its controls (muted,
+        paused, slow mode; in slow mode, a participant who may takes their turn) and its
+        ground rules (a participant speaks once they accepted them)."""
+        now = self._clock.now_ms()
+        if conn.member.role is not Role.FACILITATOR and now < conn.opens_at:
+            timeline = await self._backend.schedule.timeline(conn.circle_id, now)
+            if timeline.stage is Stage.WAITING:
+                return Turn(Refusal.WAITING, until=conn.opens_at)
+        turn = await self._backend.controls.speak(conn.circle_id, conn.member, now)
+        if turn.refusal is None and not await self._accepted(conn):
+            return Turn(Refusal.RULES, taken=turn.taken)
+        return turn
+
+    async def _accepted(self, conn: Connection) -> bool:
+        """Whether the member accepted the circle's ground rules. Asks the store again
+        while they had not: an ``accepted`` from another node may not have arrived."""
+        if not conn.rules_accepted:
+            own = await self._backend.personal.enter(
+                conn.circle_id, conn.member.handle or "", conn.member.name
+            )
+            conn.rules_accepted = own.accepted == conn.rules_version
+        return conn.rules_accepted
 
     async def give_back(self, conn: Connection, turn: Turn) -> None:
         """Return the slow-mode turn of a ``say`` that was not shared after all."""

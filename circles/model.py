@@ -56,6 +56,10 @@ class Circle:
     closes_at: int
     capacity: int
     created_at: int
+    #: The circle's ground rules (None: the default ones, :mod:`circles.rules`).
+    rules: str | None = None
+    #: Whether a participant's "I need support" also pages the on-call professional.
+    support_escalation: bool = False
 
     def state(self, now_ms: int) -> CircleState:
         if now_ms < self.opens_at:

@@ -1,5 +1,6 @@
-"""A valid request that the circle does not allow now: a ``say`` while muted, paused or
-in slow mode; a command from a participant, or naming what the circle does not have.
+"""A valid request that the circle does not allow now: a ``say`` while muted, paused, in
+slow mode or in the waiting room; a command from a participant, or naming what the
+circle does not have.
 
 Unlike :class:`~protocol.errors.FrameError` (the peer sent garbage), a refusal is not
 bad input: the session answers it with an ``error`` frame and never counts it towards
@@ -38,6 +39,8 @@ _SAY_REFUSED: dict[Refusal, tuple[ErrorCode, str]] = {
     Refusal.ENDED: (ErrorCode.FORBIDDEN, "the circle has ended"),
     Refusal.REMOVED: (ErrorCode.FORBIDDEN, "removed from this circle"),
     Refusal.LOCKED: (ErrorCode.FORBIDDEN, "the circle is not taking newcomers"),
+    Refusal.WAITING: (ErrorCode.FORBIDDEN, "the circle has not opened yet: speak once it opens"),
+    Refusal.RULES: (ErrorCode.RULES_NOT_ACCEPTED, "accept the circle's ground rules first"),
 }
 
 

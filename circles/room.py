@@ -1,8 +1,9 @@
 """One member's connection as the hub sees it, and one circle's connections on this node.
 
 A :class:`Room` is the backend's listener for its circle: it receives every event once
-and fans it out, encoded once per codec, to the connections its audience names; and it
-closes the connections a control event names.
+and fans it out, encoded once per codec, to the connections its audience names (a
+message skips the connections of members who hide its author); and it closes the
+connections a control event names.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from circles.clock import Clock
 from circles.model import CircleId, Membership
 from circles.outbox import Outbox, OutboxLimits
 from protocol import (
+    Accepted,
     Audience,
     CloseCode,
     Codec,
     Frame,
+    Hidden,
     Member,
     Message,
     Presence,
@@ -48,6 +51,16 @@ class Connection:
         self.membership = membership
         self.member = Member(name=membership.name, role=membership.role, handle=handle)
         self.codec = codec
+        #: When the circle opens (epoch ms; set on joining): before it, a participant
+        #: waits in the waiting room unless a facilitator opened the circle early.
+        self.opens_at = 0
+        #: Handles of the members whose messages this member hides (set on joining, and
+        #: by ``hidden`` events from any node).
+        self.hidden: frozenset[str] = frozenset()
+        #: The version of the circle's ground rules, and whether this member accepted
+        #: it (or need not: a facilitator). Set on joining, and by ``accepted`` events.
+        self.rules_version = ""
+        self.rules_accepted = False
         self.outbox = Outbox(limits, clock.monotonic)
         self._capacity = limits.hard
         self._buffer: list[tuple[int | None, bytes | str]] | None = []
@@ -101,7 +114,11 @@ class Room:
     def on_event(self, frame: Frame) -> None:
         event_id = frame.id if isinstance(frame, Message) else None
         about = frame.member if isinstance(frame, Presence) else None
-        if frame.AUDIENCE is Audience.FACILITATORS:
+        if isinstance(frame, Message) and frame.handle is not None:
+            # a member hiding its author does not get it (nor do their other devices)
+            author = frame.handle
+            _fan_out(frame, [c for c in self.connections if author not in c.hidden], event_id, None)
+        elif frame.AUDIENCE is Audience.FACILITATORS:
             chosen = [c for c in self.connections if c.member.role is Role.FACILITATOR]
             _fan_out(frame, chosen, event_id, about)
         else:
@@ -114,6 +131,7 @@ class Room:
                     if handle is None or conn.member.handle == handle:
                         conn.outbox.close(code, reason)
             case Directed(handle=handle, frame=frame):
+                _apply_own(frame, [c for c in self.connections if c.member.handle == handle])
                 also = frame.AUDIENCE is Audience.MEMBER_AND_FACILITATORS
                 chosen = [
                     conn
@@ -122,6 +140,17 @@ class Room:
                     or (also and conn.member.role is Role.FACILITATOR)
                 ]
                 _fan_out(frame, chosen, None, None)
+
+
+def _apply_own(frame: Frame, conns: Iterable[Connection]) -> None:
+    """What a member chose for themselves, from any node, applied to their connections
+    here before they are told of it."""
+    for conn in conns:
+        match frame:
+            case Hidden(members=members):
+                conn.hidden = frozenset(members)
+            case Accepted(version=version) if version == conn.rules_version:
+                conn.rules_accepted = True
 
 
 def _fan_out(

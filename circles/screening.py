@@ -12,7 +12,8 @@ A person reaching out is never met with silence: every refusal tells the sender 
 in the pipeline's own caring words, and a delivered message the pipeline had words
 for (a circle that delivers crisis messages instead of holding them) brings those
 words to its sender as the ``ack``'s ``note``. Every screened message the pipeline
-rates for escalation is handed to :class:`~circles.escalation.Escalations` once.
+rates for escalation is handed to :class:`~circles.escalation.Escalations` once, and
+every decision but allow leaves an entry in the circle's audit trail (once, too).
 
 A ``say`` resent with its ``ref`` (its answer was lost with a connection) is answered
 by :func:`answer_resent` from the circle's records, before any screening: screened
@@ -20,9 +21,10 @@ again, it could trip the repeat rule, count twice against a rate, be held a seco
 after a facilitator took it, or be escalated twice.
 
 A ``say`` from a member the facilitators' controls keep quiet (muted, the circle
-paused, slow mode) is still screened, by :func:`settle_refused`: a person reaching out
-is never met with a bare refusal. What the pipeline would hold, or finds any risk in,
-is held for the facilitators (and escalated); the rest is refused.
+paused, slow mode), or who has not accepted the ground rules yet, is still screened,
+by :func:`settle_refused`: a person reaching out is never met with a bare refusal.
+What the pipeline would hold, or finds any risk in, is held for the facilitators (and
+escalated); the rest is refused.
 """
 
 from __future__ import annotations
@@ -62,6 +64,10 @@ _TOO_LONG = (
     "Once contact details were taken out, this message was longer than a message may be. "
     "Please share it in shorter parts."
 )
+
+
+#: What the audit trail calls a decision to deliver (``allow`` is not recorded).
+_DECISIONS = {Action.ALLOW_FLAG: "flag", Action.REDACT: "redact"}
 
 
 def hold_id(member_id: str, ref: str) -> str:
@@ -111,18 +117,24 @@ async def settle(
 ) -> None:
     """Carry out the pipeline's conclusion about ``say``. Raises BackendUnavailable."""
     screened = _fits(screened)
+    audit = hub.audit
     match screened.action:
         case Action.BLOCK:
             conn.send(Blocked(ref=say.ref, reason=screened.sender_reason or _BLOCKED))
+            await audit.decision(conn, "block", screened, now_ms)
             await _escalate(escalations, conn, screened, now_ms)
         case Action.HOLD:
             record, known = await _hold(hub, conn, say, screened, now_ms)
             if not known:
+                await audit.decision(conn, "hold", screened, now_ms, subject=record.hold)
                 await _escalate(escalations, conn, screened, now_ms, hold=record.hold)
         case _:
             appended = await _deliver(hub, conn, say, screened)
             if not appended.duplicate:
                 message_id = appended.message.id
+                if screened.action is not Action.ALLOW:
+                    decision = _DECISIONS[screened.action]
+                    await audit.decision(conn, decision, screened, now_ms, subject=str(message_id))
                 await _escalate(escalations, conn, screened, now_ms, message_id=message_id)
 
 
@@ -217,7 +229,7 @@ async def _escalate(
         ts=now_ms,
         message_id=message_id,
         hold=hold,
-        display_name=conn.membership.name,
+        display_name=conn.member.name,
     )
     try:
         await escalations.request(request)

@@ -26,12 +26,15 @@ from circles.hub import Connection, Hub, JoinRefused
 from circles.logging import exception_fields
 from circles.model import Circle, CircleId, CircleState, Membership
 from circles.outbox import OutboxClosed
+from circles.participants import attend
 from circles.refused import Refused
+from circles.schedule import CLOSED_REASON
 from circles.screening import answer_resent, settle, settle_refused
 from circles.transport import Transport
 from moderation import Action, Pipeline, Submission
 from protocol import (
     CLIENT_LIMITS,
+    Accept,
     CloseCode,
     Codec,
     Command,
@@ -40,10 +43,13 @@ from protocol import (
     Frame,
     FrameError,
     Hello,
+    Hide,
     Limits,
     Ping,
     Pong,
     Say,
+    Support,
+    Unhide,
     choose_subprotocol,
 )
 
@@ -181,11 +187,10 @@ async def _handshake(
         raise _Close(CloseCode.TRY_AGAIN_LATER, "temporarily unavailable; retry") from None
     if circle is None:
         raise _Close(CloseCode.CIRCLE_NOT_FOUND, "no such circle")
-    match circle.state(now):
-        case CircleState.SCHEDULED:
-            raise _Close(CloseCode.CIRCLE_NOT_OPEN, "the circle has not opened yet")
-        case CircleState.CLOSED:
-            raise _Close(CloseCode.CIRCLE_NOT_OPEN, "the circle has ended")
+    # Before opens_at a member joins the waiting room (the hub's welcome says so); from
+    # closes_at nobody joins, also before a scheduler has ended the circle.
+    if circle.state(now) is CircleState.CLOSED:
+        raise _Close(CloseCode.CIRCLE_ENDED, CLOSED_REASON)
     return membership, circle, hello
 
 
@@ -208,6 +213,11 @@ async def _read(
     frames = Bucket(inbound.frames_per_s, inbound.frames_burst, clock.monotonic)
     volume = Bucket(inbound.bytes_per_s, inbound.bytes_burst, clock.monotonic)
     while True:
+        # redis-py may swallow a cancellation that arrives mid-command (a command that
+        # awaits after a close was published): once the group cancels us, stop all the same
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError
         data = await transport.receive()
         if data is None:
             raise _Close(None)
@@ -239,6 +249,16 @@ async def _handle(frame: Frame, conn: Connection, ctx: SessionContext) -> None:
             await _say(frame, conn, ctx)
         case Command():
             await carry_out(frame, conn, ctx.hub, ctx.clock.now_ms())
+        case Accept() | Hide() | Unhide() | Support():
+            await attend(
+                frame,
+                conn,
+                hub=ctx.hub,
+                circles=ctx.circles,
+                pipeline=ctx.pipelines(conn.circle_id),
+                escalations=ctx.escalations,
+                now_ms=ctx.clock.now_ms(),
+            )
         case Ping(n=n):
             conn.send(Pong(n=n))
         case Pong():

@@ -4,10 +4,17 @@
     python client-demo/terminal.py ws://127.0.0.1:8000/v1/circles/ID/ws TOKEN [--json]
 
 Type a line and press Enter to speak; ``/cw LABEL | text`` speaks behind a content
-warning; ``/quit`` leaves. A facilitator also has the circle's controls: ``/mute NAME
-[MINUTES]``, ``/unmute NAME``, ``/remove NAME``, ``/lock``, ``/unlock``, ``/slow
-SECONDS``, ``/retract ID``, ``/approve HOLD``, ``/reject HOLD``, ``/pause``, ``/resume``
-and ``/end`` (a NAME may also be given as ``@handle``, when two people share a name).
+warning; ``/quit`` leaves. Before your first message, read the circle's ground rules
+and agree with ``/accept``. ``/hide NAME`` stops showing you someone's messages (only
+you; ``/unhide NAME`` shows them again), ``/support [NOTE]`` tells the facilitators,
+privately, that you need them, and a message behind a content warning stays folded
+until you ``/show ID``. Before the circle opens you are in its waiting room: the
+client counts down to the opening (and reminds you 10, 5 and 1 minutes before), and
+says when the circle is closing soon. A facilitator also has the circle's controls:
+``/mute NAME [MINUTES]``, ``/unmute NAME``, ``/remove NAME``, ``/lock``, ``/unlock``,
+``/slow SECONDS``, ``/retract ID``, ``/approve HOLD``, ``/reject HOLD``, ``/pause``,
+``/resume``, ``/end`` and ``/open`` (opens the waiting room early) (a NAME may also be
+given as ``@handle``, when two people share a name).
 It imports only :mod:`protocol` from this project, so it is also a worked example of
 speaking the wire protocol from a client.
 """
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import datetime as dt
 import itertools
@@ -36,10 +44,14 @@ from protocol import (
     RECONNECT_CODES,
     SERVER_FRAMES,
     SERVER_LIMITS,
+    Accept,
+    Accepted,
     Ack,
+    Alert,
     Approve,
     Approved,
     Blocked,
+    CirclePhase,
     Codec,
     Command,
     Decided,
@@ -50,15 +62,20 @@ from protocol import (
     Flagged,
     Frame,
     FrameError,
+    Heard,
     Held,
     Hello,
+    Hidden,
+    Hide,
     Lock,
     Member,
     Members,
     Message,
     Mute,
     Muted,
+    Open,
     Pause,
+    Phase,
     Ping,
     Pong,
     Presence,
@@ -74,9 +91,12 @@ from protocol import (
     Retracted,
     Review,
     Role,
+    Rules,
     Say,
     Slow,
     State,
+    Support,
+    Unhide,
     Unlock,
     Unmute,
     Unmuted,
@@ -103,21 +123,31 @@ FAREWELLS: dict[int, str] = {
     4408: "The server did not hear from this client in time. Please try again.",
     4409: "The circle is not open right now. Please come back at its start time.",
     4423: "The circle is not taking newcomers right now. Please try again a little later.",
+    4425: "The circle is full right now. Please try again a little later.",
     4430: "You were removed from this circle.",
     4431: "The circle has ended. Thank you for being here.",
 }
-HELP = "(commands: /cw LABEL | message, /quit)"
+HELP = (
+    "(commands: /cw LABEL | message, /show ID, /accept, /hide NAME, /unhide NAME,"
+    " /support [NOTE], /quit)"
+)
+#: Folded messages (behind a content warning) kept to be opened with /show.
+FOLDED_KEPT = 200
 #: How to type each of the facilitators' commands.
 USAGE = {
     "mute": "/mute NAME [MINUTES]", "unmute": "/unmute NAME", "remove": "/remove NAME",
     "lock": "/lock", "unlock": "/unlock", "slow": "/slow SECONDS", "retract": "/retract ID",
     "approve": "/approve HOLD", "reject": "/reject HOLD", "pause": "/pause",
-    "resume": "/resume", "end": "/end",
+    "resume": "/resume", "end": "/end", "open": "/open",
 }  # fmt: skip
 FACILITATOR_HELP = f"(facilitators: {', '.join(USAGE.values())})"
-_NO_ARGUMENT: dict[str, type[Lock | Unlock | Pause | Resume | End]] = {
-    "lock": Lock, "unlock": Unlock, "pause": Pause, "resume": Resume, "end": End,
+_NO_ARGUMENT: dict[str, type[Lock | Unlock | Pause | Resume | End | Open]] = {
+    "lock": Lock, "unlock": Unlock, "pause": Pause, "resume": Resume, "end": End, "open": Open,
 }  # fmt: skip
+#: What a participant types for their own requests (and /show, which stays here).
+_OWN = ("accept", "hide", "unhide", "support", "show")
+#: Reminders in the waiting room: this many seconds before the circle opens.
+REMINDERS = (600.0, 300.0, 60.0)
 # Terminal control characters in someone else's text could rewrite the screen; bidi
 # overrides could disguise it. Both are shown as U+FFFD instead.
 _UNSAFE = {c: "\ufffd" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c != 0x0A}
@@ -206,6 +236,17 @@ def parse_command(line: str, ref: str, members: Iterable[Member]) -> Command:
     return command
 
 
+def _duration(ms: int) -> str:
+    """A wait in words: "less than a minute", "5 minutes", "2 h 05 min"."""
+    minutes = round(ms / 60_000)
+    if ms < 60_000 or minutes < 1:
+        return "less than a minute"
+    if minutes < 60:
+        return f"{minutes} minute{'' if minutes == 1 else 's'}"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
 def backoff(
     first: tuple[float, float] = (0.5, 3.0), cap: float = 30.0, rng: random.Random | None = None
 ) -> Iterator[float]:
@@ -238,10 +279,12 @@ class TerminalClient:
         delays: Callable[[], Iterator[float]] = backoff,
         tz: dt.tzinfo | None = None,
         quit_grace: float = 2.0,
+        reminders: tuple[float, ...] = REMINDERS,
     ) -> None:
         self.url, self._token, self._lines, self._write = url, token, lines, write
         self._codec, self._new_delays, self._tz = codec, delays, tz
         self._quit_grace = quit_grace
+        self._reminders = sorted(reminders, reverse=True)
         self.last_id: int | None = None
         self.epoch: str | None = None
         self._pending: dict[str, Say] = {}
@@ -260,13 +303,27 @@ class TerminalClient:
         self._state = State(locked=False, paused=False, slow=0)
         #: commands sent and not yet answered: ref -> what was asked, in words
         self._commands: dict[str, str] = {}
+        #: the circle's ground rules, and whether this person may speak (accepted them)
+        self._rules: Rules | None = None
+        self._accepted = True
+        #: handles of the members whose messages this person hides
+        self._hidden: list[str] = []
+        #: messages behind a content warning, by id, to open with /show
+        self._folded: collections.OrderedDict[int, Message] = collections.OrderedDict()
+        #: where the circle is in its hours, as last told (None: not told, so open)
+        self._phase: CirclePhase | None = None
+        #: while waiting, the countdown to the opening (one task, replaced on each news)
+        self._countdown: asyncio.Task[None] | None = None
 
     async def run(self) -> int:
         """Take part until the person quits (0) or the server ends it for good (1)."""
-        async with asyncio.TaskGroup() as tg:
-            reader = tg.create_task(self._read_input())
-            status = await self._connect_loop()
-            reader.cancel()
+        try:
+            async with asyncio.TaskGroup() as tg:
+                reader = tg.create_task(self._read_input())
+                status = await self._connect_loop()
+                reader.cancel()
+        finally:
+            self._stop_countdown()
         return status
 
     async def _connect_loop(self) -> int:
@@ -346,8 +403,12 @@ class TerminalClient:
                     self._write(f"  · (only you see this) {clean(note)}")
             case Done(ref=ref):
                 self._write(f"  · done: {self._commands.pop(ref, 'that')}")
+            case Accepted() | Hidden() | Heard() | Alert():
+                self._own(frame)
             case State():
                 self._controls(frame)
+            case Phase():
+                self._hours(frame)
             case Muted() | Unmuted() | Removed() | Retracted() | Approved() | Rejected():
                 self._notice(frame)
             case Redacted(ref=ref, reason=reason):
@@ -378,6 +439,9 @@ class TerminalClient:
                 said = f"could not {asked}: " if asked else "not sent: " if unsent else ""
                 later = f" (until {self._time(until)})" if until else ""
                 self._write(f"! {said}{clean(detail)}{later}")
+                if frame.code is ErrorCode.RULES_NOT_ACCEPTED:
+                    self._accepted = False
+                    self._write("  · Please read the ground rules and type /accept first.")
             case Members(members=members):
                 self._members = {self._key(m): m for m in members}
                 here = ", ".join(self._who(m) for m in members) or "nobody"
@@ -417,6 +481,17 @@ class TerminalClient:
             self._controls(welcome.state)
         for muted in welcome.mutes or []:
             self._notice(muted)
+        self._rules, self._accepted = welcome.rules, welcome.accepted or welcome.rules is None
+        if not self._accepted and welcome.rules is not None:
+            self._write("-- Ground rules --")
+            self._write(clean(welcome.rules.text))
+            self._write("  · Type /accept to agree to them and join the conversation.")
+        if welcome.hidden is not None or self._hidden:
+            self._own(Hidden(members=welcome.hidden or []), quiet=not welcome.hidden)
+        for alert in welcome.alerts or []:
+            self._own(alert)
+        if welcome.phase is not None:
+            self._hours(welcome.phase)
 
     def _show(self, message: Message) -> None:
         if self.last_id is not None and message.id <= self.last_id:
@@ -426,9 +501,58 @@ class TerminalClient:
         head = f"[{self._time(message.ts)}] {number}{clean(message.name)} ({message.role.value}):"
         body = clean(message.text).replace("\n", "\n    ")
         if message.cw:
-            self._write(f"{head} [cw: {clean(message.cw)}]\n    {body}")
+            self._folded[message.id] = message
+            while len(self._folded) > FOLDED_KEPT:
+                self._folded.popitem(last=False)
+            self._write(f"{head} [cw: {clean(message.cw)}] (folded: /show {message.id} to read)")
         else:
             self._write(f"{head} {body}")
+
+    def _hours(self, phase: Phase) -> None:
+        """Say where the circle is in its hours, when that changed: the waiting room's
+        countdown, the opening, the closing notice. Counted from the server's time
+        (``phase.at``), so a wrong clock here does not matter."""
+        was, self._phase = self._phase, phase.phase
+        if phase.phase is was:
+            return  # told again (a reconnect, or the server caught up): nothing new
+        self._stop_countdown()
+        match phase.phase:
+            case CirclePhase.WAITING:
+                opens_in = phase.opens_at - phase.at
+                you = (
+                    "As a facilitator you may speak now, and /open the circle early."
+                    if self._facilitating
+                    else "You can read along, and speak once it opens."
+                )
+                self._write(
+                    f"  · You are in the waiting room. The circle opens at "
+                    f"{self._time(phase.opens_at)}, in {_duration(opens_in)}. {you}"
+                )
+                self._countdown = asyncio.create_task(self._count_down(opens_in / 1000))
+            case CirclePhase.OPEN:
+                if was is not None:  # joining an open circle is not news
+                    self._write("  · The circle is open now: everyone may speak.")
+            case CirclePhase.CLOSING:
+                closes_in = phase.closes_at - phase.at
+                self._write(
+                    f"  · The circle closes at {self._time(phase.closes_at)}, in "
+                    f"{_duration(closes_in)}. Time to start wrapping up."
+                )
+
+    async def _count_down(self, opens_in: float) -> None:
+        """Remind the person, while they wait, as the opening comes near."""
+        loop = asyncio.get_running_loop()
+        opens = loop.time() + opens_in
+        for before in self._reminders:
+            if opens - loop.time() <= before:
+                continue  # already that close when the wait began: said then
+            await asyncio.sleep(opens - before - loop.time())
+            self._write(f"  · (the circle opens in {_duration(round(before * 1000))})")
+
+    def _stop_countdown(self) -> None:
+        if self._countdown is not None:
+            self._countdown.cancel()
+            self._countdown = None
 
     def _time(self, ms: int, fmt: str = "%H:%M") -> str:
         try:
@@ -516,6 +640,13 @@ class TerminalClient:
 
     async def _speak(self, line: str) -> None:
         text, cw = line, None
+        word = line[1:].partition(" ")[0] if line.startswith("/") else ""
+        if word in _OWN:
+            await self._request(line)
+            return
+        if not self._accepted:
+            self._write("(please read the ground rules above and type /accept first)")
+            return
         if line.startswith("/cw"):
             label, sep, text = line[3:].partition("|")
             if not sep or not label.strip() or not text.strip():
@@ -534,6 +665,85 @@ class TerminalClient:
         self._drained.clear()
         with contextlib.suppress(ConnectionClosed):  # the connect loop reports the loss
             await ws.send(self._codec.encode(say))
+
+    def _own(self, frame: Accepted | Hidden | Heard | Alert, *, quiet: bool = False) -> None:
+        """What answers this person's own requests, and the facilitators' alerts."""
+        match frame:
+            case Accepted():
+                if not self._accepted:
+                    self._write("  · Thank you for agreeing to the ground rules. Welcome.")
+                self._accepted = True
+            case Hidden(members=members):
+                self._hidden = list(members)
+                if quiet:
+                    return
+                names = [self._name_of(h) for h in members]
+                self._write(
+                    f"  · (only you see this) you hide the messages of: {', '.join(names)}"
+                    if names
+                    else "  · (only you see this) you hide nobody's messages."
+                )
+            case Heard(text=text):
+                self._write(f"  · (only you see this) {clean(text)}")
+            case Alert(member=member, ts=ts, note=note, risk=risk, escalated=escalated):
+                why = f" ({risk.value})" if risk else ""
+                paged = " The on-call professional is being paged." if escalated else ""
+                said = f': "{clean(note)}"' if note else ""
+                handle = f" @{member.handle}" if member.handle else ""
+                self._write(
+                    f"  [for facilitators] {self._who(member)}{handle} asked for support at "
+                    f"{self._time(ts)}{why}{said}.{paged}"
+                )
+
+    def _name_of(self, handle: str) -> str:
+        member = self._members.get(handle)
+        return clean(member.name) if member else f"@{handle}"
+
+    async def _request(self, line: str) -> None:
+        """This person's own request (or /show, which stays here): sent once."""
+        word, _, rest = line[1:].partition(" ")
+        rest = rest.strip()
+        ref = f"{self._ref_prefix}-{next(self._refs)}"
+        request: Accept | Hide | Unhide | Support
+        try:
+            if word == "show":
+                self._unfold(rest)
+                return
+            if word == "accept":
+                if self._rules is None:
+                    raise ValueError("this circle has no ground rules to accept")
+                request = Accept(ref=ref, version=self._rules.version)
+            elif word in ("hide", "unhide"):
+                if not rest:
+                    raise ValueError(f"type it as /{word} NAME")
+                handle = _handle(rest, self._members.values())
+                request = (Hide if word == "hide" else Unhide)(ref=ref, member=handle)
+            else:
+                request = Support(ref=ref, note=rest or None)
+            request.check()
+        except FrameError as exc:
+            self._write(f"({exc.detail})")
+            return
+        except ValueError as exc:
+            self._write(f"({exc})")
+            return
+        ws = self._live
+        if ws is None:
+            self._write("(not connected; that was not sent, please try again soon)")
+            return
+        if not isinstance(request, Support):  # support is answered with words of its own
+            self._commands[ref] = line[1:]
+        with contextlib.suppress(ConnectionClosed):
+            await ws.send(self._codec.encode(request))
+
+    def _unfold(self, which: str) -> None:
+        number = which.lstrip("#")
+        message = self._folded.get(int(number)) if number.isdecimal() else None
+        if message is None:
+            raise ValueError("type /show and the number of a folded message")
+        body = clean(message.text).replace("\n", "\n    ")
+        label = clean(message.cw or "")
+        self._write(f"  #{message.id} {clean(message.name)} [cw: {label}]:\n    {body}")
 
     async def _command(self, line: str) -> None:
         """A facilitator's slash command: sent once, never again after a reconnect (a

@@ -31,13 +31,16 @@ class ErrorCode(enum.StrEnum):
     INVALID_FIELD = "invalid_field"
     #: The frame is valid but not allowed now (a second ``hello``; a server-only frame).
     UNEXPECTED = "unexpected"
-    #: The sender may not do this (wrong role, muted, circle paused or ended).
+    #: The sender may not do this (wrong role, muted, circle paused, not open yet, or
+    #: ended).
     FORBIDDEN = "forbidden"
     #: The member, message or held message a command names is not in the circle.
     NOT_FOUND = "not_found"
     #: The command does not fit the circle's state now (a held message already
     #: decided, a member already removed, a mute that is not in effect).
     CONFLICT = "conflict"
+    #: A participant spoke before accepting the circle's ground rules (``accept``).
+    RULES_NOT_ACCEPTED = "rules_not_accepted"
     #: Too many messages; wait and try again.
     RATE_LIMITED = "rate_limited"
     #: The server cannot take the request right now; the same request may be retried.
@@ -75,7 +78,9 @@ class CloseCode(enum.IntEnum):
     SUBPROTOCOL_REQUIRED = 4406
     #: No valid ``hello`` arrived in time after the connection opened.
     HELLO_TIMEOUT = 4408
-    #: The circle is not open now (before ``opens_at`` or after ``closes_at``).
+    #: The circle is not open now. Sent by servers before waiting rooms: a Circles
+    #: server welcomes a ``hello`` before ``opens_at`` to the waiting room and closes one
+    #: after ``closes_at`` with ``CIRCLE_ENDED``.
     CIRCLE_NOT_OPEN = 4409
     #: The server could not keep this connection's stream complete (the circle's
     #: history was lost, or a gap could not be filled). Reconnect and resume: the
@@ -86,12 +91,16 @@ class CloseCode(enum.IntEnum):
     #: The circle is locked (or paused) and refuses newcomers for now. Members who were
     #: in it before may still come back. Do not reconnect on your own; try again later.
     CIRCLE_LOCKED = 4423
+    #: The circle has as many participants present as it may hold. Facilitators and
+    #: members already present (another device) still get in. Try again later.
+    CIRCLE_FULL = 4425
     #: The client did not read fast enough and its outgoing queue filled up.
     #: Reconnect and resume with the last id seen; nothing is lost.
     SLOW_CONSUMER = 4429
     #: A facilitator removed this member from the circle; they cannot join it again.
     REMOVED = 4430
-    #: The circle was ended by a facilitator; nobody can join it any more.
+    #: The circle ended, at its ``closes_at`` or by a facilitator's ``end``; nobody can
+    #: join it any more.
     CIRCLE_ENDED = 4431
 
 

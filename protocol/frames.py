@@ -3,7 +3,9 @@
 ``docs/protocol.md`` is the reader's version of this module. Every frame has a ``TYPE``
 (the ``type`` field on the wire) and ``SENDERS`` (who may send it). Text a person wrote
 and tokens never appear in a frame's ``repr``, so a frame can be logged safely. The
-facilitators' commands and what answers them are in :mod:`protocol.controls`; the
+facilitators' commands and what answers them are in :mod:`protocol.controls`, the
+circle's phases and ``open`` in :mod:`protocol.schedule`, a participant's own requests
+(ground rules, hiding a member, asking for support) in :mod:`protocol.personal`; the
 catalogue here holds them too.
 """
 
@@ -12,10 +14,12 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
-from protocol import controls
+from protocol import controls, personal, schedule
 from protocol.codes import ErrorCode
 from protocol.controls import Muted, State
 from protocol.errors import FrameError
+from protocol.personal import Alert, Rules
+from protocol.schedule import Phase
 from protocol.schema import limit
 from protocol.values import (
     CONTROL,
@@ -144,6 +148,8 @@ class Message(Frame):
     text: str = dataclasses.field(metadata=limit("text"), repr=False)
     ts: int
     cw: str | None = dataclasses.field(default=None, metadata=limit("label"), repr=False)
+    #: The author's handle: what ``hide`` names (absent in messages kept before it was).
+    handle: str | None = dataclasses.field(default=None, metadata=limit("ref", min_len=1))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -211,6 +217,18 @@ class Welcome(Frame):
     #: Ids of messages retracted from the circle, the most recent ones: a client that
     #: resumes hides any of them it still shows.
     retracted: list[int] | None = None
+    #: The circle's ground rules, which a participant accepts before speaking.
+    rules: Rules | None = None
+    #: Whether this member may speak without accepting ``rules`` (accepted already, or a
+    #: facilitator).
+    accepted: bool = False
+    #: Handles of the members whose messages this member hides (left out of ``history``).
+    hidden: list[str] | None = dataclasses.field(default=None, metadata=limit("ref", min_len=1))
+    #: For facilitators: the circle's most recent requests for support, oldest first.
+    alerts: list[Alert] | None = None
+    #: Where the circle is in its hours (waiting, open, closing), with ``opens_at`` for a
+    #: waiting room's countdown.
+    phase: Phase | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -322,6 +340,8 @@ def _catalogue(sender: Sender) -> dict[str, type[Frame]]:
         Flagged,
         Error,
         *controls.FRAMES,
+        *personal.FRAMES,
+        *schedule.FRAMES,
     )
     return {cls.TYPE: cls for cls in every if sender in cls.SENDERS}
 

@@ -8,7 +8,7 @@ from typing import Literal
 __all__ = ["CLIENT_LIMITS", "SERVER_LIMITS", "LimitName", "Limits"]
 
 #: The names a frame field may use to pick its string limit (``field(metadata=...)``).
-LimitName = Literal["text", "name", "ref", "token", "label", "string"]
+LimitName = Literal["text", "name", "ref", "token", "label", "note", "string"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -29,6 +29,7 @@ class Limits:
     max_ref_chars: int = 64
     max_token_chars: int = 4_096
     max_label_chars: int = 80
+    max_note_chars: int = 280
     max_string_chars: int = 256
 
     def string_limit(self, name: LimitName) -> int:
@@ -44,6 +45,8 @@ class Limits:
                 return self.max_token_chars
             case "label":
                 return self.max_label_chars
+            case "note":
+                return self.max_note_chars
             case "string":
                 return self.max_string_chars
 

@@ -29,8 +29,11 @@ from websockets.exceptions import ConnectionClosed
 from protocol import (
     SERVER_FRAMES,
     SERVER_LIMITS,
+    Accept,
+    Accepted,
     Ack,
     Codec,
+    Done,
     Error,
     Frame,
     Hello,
@@ -45,7 +48,7 @@ from protocol import (
     Welcome,
 )
 from tests.redis_server import free_port
-from tests.support import ADMIN_KEY, SECRET, TIMEOUT, token_for
+from tests.support import ACCEPT_REF, ADMIN_KEY, SECRET, TIMEOUT, token_for
 
 __all__ = [
     "START_TIMEOUT",
@@ -277,12 +280,19 @@ async def serve(
 
 @contextlib.asynccontextmanager
 async def serve_many(
-    tmp_path: Path, redis_url: str, prefix: str, names: tuple[str, ...] = ("A", "B")
+    tmp_path: Path,
+    redis_url: str,
+    prefix: str,
+    names: tuple[str, ...] = ("A", "B"),
+    *,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[list[NodeProcess]]:
-    """Several nodes on one Redis and prefix, started together, all ready."""
+    """Several nodes on one Redis and prefix (and ``env``), started together, all ready."""
     async with contextlib.AsyncExitStack() as stack:
         nodes = [
-            await stack.enter_async_context(serve(tmp_path, n, redis_url, prefix, ready=False))
+            await stack.enter_async_context(
+                serve(tmp_path, n, redis_url, prefix, env=env, ready=False)
+            )
             for n in names
         ]
         await asyncio.gather(*(n.wait_ready() for n in nodes))
@@ -362,15 +372,32 @@ class Member:
         )
         self.this_connection = []
 
-    async def join(self, url: str, *, resume: bool = True) -> Welcome:
-        """Connect and say hello, resuming from ``last_id`` and ``epoch`` if known."""
+    async def join(self, url: str, *, resume: bool = True, accept: bool = True) -> Welcome:
+        """Connect and say hello, resuming from ``last_id`` and ``epoch`` if known; with
+        ``accept``, accept the circle's ground rules if the welcome asks for it."""
         await self.open(url)
         last_id = self.last_id if resume else None
         epoch = self.epoch if resume and last_id is not None else None
         await self.send(Hello(token=self.token, last_id=last_id, epoch=epoch))
         frame = await self.recv()
         assert isinstance(frame, Welcome), f"{self.name}: {frame!r}"
+        if accept and frame.rules is not None and not frame.accepted:
+            await self.accept_rules(frame.rules.version)
         return frame
+
+    async def accept_rules(self, version: str) -> None:
+        """Accept the ground rules of ``version``, until both ``done`` and ``accepted``
+        came on this connection."""
+        start = len(self.frames)
+        await self.send(Accept(ref=ACCEPT_REF, version=version))
+
+        def answered() -> bool:
+            since = self.frames[start:]
+            return any(isinstance(f, Done) and f.ref == ACCEPT_REF for f in since) and any(
+                isinstance(f, Accepted) and f.version == version for f in since
+            )
+
+        await self.until(answered, what="the ground rules accepted")
 
     async def hello_refused(self, url: str) -> int | None:
         """Connect, resume, and expect the server to close instead of welcoming."""

@@ -30,7 +30,11 @@ from protocol import (
     MSGPACK,
     SERVER_FRAMES,
     SERVER_LIMITS,
+    Accept,
+    Accepted,
     Codec,
+    Done,
+    Error,
     Frame,
     Hello,
     Ping,
@@ -45,6 +49,8 @@ UNLIMITED = InboundLimits(frames_per_s=1e9, frames_burst=1e9, bytes_per_s=1e12, 
 SECRET = "test-secret-" + "x" * 32
 ADMIN_KEY = "test-admin-key-" + "y" * 32
 TIMEOUT = 5.0
+#: The ref of the ``accept`` the test clients send for a circle's ground rules.
+ACCEPT_REF = "accept-rules"
 F = TypeVar("F", bound=Frame)
 
 
@@ -193,12 +199,38 @@ class Client:
                 return frame
 
     async def hello(
-        self, token: str, *, last_id: int | None = None, epoch: str | None = None
+        self,
+        token: str,
+        *,
+        last_id: int | None = None,
+        epoch: str | None = None,
+        accept: bool = True,
     ) -> Welcome:
+        """Say hello; with ``accept``, accept the circle's ground rules too if the welcome
+        asks for it (what else arrives meanwhile stays to be received)."""
         await self.send(Hello(token=token, last_id=last_id, epoch=epoch))
         frame = await self.recv()
         assert isinstance(frame, Welcome), frame
+        if accept and frame.rules is not None and not frame.accepted:
+            await self.accept_rules(frame.rules.version)
         return frame
+
+    async def accept_rules(self, version: str) -> None:
+        """Accept the ground rules of ``version``: until both ``done`` and ``accepted``
+        came (other frames stay to be received, in order)."""
+        await self.send(Accept(ref=ACCEPT_REF, version=version))
+        others: list[Frame] = []
+        done = accepted = False
+        while not (done and accepted):
+            frame = await self.recv()
+            if isinstance(frame, Done) and frame.ref == ACCEPT_REF:
+                done = True
+            elif isinstance(frame, Accepted) and frame.version == version:
+                accepted = True
+            else:
+                assert not isinstance(frame, Error) or frame.ref != ACCEPT_REF, frame
+                others.append(frame)
+        self.unread[:0] = others
 
     async def close_code(self) -> int | None:
         """Wait for the server to close; the close code it sent."""

@@ -15,12 +15,16 @@ from circles.model import Circle, CircleId, MemberId
 from protocol import CloseCode, Frame, Member, Message, Review
 
 if TYPE_CHECKING:
+    from circles.backends.audit import AuditLog
     from circles.backends.controls import ControlStore
+    from circles.backends.personal import PersonalStore
+    from circles.backends.schedule import ScheduleStore
 
 __all__ = [
     "Appended",
     "Backend",
     "BackendUnavailable",
+    "CircleFull",
     "CircleStore",
     "Directed",
     "Event",
@@ -39,6 +43,10 @@ __all__ = [
 
 class BackendUnavailable(Exception):
     """The backend cannot serve the request now; the same request may be retried later."""
+
+
+class CircleFull(Exception):
+    """The circle has as many participants present as its capacity allows."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -124,7 +132,8 @@ class CircleStore(Protocol):
     """Circle records."""
 
     async def create(self, circle: Circle) -> None:
-        """Store a new circle. Raises ValueError if the id is taken."""
+        """Store a new circle and plan its schedule (see
+        :mod:`circles.backends.schedule`). Raises ValueError if the id is taken."""
         ...
 
     async def get(self, circle_id: CircleId) -> Circle | None: ...
@@ -178,8 +187,14 @@ class EventLog(Protocol):
 class PresenceStore(Protocol):
     """Who is in which circle. A member with several connections is present once."""
 
-    async def join(self, circle_id: CircleId, member_id: MemberId, member: Member) -> bool:
-        """Count one more connection of the member. True when it is their first."""
+    async def join(
+        self, circle_id: CircleId, member_id: MemberId, member: Member, capacity: int | None = None
+    ) -> bool:
+        """Count one more connection of the member. True when it is their first.
+
+        With ``capacity``, a member not present yet is refused (CircleFull, nothing
+        counted) when that many participants are present already; facilitators are not
+        counted. Checked and counted in one step, so racing joins never exceed it."""
         ...
 
     async def leave(self, circle_id: CircleId, member_id: MemberId) -> bool:
@@ -267,6 +282,15 @@ class Backend(Protocol):
 
     @property
     def controls(self) -> ControlStore: ...
+
+    @property
+    def personal(self) -> PersonalStore: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    @property
+    def schedule(self) -> ScheduleStore: ...
 
     async def start(self) -> None: ...
 

@@ -54,6 +54,10 @@ class Refusal(enum.Enum):
     MUTED = "muted"
     #: Slow mode: this member spoke too recently.
     SLOW = "slow"
+    #: The circle has not opened yet: participants wait (speaking only).
+    WAITING = "waiting"
+    #: The participant has not accepted the circle's ground rules yet (speaking only).
+    RULES = "rules"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

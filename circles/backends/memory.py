@@ -12,10 +12,12 @@ import collections
 import dataclasses
 import itertools
 import secrets
+from collections.abc import Callable
 
 from circles.backends.base import (
     Appended,
     BackendUnavailable,
+    CircleFull,
     Event,
     HeldMessage,
     HistoryPage,
@@ -23,9 +25,12 @@ from circles.backends.base import (
     Listener,
     Sent,
 )
+from circles.backends.memory_audit import MemoryAuditLog
 from circles.backends.memory_controls import MemoryControlStore
+from circles.backends.memory_personal import MemoryPersonalStore
+from circles.backends.memory_schedule import MemoryScheduleStore
 from circles.model import Circle, CircleId, MemberId
-from protocol import Frame, Member, Message
+from protocol import Frame, Member, Message, Role
 
 __all__ = ["MemoryBackend"]
 
@@ -33,11 +38,15 @@ __all__ = ["MemoryBackend"]
 class MemoryCircleStore:
     def __init__(self) -> None:
         self._circles: dict[CircleId, Circle] = {}
+        #: plans a new circle's schedule; set by the backend
+        self.plan: Callable[[Circle], None] | None = None
 
     async def create(self, circle: Circle) -> None:
         if circle.id in self._circles:
             raise ValueError(f"circle {circle.id} exists")
         self._circles[circle.id] = circle
+        if self.plan is not None:
+            self.plan(circle)
 
     async def get(self, circle_id: CircleId) -> Circle | None:
         return self._circles.get(circle_id)
@@ -154,9 +163,17 @@ class MemoryPresenceStore:
         # circle -> member id -> (member, connection count); dicts keep arrival order
         self._present: dict[CircleId, dict[MemberId, tuple[Member, int]]] = {}
 
-    async def join(self, circle_id: CircleId, member_id: MemberId, member: Member) -> bool:
+    async def join(
+        self, circle_id: CircleId, member_id: MemberId, member: Member, capacity: int | None = None
+    ) -> bool:
         members = self._present.setdefault(circle_id, {})
         _, count = members.get(member_id, (member, 0))
+        if count == 0 and capacity is not None:
+            here = sum(1 for m, _ in members.values() if m.role is Role.PARTICIPANT)
+            if here >= capacity:
+                if not members:
+                    del self._present[circle_id]
+                raise CircleFull(f"{here} of {capacity} present")
         members[member_id] = (member, count + 1)
         return count == 0
 
@@ -230,12 +247,29 @@ class MemoryReviewQueue:
 class MemoryBackend:
     """Circle state, history, presence and fan-out for a single process."""
 
-    def __init__(self, *, history_max: int = 1_000) -> None:
+    def __init__(self, *, history_max: int = 1_000, audit_max: int = 10_000) -> None:
         self.circles = MemoryCircleStore()
         self.events = MemoryEventLog(history_max)
         self.presence = MemoryPresenceStore()
         self.reviews = MemoryReviewQueue()
         self.controls = MemoryControlStore(self.events, self.reviews)
+        self.personal = MemoryPersonalStore(self.events)
+        self.audit = MemoryAuditLog(audit_max)
+        self.schedule = MemoryScheduleStore(self.events, self.controls, self._forget)
+        self.circles.plan = self.schedule.plan
+
+    def _forget(self, circle_id: CircleId) -> None:
+        """Delete everything of a circle (its retention is over), as Redis deletes its
+        keys. Listeners stay: they belong to this node's rooms, not to the circle."""
+        self.circles._circles.pop(circle_id, None)
+        self.events._histories.pop(circle_id, None)
+        self.presence._present.pop(circle_id, None)
+        self.reviews._held.pop(circle_id, None)
+        self.reviews._told.pop(circle_id, None)
+        self.controls._circles.pop(circle_id, None)
+        self.personal.drop(circle_id)
+        self.audit.drop(circle_id)
+        self.schedule.drop(circle_id)
 
     async def start(self) -> None:
         """Nothing to connect to."""

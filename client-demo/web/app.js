@@ -94,6 +94,9 @@
     muteTimer: null,
     held: new Map(), // ref -> list item of an own message held for a facilitator
     retracted: new Set(), // ids of messages taken out of the circle: never shown
+    rules: null, // the circle's ground rules {text, version}, until accepted
+    phase: null, // {phase: waiting|open|closing, opens_at, closes_at, skew}: skew = server - us
+    phaseTimer: null,
   };
 
   const log = $("log");
@@ -227,9 +230,20 @@
     if (state.controls.paused) said.push("The circle is paused: only facilitators speak for now.");
     else if (state.controls.slow) said.push(`Slow mode: one message every ${state.controls.slow} seconds.`);
     if (state.controls.locked || state.controls.paused) said.push("No newcomers for now.");
+    const phase = state.phase;
+    if (phase && phase.phase === "waiting") {
+      // count down from the server's clock, not this device's
+      const left = Math.max(0, phase.opens_at - (Date.now() + phase.skew));
+      const minutes = Math.ceil(left / 60000);
+      said.push(`The circle opens at ${timeOf(phase.opens_at)} (in ${minutes} min). You can read along and wait here.`);
+    } else if (phase && phase.phase === "closing") {
+      said.push(`The circle closes at ${timeOf(phase.closes_at)}.`);
+    }
     $("controls").textContent = said.join(" ");
     $("controls").hidden = said.length === 0;
     // a mute that runs out is not announced: its end was said; show it ending on time
+    clearTimeout(state.phaseTimer);
+    if (phase && phase.phase === "waiting") state.phaseTimer = setTimeout(renderControls, 15000);
     clearTimeout(state.muteTimer);
     if (typeof state.mutedUntil === "number" && state.mutedUntil > Date.now()) {
       state.muteTimer = setTimeout(renderControls, state.mutedUntil - Date.now() + 250);
@@ -254,6 +268,14 @@
   }
 
   const mine = (member) => !!(state.you && member && member.handle && member.handle === state.you.handle);
+
+  function onPhase(p) {
+    const was = state.phase && state.phase.phase;
+    state.phase = { phase: p.phase, opens_at: p.opens_at, closes_at: p.closes_at, skew: p.at - Date.now() };
+    if (was === "waiting" && p.phase === "open") notice("The circle is open.");
+    if (p.phase === "closing" && was !== "closing") notice(`The circle closes at ${timeOf(p.closes_at)}.`);
+    renderControls();
+  }
 
   function onMuted(m) {
     if (!mine(m.member)) return; // a facilitator's console shows others' mutes; this page does not
@@ -296,9 +318,11 @@
     state.epoch = w.epoch;
     for (const id of w.retracted || []) onRetracted(id);
     onState(w.state || { locked: false, paused: false, slow: 0 }, true);
+    if (w.phase) onPhase(w.phase);
     const own = (w.mutes || []).find((m) => mine(m.member));
     state.mutedUntil = own ? (own.until === undefined ? null : own.until) : undefined;
     renderControls();
+    showRules(w.rules && !w.accepted ? w.rules : null);
     for (const m of w.history) showMessage(m);
     // Without more to follow, everything up to last_id has now been shown.
     if (!w.more) state.lastId = Math.max(state.lastId ?? 0, w.last_id);
@@ -306,7 +330,32 @@
     state.attempt = 0;
     state.firstDelay = 0.5 + Math.random() * 2.5;
     setStatus("Connected.");
-    $("send").disabled = false;
+    $("send").disabled = Boolean(state.rules);
+  }
+
+  // A participant accepts the circle's ground rules before their first message; the
+  // server refuses a say before that (rules_not_accepted), so the box waits too.
+  function showRules(rules) {
+    state.rules = rules;
+    $("rules").hidden = !rules;
+    if (rules) {
+      // text, never markup: the rules come from the operator, but stay plain text here
+      $("rules-text").replaceChildren(
+        ...rules.text.split(/\n{2,}/).map((part) => {
+          const p = document.createElement("p");
+          p.textContent = part;
+          return p;
+        }),
+      );
+    }
+    $("send").disabled = !state.ws || Boolean(rules);
+  }
+
+  function accept() {
+    if (!state.ws || !state.rules) return;
+    const ref = `${state.refPrefix}-${++state.refSeq}`;
+    send(state.ws, { type: "accept", ref, version: state.rules.version });
+    $("accept").disabled = true;
   }
 
   function onError(e) {
@@ -375,6 +424,14 @@
         break;
       case "retracted":
         onRetracted(frame.id);
+        break;
+      case "phase":
+        onPhase(frame);
+        break;
+      case "accepted": // on every connection of this member
+        if (!state.rules || frame.version === state.rules.version) showRules(null);
+        $("accept").disabled = false;
+        text.focus();
         break;
       case "done": // the answer to a facilitator's command: nothing to show on this page
       case "decided":
@@ -508,6 +565,12 @@
       formError.hidden = false;
       return;
     }
+    if (state.rules) {
+      formError.textContent = "Please read and accept the ground rules above first.";
+      formError.hidden = false;
+      $("accept").focus();
+      return;
+    }
     if (!state.ws) {
       formError.textContent = state.ended
         ? "The connection has ended (see above), so this message cannot be sent."
@@ -528,6 +591,7 @@
   }
 
   $("compose").addEventListener("submit", submit);
+  $("accept").addEventListener("click", accept);
   text.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();

@@ -21,19 +21,28 @@ import pytest_asyncio
 from circles.auth import verify_token
 from circles.backends.memory import MemoryBackend
 from circles.clock import SystemClock
+from circles.rules import DEFAULT_RULES, version_of
 from protocol import (
     JSON,
     MSGPACK,
     SERVER_FRAMES,
     SERVER_LIMITS,
+    Accept,
+    Accepted,
     Ack,
+    Done,
+    Error,
     Frame,
+    Heard,
     Hello,
+    Hidden,
+    Hide,
     Message,
     Presence,
     PresenceAction,
     Role,
     Say,
+    Support,
     Welcome,
 )
 from tests.support import (
@@ -49,7 +58,10 @@ from tests.support import (
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
-CIRCLE_FIELDS = {"id", "title", "opens_at", "closes_at", "capacity", "state"}
+CIRCLE_FIELDS = {
+    "id", "title", "opens_at", "closes_at", "capacity", "state", "rules", "rules_version",
+    "support_escalation",
+}  # fmt: skip
 TOKEN_FIELDS = {
     "circle_id",
     "member_id",
@@ -167,6 +179,20 @@ async def test_a_circle_open_now_is_open(api: httpx.AsyncClient) -> None:
     assert circle["state"] == "open"
 
 
+async def test_times_may_be_epoch_milliseconds_and_are_answered_in_iso(
+    api: httpx.AsyncClient,
+) -> None:
+    opens = dt.datetime.now(dt.UTC).replace(microsecond=123_000) + dt.timedelta(days=2)
+    opens_ms = int(opens.timestamp() * 1000)
+    circle = await create_circle(api, opens_at=opens_ms, closes_at=opens_ms + 5_400_000)
+    assert parse_time(circle["opens_at"]) == opens
+    assert parse_time(circle["closes_at"]) == opens + dt.timedelta(minutes=90)
+    assert circle["state"] == "scheduled"
+    # ISO and milliseconds may be mixed
+    mixed = await create_circle(api, opens_at=_iso(opens), closes_at=opens_ms + 60_000)
+    assert parse_time(mixed["closes_at"]) == opens + dt.timedelta(minutes=1)
+
+
 @pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON"])
 async def test_content_type_parameters_and_case_do_not_matter(
     api: httpx.AsyncClient, content_type: str
@@ -282,7 +308,23 @@ BAD_CIRCLES: dict[str, tuple[bytes, str | None, int, str]] = {
     ),
     "missing opens_at": (_circle_json(opens_at=_DROP), "application/json", 400, "opens_at"),
     "missing closes_at": (_circle_json(closes_at=_DROP), "application/json", 400, "closes_at"),
-    "missing capacity": (_circle_json(capacity=_DROP), "application/json", 400, "capacity"),
+    "rules a number": (_circle_json(rules=5), "application/json", 400, "rules: a string"),
+    "rules null": (_circle_json(rules=None), "application/json", 400, "rules: a string"),
+    "rules blank": (_circle_json(rules=" \n\u200b "), "application/json", 400, "rules"),
+    "rules too long": (_circle_json(rules="r" * 4001), "application/json", 400, "rules"),
+    "rules control": (_circle_json(rules="be kind\x1b[2J"), "application/json", 400, "rules"),
+    "support a string": (
+        _circle_json(support_escalation="yes"),
+        "application/json",
+        400,
+        "support_escalation",
+    ),
+    "support null": (
+        _circle_json(support_escalation=None),
+        "application/json",
+        400,
+        "support_escalation",
+    ),
     "unknown field": (
         _circle_json(colour="red"),
         "application/json",
@@ -327,11 +369,36 @@ BAD_CIRCLES: dict[str, tuple[bytes, str | None, int, str]] = {
         400,
         "opens_at",
     ),
-    "opens_at epoch number": (
-        _circle_json(opens_at=1_900_000_000_000),
+    "opens_at epoch seconds as a float": (
+        _circle_json(opens_at=1_900_000_000.5),
         "application/json",
         400,
-        "opens_at",
+        "opens_at: epoch milliseconds, or an ISO 8601 time",
+    ),
+    "opens_at true": (_circle_json(opens_at=True), "application/json", 400, "opens_at"),
+    "opens_at negative ms": (_circle_json(opens_at=-1), "application/json", 400, "out of range"),
+    "closes_at ms beyond year 9999": (
+        _circle_json(closes_at=253_402_300_800_000),
+        "application/json",
+        400,
+        "closes_at: out of range",
+    ),
+    "ms closing before opening": (
+        _circle_json(
+            opens_at=int(_SOON.timestamp() * 1000), closes_at=int(_NOW.timestamp() * 1000)
+        ),
+        "application/json",
+        400,
+        "after opens_at",
+    ),
+    "opens over a year ahead": (
+        _circle_json(
+            opens_at=_iso(_NOW + dt.timedelta(days=367)),
+            closes_at=_iso(_NOW + dt.timedelta(days=367, hours=1)),
+        ),
+        "application/json",
+        400,
+        "more than a year ahead",
     ),
     "time beyond year 9999": (
         _circle_json(opens_at="9999-12-31T20:00:00-14:00", closes_at="9999-12-31T23:00:00-14:00"),
@@ -371,6 +438,33 @@ BAD_CIRCLES: dict[str, tuple[bytes, str | None, int, str]] = {
 }
 
 
+async def test_a_circle_made_without_options_holds_twelve_under_the_default_rules(
+    api: httpx.AsyncClient,
+) -> None:
+    body = {k: v for k, v in circle_body().items() if k != "capacity"}
+    response = await api.post("/v1/circles", json=body)
+    assert response.status_code == 201, response.text
+    circle = response.json()
+    assert circle["capacity"] == 12
+    assert circle["rules"] == DEFAULT_RULES
+    assert circle["rules_version"] == version_of(DEFAULT_RULES)
+    assert circle["support_escalation"] is False
+    for promise in ("stays here", "professional", "contact details", "methods", "emergency"):
+        assert promise in circle["rules"]
+
+
+async def test_a_circle_may_have_its_own_rules_and_page_for_support(
+    api: httpx.AsyncClient,
+) -> None:
+    rules = "  Be kind.\nNo names of places.\tThank you.  "
+    circle = await create_circle(api, rules=rules, support_escalation=True)
+    assert circle["rules"] == rules.strip()
+    assert circle["rules_version"] == version_of(rules.strip()) != version_of(DEFAULT_RULES)
+    assert circle["support_escalation"] is True
+    response = await api.get(f"/v1/circles/{circle['id']}")
+    assert response.json() == circle
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "status", "detail"), BAD_CIRCLES.values(), ids=BAD_CIRCLES
 )
@@ -390,8 +484,19 @@ async def test_bad_circle_requests_get_a_json_error(
         {"capacity": 500},
         {"opens_at": _iso(_NOW), "closes_at": _iso(_NOW + dt.timedelta(days=7))},
         {"opens_at": _iso(_NOW - dt.timedelta(days=1)), "closes_at": _iso(_SOON)},
+        {
+            "opens_at": _iso(_NOW + dt.timedelta(days=365)),
+            "closes_at": _iso(_NOW + dt.timedelta(days=365, hours=1)),
+        },
     ],
-    ids=["title 120 chars", "capacity 1", "capacity 500", "lasts 7 days", "opened yesterday"],
+    ids=[
+        "title 120 chars",
+        "capacity 1",
+        "capacity 500",
+        "lasts 7 days",
+        "opened yesterday",
+        "a year ahead",
+    ],
 )
 async def test_limits_are_inclusive(api: httpx.AsyncClient, changes: dict[str, Any]) -> None:
     await create_circle(api, **changes)
@@ -714,12 +819,19 @@ async def test_member_account_ids_never_reach_members(server: Node, api: httpx.A
 
     async with Client.connect(url, MSGPACK) as ann:
         await ann.send(Hello(token=ann_token))
-        await _raw_until(ann, Welcome, to_ann)
+        welcome = await _raw_until(ann, Welcome, to_ann)
+        assert isinstance(welcome, Welcome)
+        assert welcome.rules is not None
+        await ann.send(Accept(ref="rules", version=welcome.rules.version))
+        await _raw_until_all(ann, [Done, Accepted], to_ann)
         async with Client.connect(url, JSON) as bo:
             await bo.send(Hello(token=bo_token))
             welcome = await _raw_until(bo, Welcome, to_bo)
             assert isinstance(welcome, Welcome)
+            assert welcome.rules is not None
             assert [m.name for m in welcome.members] == ["Ann", "Bo"]
+            await bo.send(Accept(ref="rules", version=welcome.rules.version))
+            await _raw_until_all(bo, [Done, Accepted], to_bo)
             joined = await _raw_until(ann, Presence, to_ann)
             while isinstance(joined, Presence) and joined.member.name == "Ann":
                 joined = await _raw_until(ann, Presence, to_ann)  # her own arrival
@@ -730,13 +842,19 @@ async def test_member_account_ids_never_reach_members(server: Node, api: httpx.A
 
             await ann.send(Say(ref="a1", text="hello Bo"))
             await _raw_until_all(ann, [Ack, Message], to_ann)
+            await ann.send(Support(ref="s1", note="a word with someone, please"))
+            await _raw_until(ann, Heard, to_ann)
             message = await _raw_until(bo, Message, to_bo)
             assert isinstance(message, Message)
             assert (message.name, message.text) == ("Ann", "hello Bo")
 
+            await bo.send(Hide(ref="h1", member=joined.member.handle))  # himself: refused
+            await _raw_until(bo, Error, to_bo)
             await bo.send(Say(ref="b1", text="hello Ann"))
             await _raw_until_all(bo, [Ack, Message], to_bo)
             await _raw_until(ann, Message, to_ann)
+            await ann.send(Hide(ref="h2", member=joined.member.handle))
+            await _raw_until_all(ann, [Done, Hidden], to_ann)
             await ann.ws.close()
             left = await _raw_until(bo, Presence, to_bo)
             assert isinstance(left, Presence)

@@ -6,6 +6,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from circles.backends.base import BackendUnavailable
+from circles.backends.controls import Refusal
 from circles.backends.memory import MemoryBackend
 from circles.clock import ManualClock
 from circles.commands import carry_out
@@ -17,6 +18,7 @@ from protocol import (
     SERVER_FRAMES,
     SERVER_LIMITS,
     Approve,
+    CirclePhase,
     Command,
     Done,
     End,
@@ -25,7 +27,9 @@ from protocol import (
     Lock,
     Mute,
     Muted,
+    Open,
     Pause,
+    Phase,
     Reject,
     Remove,
     Resume,
@@ -68,11 +72,11 @@ def _every(sam: str) -> list[Command]:
         Mute(ref="1", member=sam), Unmute(ref="2", member=sam), Remove(ref="3", member=sam),
         Lock(ref="4"), Unlock(ref="5"), Slow(ref="6", seconds=9), Retract(ref="7", id=1),
         Approve(ref="8", hold="h"), Reject(ref="9", hold="h"), Pause(ref="10"),
-        Resume(ref="11"), End(ref="12"),
+        Resume(ref="11"), End(ref="12"), Open(ref="13"),
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize("which", range(12))
+@pytest.mark.parametrize("which", range(13))
 async def test_every_command_from_a_participant_is_forbidden_before_anything_is_read(
     which: int,
 ) -> None:
@@ -84,6 +88,8 @@ async def test_every_command_from_a_participant_is_forbidden_before_anything_is_
     for name in ("admit", "member", "speak", "give_back", "change", "snapshot"):
         setattr(backend.controls, name, never)
     backend.reviews.find = never  # type: ignore[method-assign]
+    for name in ("advance", "timeline", "reschedule"):
+        setattr(backend.schedule, name, never)
     command = _every(sam.member.handle or "")[which]
     with capture_logs() as logs, pytest.raises(Refused) as refused:
         await carry_out(command, sam, hub, NOW)
@@ -152,3 +158,57 @@ async def test_mode_commands_are_done_again_when_repeated() -> None:
     locked = State(locked=True, paused=False, slow=0)
     assert _drain(zoe) == [locked, Done(ref="a"), locked, Done(ref="b")]
     assert _drain(sam) == [locked, locked]
+
+
+async def _waiting() -> tuple[Hub, MemoryBackend, Connection, Connection, Circle]:
+    """A circle ten minutes before it opens, a facilitator and a participant waiting."""
+    backend = MemoryBackend()
+    hub = Hub(backend, ManualClock(NOW), HubSettings(), handle_key=b"k")
+    circle = Circle(new_circle_id(), "t", NOW + 600_000, NOW + 4200_000, 30, NOW)
+    await backend.circles.create(circle)
+    conns = []
+    for name, role in (("Zoe", Role.FACILITATOR), ("Sam", Role.PARTICIPANT)):
+        membership = Membership(circle.id, MemberId(f"acct-{name}"), name, role, 2**42)
+        conn = hub.connection(membership, MSGPACK)
+        welcome = await hub.join(conn, circle, None, None)
+        assert welcome.phase is not None
+        assert welcome.phase.phase is CirclePhase.WAITING
+        conns.append(conn)
+    for conn in conns:
+        _drain(conn)
+    return hub, backend, conns[0], conns[1], circle
+
+
+async def test_open_opens_the_waiting_room_for_everyone_once() -> None:
+    hub, _, zoe, sam, circle = await _waiting()
+    waiting = await hub.may_speak(sam)
+    assert (waiting.refusal, waiting.until) == (Refusal.WAITING, circle.opens_at)
+    assert (await hub.may_speak(zoe)).refusal is not Refusal.WAITING  # they speak early
+    await carry_out(Open(ref="o1"), zoe, hub, NOW)
+    opened = Phase(
+        phase=CirclePhase.OPEN, opens_at=circle.opens_at, closes_at=circle.closes_at, at=NOW
+    )
+    assert _drain(zoe) == [opened, Done(ref="o1")]
+    assert _drain(sam) == [opened]
+    assert (await hub.may_speak(sam)).refusal is not Refusal.WAITING
+    with capture_logs() as logs, pytest.raises(Refused) as refused:
+        await carry_out(Open(ref="o2"), zoe, hub, NOW + 1)
+    assert (refused.value.code, refused.value.detail, refused.value.ref) == (
+        ErrorCode.CONFLICT, "the circle is open already", "o2",
+    )  # fmt: skip
+    assert [e["outcome"] for e in logs if e["event"] == "command"] == ["conflict"]
+    assert _drain(zoe) == _drain(sam) == []
+
+
+async def test_open_is_refused_once_the_circle_ended_and_nothing_changes() -> None:
+    hub, backend, zoe, sam, circle = await _waiting()
+    await carry_out(End(ref="e1"), zoe, hub, NOW)
+    with pytest.raises(Refused) as refused:
+        await carry_out(Open(ref="o1"), zoe, hub, NOW)
+    assert (refused.value.code, refused.value.detail) == (
+        ErrorCode.CONFLICT, "the circle has ended",
+    )  # fmt: skip
+    assert not any(isinstance(f, Phase) for f in _drain(sam))
+    assert (await backend.schedule.timeline(circle.id, NOW)).stage.value == "ended"
+    # the end made the circle due at once, so its deletion is counted from now
+    assert await backend.schedule.next_due() == NOW

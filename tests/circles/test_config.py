@@ -10,6 +10,7 @@ from circles.app import create_app, make_backend
 from circles.backends.memory import MemoryBackend
 from circles.backends.redis import RedisBackend
 from circles.config import ConfigError, Settings
+from circles.schedule import EXPIRY_GRACE_MS
 from tests.support import ADMIN_KEY, SECRET
 
 KEYS = {"CIRCLES_SECRET": SECRET, "CIRCLES_ADMIN_KEY": ADMIN_KEY}
@@ -115,13 +116,40 @@ def test_a_redis_url_selects_the_redis_backend_with_its_settings() -> None:
     backend = make_backend(Settings.from_env(env))
     assert isinstance(backend, RedisBackend)
     assert (backend.settings.url, backend.settings.prefix) == ("redis://127.0.0.1:6379/3", "org1")
-    assert (backend.settings.retention_ms, backend.settings.history_max) == (90 * 60_000, 500)
+    # the keys' own expiry comes a grace after the scheduler deletes them
+    retention_ms = 90 * 60_000 + EXPIRY_GRACE_MS
+    assert (backend.settings.retention_ms, backend.settings.history_max) == (retention_ms, 500)
     assert isinstance(create_app(Settings.from_env(env)).state.backend, RedisBackend)
 
 
 def test_a_negative_retention_is_refused() -> None:
     with pytest.raises(ConfigError, match="CIRCLES_RETENTION_MINUTES"):
         Settings.from_env({**KEYS, "CIRCLES_RETENTION_MINUTES": "-5"})
+
+
+@pytest.mark.parametrize(
+    "variable", ["CIRCLES_RETENTION_MINUTES", "CIRCLES_CLOSING_NOTICE_MINUTES"]
+)
+@pytest.mark.parametrize("value", ["-0.5", "nan", "inf", "1e9", "soon"])
+def test_the_schedules_minutes_out_of_range_or_not_numbers_are_refused(
+    variable: str, value: str
+) -> None:
+    with pytest.raises(ConfigError, match=variable):
+        Settings.from_env({**KEYS, variable: value})
+
+
+def test_the_schedules_minutes_take_fractions_for_seconds() -> None:
+    settings = Settings.from_env(
+        {**KEYS, "CIRCLES_RETENTION_MINUTES": "0.05", "CIRCLES_CLOSING_NOTICE_MINUTES": "0.5"}
+    )
+    assert (settings.retention_minutes * 60, settings.closing_notice_minutes * 60) == (
+        pytest.approx(3),
+        pytest.approx(30),
+    )
+    scheduler = create_app(settings).state.scheduler
+    assert (scheduler._settings.retention_ms, scheduler._settings.notice_ms) == (3000, 30_000)
+    defaults = Settings.from_env(KEYS)
+    assert (defaults.retention_minutes, defaults.closing_notice_minutes) == (60, 5)
 
 
 def test_without_redis_the_memory_backend_is_used() -> None:

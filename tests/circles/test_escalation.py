@@ -42,6 +42,7 @@ async def test_the_default_logs_each_request_without_words_and_counts_it_by_seve
         "risk": "imminent",
         "tags": ["crisis.direct", "crisis.timeframe"],
         "ts": 1_800_000_000_000,
+        "trigger": "pipeline",
     }
     assert (logs[1]["message_id"], logs[1]["hold"]) == (7, None)
 

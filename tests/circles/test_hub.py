@@ -48,7 +48,7 @@ class CountingJson(JsonCodec):
 
 def _circle(clock: ManualClock) -> Circle:
     now = clock.now_ms()
-    return Circle(new_circle_id(), "t", now - 1, now + 3600_000, 30, now)
+    return Circle(new_circle_id(), "t", now - 1, now + 3600_000, 100, now)
 
 
 def _membership(circle: Circle, name: str, role: Role = Role.PARTICIPANT) -> Membership:

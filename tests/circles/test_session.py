@@ -22,9 +22,11 @@ from protocol import (
     MSGPACK,
     SERVER_FRAMES,
     SERVER_LIMITS,
+    Accept,
     Ack,
     Blocked,
     CloseCode,
+    Done,
     Error,
     ErrorCode,
     Frame,
@@ -88,7 +90,11 @@ class Rig:
         transport = FakeTransport()
         task = asyncio.create_task(run_session(transport, self.circle_id, self.context))
         transport.push(Hello(token=token_for(self.circle_id, name)))
-        assert isinstance(await transport.next(), Welcome)
+        welcome = await transport.next()
+        assert isinstance(welcome, Welcome)
+        assert welcome.rules is not None
+        transport.push(Accept(ref="rules", version=welcome.rules.version))
+        assert await transport.next_of(Done) == Done(ref="rules")
         try:
             yield transport
         finally:

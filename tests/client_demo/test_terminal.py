@@ -26,11 +26,15 @@ from protocol import (
     CODECS,
     JSON,
     MSGPACK,
+    Accept,
+    Accepted,
     Ack,
+    Alert,
     Approve,
     Approved,
     Blocked,
     CircleInfo,
+    CirclePhase,
     Codec,
     Decided,
     Decision,
@@ -39,14 +43,19 @@ from protocol import (
     Error,
     ErrorCode,
     Frame,
+    Heard,
     Held,
     Hello,
+    Hidden,
+    Hide,
     Lock,
     Member,
     Message,
     Mute,
     Muted,
+    Open,
     Pause,
+    Phase,
     Ping,
     Pong,
     Presence,
@@ -63,9 +72,12 @@ from protocol import (
     Review,
     RiskLevel,
     Role,
+    Rules,
     Say,
     Slow,
     State,
+    Support,
+    Unhide,
     Unlock,
     Unmute,
     Unmuted,
@@ -368,6 +380,10 @@ async def test_content_warning_errors_and_unknown_frames() -> None:
         lines.feed("/cw | nothing")
         lines.feed("/shout")
         lines.feed("/cw grief | I miss her")
+        await screen.shows("/show 1 to read")
+        assert "line one" not in screen.text  # folded until the person opens it
+        lines.feed("/show 2")
+        lines.feed("/show 1")
         await screen.shows("line one")
         lines.end()
         assert await asyncio.wait_for(task, WAIT) == 0
@@ -375,10 +391,12 @@ async def test_content_warning_errors_and_unknown_frames() -> None:
     assert [(s.text, s.cw) for s in says] == [("I miss her", "grief")]
     assert screen.lines[3:] == [
         "(to add a content warning: /cw LABEL | your message)",
-        "(commands: /cw LABEL | message, /quit)",
+        terminal.HELP,
         "! not sent: you are muted for 5 minutes",
         "(skipped a frame this client could not read: a frame must be a map)",
-        "[22:13] Ana (facilitator): [cw: grief]\n    line one\n    line two\ufffd[2J",
+        "[22:13] Ana (facilitator): [cw: grief] (folded: /show 1 to read)",
+        "(type /show and the number of a folded message)",
+        "  #1 Ana [cw: grief]:\n    line one\n    line two\ufffd[2J",
     ]
 
 
@@ -563,6 +581,7 @@ KIM = Member("Kim Lee", Role.PARTICIPANT, "m-kim")
         ("/pause", Pause("r")),
         ("/resume", Resume("r")),
         ("/end", End("r")),
+        ("/open", Open("r")),
     ],
 )
 def test_slash_commands_become_command_frames(line: str, expected: Frame) -> None:
@@ -679,4 +698,212 @@ async def test_a_participant_is_told_of_mutes_removals_and_decisions_and_cannot_
         "  · Your held message was shared with the circle.",
         "! not shared: Not shared, kindly.",
         "! You were removed from this circle.",
+    ]
+
+
+def _phase(phase: CirclePhase, at: int) -> Phase:
+    return Phase(phase, CIRCLE.opens_at, CIRCLE.closes_at, at)
+
+
+async def test_the_waiting_room_counts_down_and_the_closing_is_told_once() -> None:
+    lines, screen = Lines(), Screen()
+    bea = Member("Bea", Role.PARTICIPANT, "m-bea")
+
+    async def script(peer: Peer, n: int) -> None:
+        waiting = _phase(CirclePhase.WAITING, TS - 600_000)  # ten minutes early
+        await peer.send(Welcome(CIRCLE, bea, [ANA, bea], "e1", 0, ResumeResult.FRESH, [],
+                                phase=waiting))  # fmt: skip
+        say = await peer.recv()
+        assert isinstance(say, Say)
+        refused = "the circle has not opened yet: speak once it opens"
+        await peer.send(Error(ErrorCode.FORBIDDEN, refused, say.ref, until=TS))
+        await peer.send(_phase(CirclePhase.OPEN, TS))
+        await peer.send(_phase(CirclePhase.OPEN, TS + 1))  # told again: not news
+        await peer.send(_phase(CirclePhase.CLOSING, TS + 3_300_000))
+        await peer.ws.close(4431, "the circle has ended at its closing time")
+
+    async with running(script) as (_, url):
+        task = asyncio.create_task(client(url, lines, screen).run())
+        await screen.shows("waiting room")
+        lines.feed("hello?")
+        assert await asyncio.wait_for(task, WAIT) == 1
+
+    assert screen.lines[3:] == [
+        "  · You are in the waiting room. The circle opens at 22:13, in 10 minutes."
+        " You can read along, and speak once it opens.",
+        "! not sent: the circle has not opened yet: speak once it opens (until 22:13)",
+        "  · The circle is open now: everyone may speak.",
+        "  · The circle closes at 23:13, in 5 minutes. Time to start wrapping up.",
+        f"! {terminal.FAREWELLS[4431]} the circle has ended at its closing time",
+    ]
+
+
+async def test_a_facilitator_waiting_may_open_early_and_reminders_stop_once_open() -> None:
+    lines, screen = Lines(), Screen()
+    received: list[Frame] = []
+
+    async def script(peer: Peer, n: int) -> None:
+        # the server's clock says the circle opens in 0.3 s, whatever this one says
+        waiting = _phase(CirclePhase.WAITING, TS - 300)
+        await peer.send(facilitator_welcome(phase=waiting))
+        sent = asyncio.get_running_loop().time()
+        received.append(await peer.recv())
+        # opened 0.15 s after the welcome: between the reminders 0.2 s and 0.05 s before
+        await asyncio.sleep(sent + 0.15 - asyncio.get_running_loop().time())
+        await peer.send(Done("x"))
+        await peer.send(_phase(CirclePhase.OPEN, TS - 100))
+        await until_closed(peer)
+
+    async with running(script) as (_, url):
+        me = terminal.TerminalClient(
+            url, "tok", lines, screen.write, tz=dt.UTC, quit_grace=0.1, reminders=(0.2, 0.05)
+        )
+        task = asyncio.create_task(me.run())
+        await screen.shows("/open the circle early")
+        lines.feed("/open")
+        await screen.shows("The circle is open now")
+        await asyncio.sleep(0.25)  # the 0.05 s reminder would have come by now
+        lines.feed("/quit")
+        assert await asyncio.wait_for(task, WAIT) == 0
+
+    assert isinstance(received[0], Open)
+    shown = [line for line in screen.lines if "opens" in line or "open now" in line]
+    assert shown == [
+        "  · You are in the waiting room. The circle opens at 22:13, in less than a minute."
+        " As a facilitator you may speak now, and /open the circle early.",
+        "  · (the circle opens in less than a minute)",
+        "  · The circle is open now: everyone may speak.",
+    ]
+
+
+# --- a participant's own requests ------------------------------------------------------
+
+
+RULES = Rules("1. What is said here stays here.\n2. No contact details.", "r-1")
+
+
+async def test_a_participant_agrees_to_the_ground_rules_before_speaking() -> None:
+    lines, screen = Lines(), Screen()
+    bea = Member("Bea", Role.PARTICIPANT, "m-bea")
+    received: list[Frame] = []
+
+    async def script(peer: Peer, n: int) -> None:
+        await peer.send(
+            Welcome(CIRCLE, bea, [ANA, bea], "e1", 0, ResumeResult.FRESH, [], rules=RULES)
+        )
+        accept = await peer.recv()
+        received.append(accept)
+        assert isinstance(accept, Accept)
+        await peer.send(Accepted(accept.version))
+        await peer.send(Done(accept.ref))
+        say = await peer.recv()
+        received.append(say)
+        assert isinstance(say, Say)
+        await peer.send(Error(ErrorCode.RULES_NOT_ACCEPTED, "accept first", say.ref))
+        await until_closed(peer)
+
+    async with running(script) as (_, url):
+        task = asyncio.create_task(client(url, lines, screen).run())
+        await screen.shows("/accept to agree")
+        lines.feed("hello, may I?")  # not sent before agreeing
+        await screen.shows("type /accept first")
+        lines.feed("/accept")
+        await screen.shows("Thank you")
+        lines.feed("now I may")
+        await screen.shows("ground rules and type /accept first.")
+        lines.end()
+        assert await asyncio.wait_for(task, WAIT) == 0
+
+    assert received[0] == Accept(received[0].ref, "r-1")  # type: ignore[attr-defined]
+    assert isinstance(received[1], Say)
+    assert received[1].text == "now I may"
+    assert screen.lines[3:] == [
+        "-- Ground rules --",
+        "1. What is said here stays here.\n2. No contact details.",
+        "  · Type /accept to agree to them and join the conversation.",
+        "(please read the ground rules above and type /accept first)",
+        "  · Thank you for agreeing to the ground rules. Welcome.",
+        "  · done: accept",
+        "! not sent: accept first",
+        "  · Please read the ground rules and type /accept first.",
+    ]
+
+
+async def test_hiding_someone_and_asking_for_support_from_the_terminal() -> None:
+    lines, screen = Lines(), Screen()
+    bea = Member("Bea", Role.PARTICIPANT, "m-bea")
+    cy = Member("Cy", Role.PARTICIPANT, "m-cy")
+    received: list[Frame] = []
+
+    async def script(peer: Peer, n: int) -> None:
+        await peer.send(
+            Welcome(CIRCLE, bea, [ANA, bea, cy], "e1", 0, ResumeResult.FRESH, [],
+                    rules=RULES, accepted=True, hidden=["m-gone"])
+        )  # fmt: skip
+        for _ in range(3):
+            request = await peer.recv()
+            received.append(request)
+            match request:
+                case Hide(ref=ref, member=member):
+                    await peer.send(Hidden(["m-gone", member]))
+                    await peer.send(Done(ref))
+                case Unhide(ref=ref):
+                    await peer.send(Hidden(["m-gone"]))
+                    await peer.send(Done(ref))
+                case Support(ref=ref):
+                    await peer.send(Heard(ref, "The facilitators have been told, privately."))
+        await peer.ws.close(4425, "the circle is full right now")
+
+    async with running(script) as (_, url):
+        task = asyncio.create_task(client(url, lines, screen).run())
+        await screen.shows("Here now:")
+        lines.feed("/hide")
+        lines.feed("/hide Nobody")
+        lines.feed("/hide cy")
+        await screen.shows("done: hide cy")
+        lines.feed("/unhide @m-cy")
+        await screen.shows("done: unhide")
+        lines.feed("/support could someone check in?")
+        assert await asyncio.wait_for(task, WAIT) == 1
+
+    assert received[:2] == [Hide(received[0].ref, "m-cy"), Unhide(received[1].ref, "m-cy")]  # type: ignore[attr-defined]
+    assert received[2] == Support(received[2].ref, "could someone check in?")  # type: ignore[attr-defined]
+    assert screen.lines[3:] == [
+        "  · (only you see this) you hide the messages of: @m-gone",
+        "(type it as /hide NAME)",
+        "(nobody here is called Nobody)",
+        "  · (only you see this) you hide the messages of: @m-gone, Cy",
+        "  · done: hide cy",
+        "  · (only you see this) you hide the messages of: @m-gone",
+        "  · done: unhide @m-cy",
+        "  · (only you see this) The facilitators have been told, privately.",
+        "! The circle is full right now. Please try again a little later.",
+    ]
+
+
+async def test_a_facilitator_sees_who_asked_for_support_before_and_now() -> None:
+    lines, screen = Lines(), Screen()
+    ana = Member("Ana", Role.FACILITATOR, "m-ana")
+    bea = Member("Bea", Role.PARTICIPANT, "m-bea")
+
+    async def script(peer: Peer, n: int) -> None:
+        earlier = Alert(bea, TS, "after the circle?")
+        await peer.send(
+            Welcome(CIRCLE, ana, [ana, bea], "e1", 0, ResumeResult.FRESH, [], rules=RULES,
+                    accepted=True, alerts=[earlier])
+        )  # fmt: skip
+        await peer.send(Alert(bea, TS + 60_000, None, RiskLevel.ACTIVE_IDEATION, True))
+        await until_closed(peer)
+
+    async with running(script) as (_, url):
+        task = asyncio.create_task(client(url, lines, screen).run())
+        await screen.shows("paged")
+        lines.end()
+        assert await asyncio.wait_for(task, WAIT) == 0
+
+    assert screen.lines[3:] == [
+        '  [for facilitators] Bea (participant) @m-bea asked for support at 22:13: "after'
+        ' the circle?".',
+        "  [for facilitators] Bea (participant) @m-bea asked for support at 22:14"
+        " (active_ideation). The on-call professional is being paged.",
     ]

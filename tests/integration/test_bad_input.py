@@ -16,6 +16,7 @@ from protocol import (
     JSON,
     MSGPACK,
     Ack,
+    CirclePhase,
     CloseCode,
     Error,
     ErrorCode,
@@ -201,16 +202,19 @@ async def test_a_token_for_another_circle_is_refused_with_4403() -> None:
             assert await client.close_code() == CloseCode.CIRCLE_NOT_FOUND
 
 
-async def test_joining_outside_the_circles_hours_is_refused_with_4409() -> None:
+async def test_joining_early_waits_and_joining_after_the_close_is_refused_with_4431() -> None:
     async with node() as n:
         clock = n.app.state.clock
         now = clock.now_ms()
         early = await open_circle(n.backend, opens_at=now + 600_000, closes_at=now + 1_200_000)
         ended = await open_circle(n.backend, opens_at=now - 1_200_000, closes_at=now - 600_000)
-        for circle in (early, ended):
-            async with Client.connect(n.ws_url(circle.id)) as client:
-                await client.send(Hello(token=token_for(circle.id)))
-                assert await client.close_code() == CloseCode.CIRCLE_NOT_OPEN
+        async with Client.connect(n.ws_url(early.id)) as client:
+            welcome = await client.hello(token_for(early.id))
+            assert welcome.phase is not None
+            assert welcome.phase.phase is CirclePhase.WAITING
+        async with Client.connect(n.ws_url(ended.id)) as client:
+            await client.send(Hello(token=token_for(ended.id)))
+            assert await client.close_code() == CloseCode.CIRCLE_ENDED
 
 
 async def test_a_member_who_does_not_read_is_closed_and_the_others_are_not_slowed() -> None:

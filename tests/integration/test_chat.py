@@ -148,12 +148,9 @@ async def test_resume_beyond_one_page_streams_the_rest_in_order() -> None:
             assert back.more is True
             rest = [(await ann.expect(Message)).id for _ in range(6)]
             assert rest == [6, 7, 8, 9, 10, 11]
-            fresh = await Client.connect(url).__aenter__()
-            try:
+            async with Client.connect(url) as fresh:
                 welcome = await fresh.hello(token_for(circle.id, "Bo"))
                 assert [m.id for m in welcome.history] == [9, 10, 11]
-            finally:
-                await fresh.ws.close()
 
 
 async def test_resume_where_history_no_longer_reaches_says_gap() -> None:

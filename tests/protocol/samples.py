@@ -16,11 +16,15 @@ from protocol import (
     MSGPACK,
     SERVER_FRAMES,
     SERVER_LIMITS,
+    Accept,
+    Accepted,
     Ack,
+    Alert,
     Approve,
     Approved,
     Blocked,
     CircleInfo,
+    CirclePhase,
     Codec,
     Decided,
     Decision,
@@ -30,8 +34,11 @@ from protocol import (
     ErrorCode,
     Flagged,
     Frame,
+    Heard,
     Held,
     Hello,
+    Hidden,
+    Hide,
     Limits,
     Lock,
     Member,
@@ -39,7 +46,9 @@ from protocol import (
     Message,
     Mute,
     Muted,
+    Open,
     Pause,
+    Phase,
     Ping,
     Pong,
     Presence,
@@ -56,9 +65,12 @@ from protocol import (
     Review,
     RiskLevel,
     Role,
+    Rules,
     Say,
     Slow,
     State,
+    Support,
+    Unhide,
     Unlock,
     Unmute,
     Unmuted,
@@ -92,6 +104,7 @@ CIRCLE = CircleInfo(
     closes_at=TS + 5_400_000,
     capacity=12,
 )
+RULES = Rules(text="1. What is said here stays here.\n2. No contact details. 🌱", version="r-1")
 MESSAGE = Message(id=41, name=SAM.name, role=SAM.role, text="I'm here 🙂\nthank you", ts=TS)
 MESSAGE_CW = Message(
     id=42, name=ZOE.name, role=ZOE.role, text="Wëlcome — ça va? 你好 👋🏽", ts=TS + 1, cw="grief 💔"
@@ -123,6 +136,12 @@ CLIENT_SAMPLES: tuple[Frame, ...] = (
     Pause(ref="c13"),
     Resume(ref="c14"),
     End(ref="c15"),
+    Open(ref="c16"),
+    Accept(ref="p1", version="r-5f1c9e0a7b2d4c81"),
+    Hide(ref="p2", member=ZOE.handle or ""),
+    Unhide(ref="p3", member="m-x"),
+    Support(ref="p4"),
+    Support(ref="p5", note="Could someone check in with me? 🌱\nNot urgent."),
 )
 
 #: One or more samples of every frame a server sends, optional fields absent and present.
@@ -238,6 +257,52 @@ SERVER_SAMPLES: tuple[Frame, ...] = (
         mutes=[Muted(member=SAM, until=TS + 600_000)],
         retracted=[40, 41],
     ),
+    Phase(phase=CirclePhase.OPEN, opens_at=TS, closes_at=TS + 5_400_000, at=TS),
+    Phase(phase=CirclePhase.CLOSING, opens_at=TS, closes_at=TS + 5_400_000, at=TS + 5_100_000),
+    Welcome(  # in the waiting room, ten minutes before the circle opens
+        circle=CIRCLE,
+        you=SAM,
+        members=[ZOE, SAM],
+        epoch="01J9Z3K8",
+        last_id=0,
+        resume=ResumeResult.FRESH,
+        history=[],
+        phase=Phase(
+            phase=CirclePhase.WAITING, opens_at=TS, closes_at=TS + 5_400_000, at=TS - 600_000
+        ),
+    ),
+    Message(id=45, name=SAM.name, role=SAM.role, text="hi", ts=TS, handle=SAM.handle),
+    Accepted(version="r-5f1c9e0a7b2d4c81"),
+    Hidden(members=[]),
+    Hidden(members=["m-0f3a6d2e91c47b58", "m-5b1c9e0a7b2d4c81"]),
+    Heard(ref="p4", text="The facilitators have been told, privately. 🌱"),
+    Alert(member=SAM, ts=TS),
+    Alert(
+        member=SAM, ts=TS, note="could someone check in?", risk=RiskLevel.DISTRESS, escalated=True
+    ),
+    Welcome(  # a participant's, who has not accepted the rules yet and hides someone
+        circle=CIRCLE,
+        you=SAM,
+        members=[ZOE, SAM],
+        epoch="01J9Z3K8",
+        last_id=0,
+        resume=ResumeResult.FRESH,
+        history=[],
+        rules=RULES,
+        hidden=["m-1f3a6d2e91c47b58"],
+    ),
+    Welcome(  # a facilitator's, with the requests for support made before they came
+        circle=CIRCLE,
+        you=ZOE,
+        members=[ZOE, SAM],
+        epoch="01J9Z3K8",
+        last_id=0,
+        resume=ResumeResult.FRESH,
+        history=[],
+        rules=RULES,
+        accepted=True,
+        alerts=[Alert(member=SAM, ts=TS, note="please", escalated=True)],
+    ),
 )
 
 
@@ -311,9 +376,21 @@ def client_frames() -> st.SearchStrategy[Frame]:
         st.builds(Retract, ref=_refs, id=_ints),
         st.builds(Approve, ref=_refs, hold=_refs),
         st.builds(Reject, ref=_refs, hold=_refs),
-        *(st.builds(cls, ref=_refs) for cls in (Lock, Unlock, Pause, Resume, End)),
+        *(st.builds(cls, ref=_refs) for cls in (Lock, Unlock, Pause, Resume, End, Open)),
     )
-    return st.one_of(_hellos, st.builds(Say, ref=_refs, text=_texts, cw=_labels), _pings, commands)
+    requests = st.one_of(
+        st.builds(Accept, ref=_refs, version=_refs),
+        st.builds(Hide, ref=_refs, member=_refs),
+        st.builds(Unhide, ref=_refs, member=_refs),
+        st.builds(
+            Support,
+            ref=_refs,
+            note=st.none() | st.text(_typed, min_size=1, max_size=280).filter(_shows_something),
+        ),
+    )
+    return st.one_of(
+        _hellos, st.builds(Say, ref=_refs, text=_texts, cw=_labels), _pings, commands, requests
+    )
 
 
 def server_frames() -> st.SearchStrategy[Frame]:
@@ -347,4 +424,22 @@ def server_frames() -> st.SearchStrategy[Frame]:
         st.builds(Retracted, id=_ints),
         st.builds(Rejected, ref=_refs, reason=_strings),
         st.builds(Decided, hold=_refs, outcome=st.sampled_from(Decision)),
+        st.builds(Accepted, version=_refs),
+        st.builds(Hidden, members=st.lists(_refs, max_size=5)),
+        st.builds(Heard, ref=_refs, text=_texts),
+        st.builds(
+            Alert,
+            member=_members,
+            ts=_ints,
+            note=st.none() | st.text(max_size=280),
+            risk=st.none() | st.sampled_from(RiskLevel),
+            escalated=st.booleans(),
+        ),
+        st.builds(
+            Phase,
+            phase=st.sampled_from(CirclePhase),
+            opens_at=_ints,
+            closes_at=_ints,
+            at=_ints,
+        ),
     )

@@ -10,9 +10,13 @@ import pytest
 from protocol import (
     CLIENT_FRAMES,
     JSON,
+    MAX_HIDDEN,
     MUTE_MINUTES,
     SERVER_FRAMES,
     SLOW_SECONDS,
+    Accept,
+    Accepted,
+    Alert,
     Approved,
     Audience,
     CircleInfo,
@@ -21,7 +25,10 @@ from protocol import (
     ErrorCode,
     Frame,
     FrameError,
+    Heard,
     Hello,
+    Hidden,
+    Hide,
     Member,
     Message,
     Mute,
@@ -34,10 +41,13 @@ from protocol import (
     Say,
     Slow,
     State,
+    Support,
+    Unhide,
     Unmuted,
     Welcome,
 )
 from protocol.frames import Sender
+from protocol.personal import Rules
 from tests.protocol.doc import code, json_blocks, section, subsections, tables
 from tests.protocol.samples import CLIENT_SAMPLES, SERVER_SAMPLES, side
 
@@ -52,12 +62,16 @@ WARNING = "MARKER-cw-77d0"
 
 COMMANDS = {
     "mute", "unmute", "remove", "lock", "unlock", "slow", "retract", "approve", "reject",
-    "pause", "resume", "end",
+    "pause", "resume", "end", "open",
 }  # fmt: skip
 
 
-def test_clients_send_hello_say_ping_pong_and_the_facilitators_commands() -> None:
-    assert set(CLIENT_FRAMES) == {"hello", "say", "ping", "pong"} | COMMANDS
+#: A participant's requests for themselves (not commands: no facilitator needed).
+REQUESTS = {"accept", "hide", "unhide", "support"}
+
+
+def test_clients_send_hello_say_ping_pong_the_commands_and_the_requests() -> None:
+    assert set(CLIENT_FRAMES) == {"hello", "say", "ping", "pong"} | COMMANDS | REQUESTS
     assert {k for k, cls in CLIENT_FRAMES.items() if issubclass(cls, Command)} == COMMANDS
 
 
@@ -65,7 +79,8 @@ def test_servers_send_the_rest_and_ping_pong() -> None:
     assert set(SERVER_FRAMES) == {
         "ping", "pong", "welcome", "message", "ack", "presence", "members", "held",
         "blocked", "redacted", "review", "flagged", "error", "done", "state", "muted",
-        "unmuted", "removed", "retracted", "approved", "rejected", "decided",
+        "unmuted", "removed", "retracted", "approved", "rejected", "decided", "phase",
+        "accepted", "hidden", "heard", "alert",
     }  # fmt: skip
 
 
@@ -79,6 +94,14 @@ def test_frames_about_one_member_say_who_hears_them() -> None:
     assert Approved.AUDIENCE is Rejected.AUDIENCE is Audience.MEMBER
     assert Decided.AUDIENCE is Audience.FACILITATORS
     assert State.AUDIENCE is Removed.AUDIENCE is Retracted.AUDIENCE is Audience.ALL
+    assert Accepted.AUDIENCE is Hidden.AUDIENCE is Heard.AUDIENCE is Audience.MEMBER
+    assert Alert.AUDIENCE is Audience.FACILITATORS
+
+
+@pytest.mark.parametrize("kind", sorted(REQUESTS))
+def test_every_request_has_a_ref_first_and_is_no_command(kind: str) -> None:
+    assert dataclasses.fields(CLIENT_FRAMES[kind])[0].name == "ref"
+    assert not issubclass(CLIENT_FRAMES[kind], Command)
 
 
 @pytest.mark.parametrize("kind", sorted(ALL_FRAMES))
@@ -147,8 +170,15 @@ def _private_frames() -> list[Frame]:
             last_id=1,
             resume=ResumeResult.EXACT,
             history=[message],
+            alerts=[_alert(SECRET)],
         ),
+        Support(ref="r2", note=SECRET),
+        _alert(SECRET),
     ]
+
+
+def _alert(note: str) -> Alert:
+    return Alert(member=Member(name="Sam", role=Role.PARTICIPANT, handle="m-1"), ts=1, note=note)
 
 
 @pytest.mark.parametrize("frame", _private_frames(), ids=lambda f: f.TYPE)
@@ -217,9 +247,10 @@ def test_a_frames_field_table_lists_exactly_its_fields(kind: str) -> None:
 
 
 def test_nested_value_tables_list_exactly_their_fields() -> None:
-    member, circle = tables(subsections("## Frame catalogue")["Values inside frames"])
+    member, circle, rules = tables(subsections("## Frame catalogue")["Values inside frames"])
     assert [code(row[0]) for row in member] == [f.name for f in dataclasses.fields(Member)]
     assert [code(row[0]) for row in circle] == [f.name for f in dataclasses.fields(CircleInfo)]
+    assert [code(row[0]) for row in rules] == [f.name for f in dataclasses.fields(Rules)]
 
 
 @pytest.mark.parametrize("kind", sorted(ALL_FRAMES))
@@ -328,3 +359,56 @@ def test_the_documented_bounds_of_mute_and_slow_are_the_codes() -> None:
     seconds = next(row for row in rows["slow"] if row[0] == "`seconds`")
     assert minutes[2] == f"optional, {MUTE_MINUTES[0]}..{MUTE_MINUTES[1]}"
     assert seconds[2] == f"{SLOW_SECONDS[0]}..{SLOW_SECONDS[1]}"
+
+
+# --- a participant's requests ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ('{"type":"accept","ref":"p1"}', ErrorCode.INVALID_FIELD),
+        ('{"type":"accept","ref":"p1","version":""}', ErrorCode.INVALID_FIELD),
+        ('{"type":"accept","ref":"p1","version":3}', ErrorCode.INVALID_FIELD),
+        ('{"type":"accept","ref":"p1","version":"r\\u001b1"}', ErrorCode.INVALID_FIELD),
+        ('{"type":"accept","ref":"p1","version":"' + "v" * 65 + '"}', ErrorCode.TOO_LARGE),
+        ('{"type":"hide","ref":"p1"}', ErrorCode.INVALID_FIELD),
+        ('{"type":"hide","ref":"p1","member":""}', ErrorCode.INVALID_FIELD),
+        ('{"type":"hide","ref":"p1","member":["m-1"]}', ErrorCode.INVALID_FIELD),
+        ('{"type":"unhide","ref":"p1","member":null}', ErrorCode.INVALID_FIELD),
+        ('{"type":"unhide","ref":"p1","member":"m\\u0000"}', ErrorCode.INVALID_FIELD),
+        ('{"type":"hide","ref":"p1","member":"' + "m" * 65 + '"}', ErrorCode.TOO_LARGE),
+        ('{"type":"support","ref":"p1","note":""}', ErrorCode.INVALID_FIELD),
+        ('{"type":"support","ref":"p1","note":" \\u200b "}', ErrorCode.INVALID_FIELD),
+        ('{"type":"support","ref":"p1","note":"help\\u0007"}', ErrorCode.INVALID_FIELD),
+        ('{"type":"support","ref":"p1","note":7}', ErrorCode.INVALID_FIELD),
+        ('{"type":"support","ref":"p1","note":"' + "n" * 281 + '"}', ErrorCode.TOO_LARGE),
+    ],
+)
+def test_a_bad_request_is_refused_with_its_ref(raw: str, code: ErrorCode) -> None:
+    with pytest.raises(FrameError) as refused:
+        JSON.decode(raw, side(Accept)[0])
+    assert (refused.value.code, refused.value.ref) == (code, "p1")
+    assert "vvv" not in refused.value.detail
+    assert "nnn" not in refused.value.detail
+
+
+def test_a_request_for_support_may_carry_a_short_note_on_lines_of_its_own() -> None:
+    for frame in (Support(ref="p1"), Support(ref="p2", note="could someone\ncheck in? 🌱")):
+        frame.check()
+        assert JSON.decode(JSON.encode(frame), side(frame)[0]) == frame
+    Support(ref="p3", note="n" * 280).check()
+
+
+def test_hide_and_unhide_name_one_member_by_handle() -> None:
+    for frame in (Hide(ref="p1", member="m-0f3a"), Unhide(ref="p2", member="m-0f3a")):
+        frame.check()
+        assert JSON.decode(JSON.encode(frame), side(frame)[0]) == frame
+
+
+def test_a_welcome_lists_whom_its_member_hides_and_at_most_what_a_frame_holds() -> None:
+    # a member may hide at most MAX_HIDDEN others: their handles fit in one welcome
+    handles = [f"m-{i:016x}" for i in range(MAX_HIDDEN)]
+    frame = Hidden(members=handles)
+    assert JSON.decode(JSON.encode(frame), *side(frame)) == frame
+    assert Heard(ref="p1", text="told").AUDIENCE is Audience.MEMBER

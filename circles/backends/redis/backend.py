@@ -16,20 +16,33 @@ import secrets
 import structlog
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from circles import lifecycle
 from circles.backends.base import BackendUnavailable, Directed, Expel
 from circles.backends.controls import ENDED_REASON, REMOVED_REASON
+from circles.backends.redis.audit import RedisAuditLog
 from circles.backends.redis.controls import RedisControlStore
 from circles.backends.redis.errors import UNAVAILABLE_ERRORS
 from circles.backends.redis.events import FALLBACK_TTL_MS, RedisEventLog
 from circles.backends.redis.keys import Keys
+from circles.backends.redis.personal import RedisPersonalStore
 from circles.backends.redis.presence import RedisPresenceStore
 from circles.backends.redis.reviews import RedisReviewQueue
+from circles.backends.redis.schedule import RedisScheduleStore
 from circles.backends.redis.store import RedisCircleStore
 from circles.backends.redis.subscriber import Subscriber
 from circles.clock import Clock, SystemClock
 from circles.logging import exception_fields
 from circles.model import CircleId
-from protocol import CloseCode, Member, Members, Presence, PresenceAction, Retracted
+from protocol import (
+    Accepted,
+    CloseCode,
+    Hidden,
+    Member,
+    Members,
+    Presence,
+    PresenceAction,
+    Retracted,
+)
 
 __all__ = ["RedisBackend", "RedisSettings"]
 
@@ -43,6 +56,8 @@ class RedisSettings:
     prefix: str = "circles"
     #: Messages kept per circle.
     history_max: int = 1_000
+    #: Audit entries kept per circle (about: the stream is trimmed with ``MAXLEN ~``).
+    audit_max: int = 10_000
     #: How long a circle's keys outlive its closes_at.
     retention_ms: int = 3600 * 1000
     #: Connections of the command pool; commands wait for a free one, never fail on it.
@@ -97,6 +112,12 @@ class RedisBackend:
         self.controls = RedisControlStore(
             self.redis, keys, history_max=settings.history_max, retention_ms=settings.retention_ms
         )
+        self.personal = RedisPersonalStore(self.redis, keys, retention_ms=settings.retention_ms)
+        self.audit = RedisAuditLog(
+            self.redis, keys, most=settings.audit_max, retention_ms=settings.retention_ms
+        )
+        self.schedule = RedisScheduleStore(self.redis, keys, retention_ms=settings.retention_ms)
+        self.circles.plan = self.schedule.plan
         self.subscriber = Subscriber(
             settings.url,
             keys.node_channel(self.node_id),
@@ -164,6 +185,8 @@ class RedisBackend:
             self.events.deliver_here(circle_id, Members(members=members))
             await self._reshow_reviews(circle_id)
             await self._reapply_controls(circle_id)
+            await self._reapply_personal(circle_id)
+            await self._reshow_phase(circle_id)
 
     async def _reapply_controls(self, circle_id: CircleId) -> None:
         """Whoever was removed while this node was deaf must not go on reading along:
@@ -183,6 +206,28 @@ class RedisBackend:
             self.events.deliver_here(circle_id, Directed(muted.member.handle or "", muted))
         for message_id in snapshot.retracted:
             self.events.deliver_here(circle_id, Retracted(id=message_id))
+
+    async def _reshow_phase(self, circle_id: CircleId) -> None:
+        """Tell the members the circle's phase, in case its opening or its closing notice
+        was published while this node did not hear (a client acts on a change only)."""
+        circle = await self.circles.get(circle_id)
+        if circle is None:
+            return
+        now = self._clock.now_ms()
+        timeline = await self.schedule.timeline(circle_id, now)
+        phase = lifecycle.shown(circle, timeline.stage, now)
+        if phase is not None:
+            self.events.deliver_here(circle_id, phase)
+
+    async def _reapply_personal(self, circle_id: CircleId) -> None:
+        """Tell this node's members again what they accepted and whom they hide: a
+        change made on another node while this one was deaf then reaches their
+        connections here (each is idempotent for a client)."""
+        snapshot = await self.personal.snapshot(circle_id)
+        for handle, version in snapshot.accepted.items():
+            self.events.deliver_here(circle_id, Directed(handle, Accepted(version=version)))
+        for viewer, hidden in snapshot.hidden.items():
+            self.events.deliver_here(circle_id, Directed(viewer, Hidden(members=list(hidden))))
 
     async def _reshow_reviews(self, circle_id: CircleId) -> None:
         try:

@@ -8,7 +8,9 @@ with its id and epoch. What a circle's channel carries, by prefix:
 * ``d|<handle>\0<frame>``: a frame for one member (and the facilitators, by audience);
 * ``x|<code>|<handle>|<reason>``: close one member's connections (no handle: everyone's);
 * ``s|<locked>|<paused>|<slow>``: the facilitators' controls after a change, written by
-  the change's own script, since only it knows them at that instant.
+  the change's own script, since only it knows them at that instant;
+* ``h|<handle>|<handles>``: whom a member hides now (space-separated), for that member
+  (a ``hidden`` frame), written by the change's script for the same reason.
 
 A node keeps, per subscribed circle, the last id it delivered;
 an event whose id is not the next one makes it read the missing ones from history
@@ -43,7 +45,16 @@ from circles.backends.redis.errors import unavailable_on_redis_errors
 from circles.backends.redis.keys import Keys
 from circles.logging import exception_fields
 from circles.model import CircleId
-from protocol import MSGPACK, SERVER_FRAMES, SERVER_LIMITS, CloseCode, Frame, Message, State
+from protocol import (
+    MSGPACK,
+    SERVER_FRAMES,
+    SERVER_LIMITS,
+    CloseCode,
+    Frame,
+    Hidden,
+    Message,
+    State,
+)
 
 __all__ = ["RedisEventLog", "encode_event"]
 
@@ -103,6 +114,9 @@ def _decode_event(data: bytes) -> Event:
     if kind == b"x|":
         code, handle, reason = rest.split(b"|", 2)
         return Expel(CloseCode(int(code)), reason.decode(), handle.decode() or None)
+    if kind == b"h|":
+        viewer, handles = rest.split(b"|", 1)
+        return Directed(viewer.decode(), Hidden(members=handles.decode().split()))
     if kind == b"s|":
         locked, paused, slow = rest.split(b"|")
         return State(locked=locked == b"1", paused=paused == b"1", slow=int(slow))

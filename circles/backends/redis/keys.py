@@ -56,7 +56,9 @@ class Keys:
     def controls(self, circle_id: CircleId) -> str:
         """Hash: the facilitators' controls. ``locked``, ``paused``, ``slow`` (seconds),
         ``ended``; per handle ``mute:<h>`` (end in epoch ms, 0 for none), ``out:<h>``
-        (removed), ``spoke:<h>`` (the last slow-mode turn, epoch ms)."""
+        (removed), ``spoke:<h>`` (the last slow-mode turn, epoch ms). And the circle's
+        stage (:mod:`circles.backends.redis.schedule`): ``opened``, ``noticed`` (the
+        closing notice) and ``ended_at``, each the epoch ms it happened."""
         return f"{self.prefix}:{{{circle_id}}}:controls"
 
     def roster(self, circle_id: CircleId) -> str:
@@ -67,6 +69,25 @@ class Keys:
         """Sorted set: ids of retracted messages (score = id), so that reading history
         tells their holes from a gap."""
         return f"{self.prefix}:{{{circle_id}}}:retracted"
+
+    def personal(self, circle_id: CircleId) -> str:
+        """Hash: each member's own choices, by handle: ``name:<h>`` (the display name
+        they go by), ``rules:<h>`` (the version of the ground rules they accepted),
+        ``hide:<h>`` (the handles they hide, space-separated), ``support:<h>`` (when
+        they last asked for support, epoch ms)."""
+        return f"{self.prefix}:{{{circle_id}}}:personal"
+
+    def names(self, circle_id: CircleId) -> str:
+        """Hash: display name (NFC, case folded) -> the handle that goes by it."""
+        return f"{self.prefix}:{{{circle_id}}}:names"
+
+    def alerts(self, circle_id: CircleId) -> str:
+        """List: the circle's most recent requests for support (``alert`` frames)."""
+        return f"{self.prefix}:{{{circle_id}}}:alerts"
+
+    def audit(self, circle_id: CircleId) -> str:
+        """Stream: the circle's audit trail; field ``e``, the entry as JSON."""
+        return f"{self.prefix}:{{{circle_id}}}:audit"
 
     def channel(self, circle_id: CircleId) -> str:
         """Pub/sub channel of the circle's live events."""
@@ -86,12 +107,22 @@ class Keys:
             self.controls(circle_id),
             self.roster(circle_id),
             self.retracted(circle_id),
+            self.personal(circle_id),
+            self.names(circle_id),
+            self.alerts(circle_id),
+            self.audit(circle_id),
         ]
 
     @property
     def index(self) -> str:
         """Sorted set: every circle id by creation time (for listing)."""
         return f"{self.prefix}:circles"
+
+    @property
+    def schedule(self) -> str:
+        """Sorted set: every circle id by when its next transition is due (epoch ms; a
+        claimed one by when its lease ends)."""
+        return f"{self.prefix}:schedule"
 
     def node_channel(self, node_id: str) -> str:
         """Pub/sub channel a node publishes to itself, to prove its subscriber hears."""

@@ -143,9 +143,11 @@ end
 """
 
 # KEYS: presence, circle. ARGV: member, node, role|handle|name, ttl ms, retention ms, fallback ms,
-# sweep ("1" to remove expired entries of other nodes, "0" not yet).
+# sweep ("1" to remove expired entries of other nodes, "0" not yet), capacity ("" for
+# none: how many participants may be present; a member present already always joins).
 # (The entry's "since" is set at the first connection and kept.)
-# Returns {first, gone...}: first is 1 when the member had no live entry anywhere.
+# Returns {first, gone...}: first is 1 when the member had no live entry anywhere, -1
+# when they were refused for the capacity (nothing counted).
 PRESENCE_JOIN = (
     EXPIRE
     + _PRESENCE
@@ -155,9 +157,22 @@ local gone = {}
 if ARGV[7] == '1' then gone = sweep(KEYS[1], now) end
 local first = 1
 local all = redis.call('HGETALL', KEYS[1])
+local participants = {}
 for i = 1, #all, 2 do
-  local _, expires = parse(all[i + 1])
+  local _, expires, rest = parse(all[i + 1])
   if member_of(all[i]) == ARGV[1] and expires >= now then first = 0 end
+  if expires >= now and string.match(rest, '^[^|]*|([^|]*)|') == 'participant' then
+    participants[member_of(all[i])] = true
+  end
+end
+if first == 1 and ARGV[8] and ARGV[8] ~= '' then
+  local here = 0
+  for _ in pairs(participants) do here = here + 1 end
+  if here >= tonumber(ARGV[8]) then
+    local out = {-1}
+    for _, v in ipairs(gone) do table.insert(out, v) end
+    return out
+  end
 end
 local field = ARGV[1] .. '\\0' .. ARGV[2]
 local current = redis.call('HGET', KEYS[1], field)

@@ -23,7 +23,7 @@ from typing import cast
 import structlog
 from redis.asyncio import Redis
 
-from circles.backends.base import BackendUnavailable
+from circles.backends.base import BackendUnavailable, CircleFull
 from circles.backends.redis import lua
 from circles.backends.redis.errors import unavailable_on_redis_errors
 from circles.backends.redis.keys import Keys
@@ -88,14 +88,19 @@ class RedisPresenceStore:
         #: called with members of this node present again after others had them gone
         self.on_back: GoneHandler | None = None
 
-    async def join(self, circle_id: CircleId, member_id: MemberId, member: Member) -> bool:
+    async def join(
+        self, circle_id: CircleId, member_id: MemberId, member: Member, capacity: int | None = None
+    ) -> bool:
         k = self._keys
         with unavailable_on_redis_errors():
             result = await self._join(
                 keys=[k.presence(circle_id), k.circle(circle_id)],
-                args=[member_id, self._node, _entry(member),
-                      self._ttl_ms, self._retention_ms, self._fallback_ms, self._sweeping()],
+                args=[member_id, self._node, _entry(member), self._ttl_ms, self._retention_ms,
+                      self._fallback_ms, self._sweeping(), "" if capacity is None else capacity],
             )  # fmt: skip
+        if result[0] == -1:
+            await self._announce(self.on_gone, circle_id, _gone(result[1:]))
+            raise CircleFull(f"{capacity} participants present")
         served = self._local.setdefault(circle_id, {})
         served[member_id] = (served.get(member_id, (0, member))[0] + 1, member)
         await self._announce(self.on_gone, circle_id, _gone(result[1:]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import cast
 
 from redis.asyncio import Redis
@@ -13,6 +14,9 @@ from circles.model import Circle, CircleId
 __all__ = ["RedisCircleStore"]
 
 _FIELDS = ("title", "opens_at", "closes_at", "capacity", "created_at")
+#: Fields a circle may lack (a circle made before they were kept): its ground rules
+#: (absent: the default ones) and "support" ("1": a request for support pages too).
+_OPTIONAL = ("rules", "support")
 
 
 class RedisCircleStore:
@@ -20,6 +24,8 @@ class RedisCircleStore:
         self._redis = redis
         self._keys = keys
         self._retention_ms = retention_ms
+        #: plans a new circle's schedule; set by the backend
+        self.plan: Callable[[Circle], Awaitable[None]] | None = None
 
     async def create(self, circle: Circle) -> None:
         key = self._keys.circle(circle.id)
@@ -29,7 +35,10 @@ class RedisCircleStore:
             "closes_at": circle.closes_at,
             "capacity": circle.capacity,
             "created_at": circle.created_at,
+            "support": "1" if circle.support_escalation else "0",
         }
+        if circle.rules is not None:
+            mapping["rules"] = circle.rules
         with unavailable_on_redis_errors():
             # HSETNX on one field claims the id; the rest follows in the same transaction.
             async with self._redis.pipeline(transaction=True) as pipe:
@@ -42,13 +51,15 @@ class RedisCircleStore:
             # ordered by creation; the counter keeps the order of circles made in one ms
             order = await self._redis.incr(self._keys.index + ":order")
             await self._redis.zadd(self._keys.index, {circle.id: order})
+        if self.plan is not None:
+            await self.plan(circle)
 
     async def get(self, circle_id: CircleId) -> Circle | None:
         with unavailable_on_redis_errors():
-            values = await self._redis.hmget(self._keys.circle(circle_id), _FIELDS)
-        if any(v is None for v in values):
+            values = await self._redis.hmget(self._keys.circle(circle_id), _FIELDS + _OPTIONAL)
+        if any(v is None for v in values[: len(_FIELDS)]):
             return None
-        title, opens_at, closes_at, capacity, created_at = cast(list[bytes], values)
+        title, opens_at, closes_at, capacity, created_at, rules, support = cast(list[bytes], values)
         return Circle(
             id=circle_id,
             title=title.decode(),
@@ -56,6 +67,8 @@ class RedisCircleStore:
             closes_at=int(closes_at),
             capacity=int(capacity),
             created_at=int(created_at),
+            rules=None if rules is None else rules.decode(),
+            support_escalation=support == b"1",
         )
 
     async def list(self) -> list[Circle]:
