@@ -76,6 +76,11 @@ class RedisSettings:
     reviews_reshown: int = 100
 
 
+#: How many times, and how long each, close() asks the background tasks to end.
+_CLOSE_TRIES = 50
+_CLOSE_WAIT = 0.2
+
+
 class RedisBackend:
     """Circle state, history, presence and fan-out in Redis, for any number of nodes."""
 
@@ -151,8 +156,18 @@ class RedisBackend:
             log.warning("redis.not_ready_at_start")
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
+        # redis-py can swallow a cancellation that lands in the middle of a command, and
+        # the task then runs on: ask again until every task has ended (bounded), so that
+        # shutting down never hangs on one of them
+        for _ in range(_CLOSE_TRIES):
+            pending = [task for task in self._tasks if not task.done()]
+            if not pending:
+                break
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=_CLOSE_WAIT)
+        else:
+            log.warning("redis.tasks_outlived_close")
         if self._group is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._group.__aexit__(None, None, None)
