@@ -28,14 +28,16 @@ from circles.config import ConfigError, Settings
 from circles.escalation import Escalations, LoggingEscalations
 from circles.escalations.config import load_oncall
 from circles.escalations.memory_store import MemoryEscalationStore
+from circles.escalations.model import EscalationRecord
 from circles.escalations.redis_store import RedisEscalationStore
 from circles.escalations.routes import escalation_routes
-from circles.escalations.service import EscalationService
+from circles.escalations.service import EscalationService, notice_of
 from circles.escalations.store import EscalationStore
 from circles.escalations.wiring import build_service
 from circles.hub import Hub
 from circles.logging import exception_fields
 from circles.metrics import registry as metrics_registry
+from circles.model import CircleId
 from circles.schedule import EXPIRY_GRACE_MS, Scheduler, ScheduleSettings
 from circles.session import SessionContext, run_session
 from circles.transport import StarletteTransport
@@ -43,7 +45,7 @@ from moderation import Pipeline
 from moderation.config import default_config
 from moderation.config import load as load_moderation
 from moderation.errors import ConfigError as ModerationConfigError
-from protocol import CloseCode
+from protocol import CloseCode, EscalationNotice
 
 __all__ = ["create_app", "make_backend", "make_escalations"]
 
@@ -129,6 +131,20 @@ class _SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _show_escalations(service: EscalationService, hub: Hub) -> None:
+    """The circle's facilitators see its escalations: each status change as an
+    ``escalation`` frame on every node, and those not resolved yet in ``welcome``."""
+
+    async def show(record: EscalationRecord) -> None:
+        await hub.broadcast(record.circle_id, notice_of(record))
+
+    async def unresolved(circle_id: CircleId) -> list[EscalationNotice]:
+        return [notice_of(r) for r in await service.unresolved(circle_id)]
+
+    service.add_listener(show)
+    hub.escalations = unresolved
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     body = {"error": {"code": "http_" + str(exc.status_code), "detail": exc.detail}}
@@ -178,6 +194,9 @@ def create_app(
     if isinstance(escalations, LoggingEscalations | EscalationService):
         requested = escalations.requested
     figures = metrics_registry(hub, every_pipeline, requested)
+    hub.requests = escalations
+    if service is not None:
+        _show_escalations(service, hub)
     context = SessionContext(
         hub=hub,
         circles=backend.circles,

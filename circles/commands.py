@@ -34,10 +34,14 @@ from circles.backends.controls import (
     SetMode,
     SetMute,
 )
+from circles.escalation import EscalationRequest, Excerpt
+from circles.escalations.model import Trigger
 from circles.hub import Connection, Hub, dedup_key
 from circles.lifecycle import Stage
 from circles.logging import exception_fields
+from circles.model import MemberId
 from circles.refused import Refused
+from moderation import Escalation, Risk
 from protocol import (
     Approve,
     Approved,
@@ -48,6 +52,7 @@ from protocol import (
     Done,
     End,
     ErrorCode,
+    Escalate,
     Lock,
     Member,
     Message,
@@ -81,7 +86,7 @@ REJECTED = (
 
 #: What a handler may tell the audit trail beyond the command itself: the member it
 #: concerned (by handle) and the words it acted on, when the command names neither.
-Concerned = tuple[str, str]
+Concerned = tuple[str, str | None]
 _Handler = Callable[[Any, Connection, Hub, int], Awaitable[Concerned | None]]
 
 
@@ -279,6 +284,66 @@ async def _open(command: Open, conn: Connection, hub: Hub, now_ms: int) -> None:
             raise Refused(ErrorCode.CONFLICT, "the circle has ended", ref=command.ref)
 
 
+#: A facilitator's ``escalate``, as the pipeline's severities.
+_SEVERITIES = {
+    "warning": Escalation.WARNING,
+    "error": Escalation.ERROR,
+    "critical": Escalation.CRITICAL,
+}
+
+
+async def _escalate(command: Escalate, conn: Connection, hub: Hub, now_ms: int) -> Concerned:
+    """Page the on-call professional about a member present in the circle, named by
+    handle or by a message of theirs in its history."""
+    circle = conn.circle_id
+    handle = command.member
+    if command.message is not None:
+        page = await hub.backend.events.read(circle, after_id=command.message - 1, limit=1)
+        found = [m for m in page.messages if m.id == command.message]
+        if not found:
+            raise Refused(
+                ErrorCode.NOT_FOUND, "message: no such message in the history", ref=command.ref
+            )
+        handle = found[0].handle
+        if handle is None:
+            raise Refused(ErrorCode.NOT_FOUND, "message: its author is not known", ref=command.ref)
+    if handle is None:  # the frame names one or the other: never reached
+        raise Refused(
+            ErrorCode.INVALID_FIELD, "member: name a member or a message", ref=command.ref
+        )
+    member = await hub.backend.controls.member(circle, handle)
+    member_id = await hub.backend.presence.who(circle, handle)
+    if member is None or member_id is None:
+        raise Refused(
+            ErrorCode.NOT_FOUND, "member: no such member present in this circle", ref=command.ref
+        )
+    if member.role is Role.FACILITATOR:
+        raise Refused(
+            ErrorCode.FORBIDDEN, "member: facilitators are not escalated", ref=command.ref
+        )
+    if hub.requests is None:
+        raise Refused(
+            ErrorCode.UNAVAILABLE, "not done; escalations are not set up", ref=command.ref
+        )
+    note = command.note
+    request = EscalationRequest(
+        circle_id=circle,
+        member_id=MemberId(member_id),
+        severity=_SEVERITIES[command.severity.value],
+        risk=Risk.NONE,
+        tags=("facilitator.request",),
+        ts=now_ms,
+        message_id=command.message,
+        display_name=member.name,
+        # the facilitator's own words, for the professional: kept as the policy allows
+        excerpt=None if note is None else Excerpt(full=note, redacted=note),
+        trigger=Trigger.FACILITATOR,
+        handle=handle,
+    )
+    await hub.requests.request(request)
+    return handle, note
+
+
 _HANDLERS: dict[type[Command], _Handler] = {
     Mute: _mute,
     Unmute: _unmute,
@@ -293,4 +358,5 @@ _HANDLERS: dict[type[Command], _Handler] = {
     Resume: _mode(paused=False),
     End: _end,
     Open: _open,
+    Escalate: _escalate,
 }

@@ -11,8 +11,8 @@ A request names the message (its id, or its hold in the review queue) and what t
 pipeline read in it, never its words: the professional's tools find the rest where a
 facilitator would. It may carry the sender's display name and an :class:`Excerpt`; what
 of them is kept and sent is the operator's choice (``CIRCLES_ESCALATION_PAGE_FIELDS``,
-``CIRCLES_ESCALATION_EXCERPT``). The screening pipeline passes no excerpt today; a
-facilitator's ``escalate`` will.
+``CIRCLES_ESCALATION_EXCERPT``). The screening pipeline passes no excerpt; a
+facilitator's ``escalate`` passes its note.
 
 :class:`LoggingEscalations` logs each request and counts it by severity; the node's
 default, :class:`circles.escalations.service.EscalationService`, does the same and then
@@ -68,6 +68,9 @@ class EscalationRequest:
     #: What asked: the screening pipeline, or a participant's "I need support" (then
     #: neither a message id nor a hold).
     trigger: Trigger = Trigger.PIPELINE
+    #: The sender's handle in the circle (a pseudonym members see): what the
+    #: facilitators' ``escalation`` frames name.
+    handle: str | None = None
 
     def __post_init__(self) -> None:
         # Misuse by our own code, refused loudly (never ``assert``: stripped by -O).

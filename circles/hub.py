@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from collections.abc import Awaitable, Callable
 
 import structlog
 
@@ -28,7 +29,9 @@ from circles.backends.base import (
 from circles.backends.controls import ENDED_REASON, REMOVED_REASON, Refusal, Turn
 from circles.backends.personal import Personal
 from circles.clock import Clock
+from circles.escalation import Escalations
 from circles.lifecycle import Stage
+from circles.logging import exception_fields
 from circles.model import Circle, CircleId, MemberId, Membership, member_handle
 from circles.outbox import OutboxLimits
 from circles.room import Connection, Room
@@ -40,6 +43,7 @@ from protocol import (
     Ack,
     CloseCode,
     Codec,
+    EscalationNotice,
     Frame,
     FrameError,
     Message,
@@ -109,6 +113,11 @@ class Hub:
         self._rooms: dict[CircleId, Room] = {}
         #: The circles' audit trails (``audit_text``: whether they keep message words).
         self.audit = Audit(backend.audit, keep_text=audit_text)
+        #: The circle's escalations not resolved yet, for a facilitator's ``welcome``
+        #: (set by the app when it pages the on-call professional).
+        self.escalations: Callable[[CircleId], Awaitable[list[EscalationNotice]]] | None = None
+        #: Where a facilitator's ``escalate`` goes (set by the app).
+        self.requests: Escalations | None = None
 
     @property
     def backend(self) -> Backend:
@@ -167,12 +176,13 @@ class Hub:
                     circle_id, Presence(action=PresenceAction.JOIN, member=conn.member)
                 )
             members = await self._backend.presence.members(circle_id)
-            reviews, alerts = None, None
+            reviews, alerts, escalations = None, None, None
             if conn.member.role is Role.FACILITATOR:
                 pending = await self._backend.reviews.pending(circle_id)
                 # bounded like every frame: the oldest waiting first
                 reviews = [h.review for h in pending[: self._settings.welcome_reviews]]
                 alerts = await self._backend.personal.alerts(circle_id)
+                escalations = await self._escalations(circle_id)
             resume, messages, page = await self._replay(circle_id, last_id, epoch)
             if conn.hidden:
                 messages = [m for m in messages if m.handle not in conn.hidden]
@@ -203,9 +213,21 @@ class Hub:
             hidden=list(own.hidden) or None,
             alerts=alerts or None,
             phase=phase,
+            escalations=escalations or None,
         )
         conn.go_live(welcome, messages[len(replay) :], page.last_id)
         return welcome
+
+    async def _escalations(self, circle_id: CircleId) -> list[EscalationNotice] | None:
+        """The circle's escalations not resolved yet; none when their store cannot say
+        (a facilitator joins all the same, and sees changes live)."""
+        if self.escalations is None:
+            return None
+        try:
+            return await self.escalations(circle_id)
+        except Exception as exc:
+            log.warning("hub.escalations_unlisted", circle=circle_id, **exception_fields(exc))
+            return None
 
     async def _own(self, conn: Connection, version: str) -> Personal:
         """Read the member's own choices into ``conn`` (claiming their display name in the

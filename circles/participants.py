@@ -252,6 +252,7 @@ async def _escalate(
                 display_name=conn.member.name,
                 excerpt=excerpt,
                 trigger=Trigger.PARTICIPANT_SUPPORT,
+                handle=conn.member.handle,
             )
         )
     except Exception as exc:

@@ -230,6 +230,7 @@ async def _escalate(
         message_id=message_id,
         hold=hold,
         display_name=conn.member.name,
+        handle=conn.member.handle,
     )
     try:
         await escalations.request(request)

@@ -1,6 +1,6 @@
 """The facilitators' commands, and the frames that answer them and announce their effect.
 
-A facilitator holds the space with twelve commands, each a client frame with a ``ref``
+A facilitator holds the space with commands, each a client frame with a ``ref``
 (echoed in ``done`` or ``error``). Members are named by their ``handle`` (see
 :class:`~protocol.values.Member`), never by an account id, and the circle's notices
 speak for the circle: no frame names the facilitator who acted.
@@ -18,7 +18,7 @@ from typing import ClassVar
 from protocol.codes import ErrorCode
 from protocol.errors import FrameError
 from protocol.schema import limit
-from protocol.values import CONTROL, Audience, Frame, Member, Sender
+from protocol.values import CONTROL, Audience, Frame, Member, Sender, visible
 
 __all__ = [
     "FRAMES",
@@ -31,6 +31,11 @@ __all__ = [
     "Decision",
     "Done",
     "End",
+    "Escalate",
+    "EscalationNotice",
+    "EscalationSeverity",
+    "EscalationStatus",
+    "EscalationTrigger",
     "Lock",
     "Mute",
     "Muted",
@@ -228,6 +233,70 @@ class End(Command):
 # --- answers and notices: server to client --------------------------------------------
 
 
+class EscalationStatus(enum.StrEnum):
+    """Where an escalation to the on-call professional stands."""
+
+    OPEN = "open"
+    NOTIFIED = "notified"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    FAILED = "failed"
+
+
+class EscalationSeverity(enum.StrEnum):
+    """How urgently the on-call professional should hear of it."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    CRITICAL = "critical"
+
+
+class EscalationTrigger(enum.StrEnum):
+    """What opened an escalation."""
+
+    PIPELINE = "pipeline"
+    FACILITATOR = "facilitator"
+    PARTICIPANT_SUPPORT = "participant-support"
+
+
+#: What a facilitator's ``escalate`` may ask for.
+ESCALATE_SEVERITIES = frozenset(
+    {EscalationSeverity.WARNING, EscalationSeverity.ERROR, EscalationSeverity.CRITICAL}
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Escalate(Command):
+    """Page the on-call professional about ``member`` (by handle) or about message
+    ``message`` (by id; its author), with ``severity`` and an optional short ``note``."""
+
+    TYPE: ClassVar[str] = "escalate"
+
+    ref: str = dataclasses.field(metadata=limit("ref", min_len=1))
+    severity: EscalationSeverity
+    member: str | None = dataclasses.field(default=None, metadata=limit("ref", min_len=1))
+    message: int | None = None
+    note: str | None = dataclasses.field(default=None, metadata=limit("note"), repr=False)
+
+    def check(self) -> None:
+        _check_text("ref", self.ref, None)
+        if (self.member is None) == (self.message is None):
+            raise FrameError(
+                ErrorCode.INVALID_FIELD, "member: name a member or a message, one", ref=self.ref
+            )
+        if self.member is not None:
+            _check_text("member", self.member, self.ref)
+        if self.severity not in ESCALATE_SEVERITIES:
+            raise FrameError(
+                ErrorCode.INVALID_FIELD, "severity: warning, error or critical", ref=self.ref
+            )
+        if self.note is not None:
+            if not visible(self.note):
+                raise FrameError(ErrorCode.INVALID_FIELD, "note: must not be blank", ref=self.ref)
+            _check_text("note", self.note, self.ref)
+
+
 class Decision(enum.StrEnum):
     """What a facilitator decided about a held message."""
 
@@ -337,6 +406,25 @@ class Decided(Frame):
     outcome: Decision
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class EscalationNotice(Frame):
+    """To facilitators: escalation ``id`` of the circle is now ``status`` (at ``at``).
+    ``member`` is the handle of whom it concerns, when known; ``exhausted`` says that
+    every level was paged and nobody acknowledged in time."""
+
+    TYPE: ClassVar[str] = "escalation"
+    SENDERS: ClassVar[Sender] = Sender.SERVER
+    AUDIENCE: ClassVar[Audience] = Audience.FACILITATORS
+
+    id: str = dataclasses.field(metadata=limit("ref", min_len=1))
+    status: EscalationStatus
+    severity: EscalationSeverity
+    trigger: EscalationTrigger
+    at: int
+    member: str | None = dataclasses.field(default=None, metadata=limit("ref", min_len=1))
+    exhausted: bool = False
+
+
 #: Every frame of this module, for the catalogue.
 FRAMES: tuple[type[Frame], ...] = (
     Mute,
@@ -351,6 +439,7 @@ FRAMES: tuple[type[Frame], ...] = (
     Pause,
     Resume,
     End,
+    Escalate,
     Done,
     State,
     Muted,
@@ -360,4 +449,5 @@ FRAMES: tuple[type[Frame], ...] = (
     Approved,
     Rejected,
     Decided,
+    EscalationNotice,
 )

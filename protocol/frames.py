@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from protocol import controls, personal, schedule
 from protocol.codes import ErrorCode
-from protocol.controls import Muted, State
+from protocol.controls import EscalationNotice, Muted, State
 from protocol.errors import FrameError
 from protocol.personal import Alert, Rules
 from protocol.schedule import Phase
@@ -229,6 +229,9 @@ class Welcome(Frame):
     #: Where the circle is in its hours (waiting, open, closing), with ``opens_at`` for a
     #: waiting room's countdown.
     phase: Phase | None = None
+    #: For facilitators: the circle's escalations still open (not resolved), the newest
+    #: first.
+    escalations: list[EscalationNotice] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

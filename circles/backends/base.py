@@ -205,6 +205,11 @@ class PresenceStore(Protocol):
         """Members present, in order of arrival."""
         ...
 
+    async def who(self, circle_id: CircleId, handle: str) -> MemberId | None:
+        """The account id of the member present with ``handle`` (None: nobody present
+        has it). For the server's own use: never shown to members."""
+        ...
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class HeldMessage:

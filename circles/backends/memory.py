@@ -193,6 +193,10 @@ class MemoryPresenceStore:
     async def members(self, circle_id: CircleId) -> list[Member]:
         return [member for member, _ in self._present.get(circle_id, {}).values()]
 
+    async def who(self, circle_id: CircleId, handle: str) -> MemberId | None:
+        present = self._present.get(circle_id, {})
+        return next((i for i, (m, _) in present.items() if m.handle == handle), None)
+
 
 class MemoryReviewQueue:
     """Held messages per circle, in arrival order, and a record of every hold."""

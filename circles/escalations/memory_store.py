@@ -122,6 +122,11 @@ class MemoryEscalationStore:
         self._forget_old(self._clock.now_ms())
         return list(reversed(self._records.values()))[:limit]
 
+    async def in_circle(self, circle: CircleId, limit: int) -> list[EscalationRecord]:
+        self._forget_old(self._clock.now_ms())
+        newest = (r for r in reversed(self._records.values()) if r.circle_id == circle)
+        return list(itertools.islice(newest, limit))
+
     async def change(
         self, escalation: EscalationId, change: Callable[[EscalationRecord], Outcome]
     ) -> EscalationRecord | None:

@@ -77,8 +77,8 @@ SETTLED = frozenset({Status.ACKNOWLEDGED, Status.RESOLVED})
 
 
 class Trigger(enum.StrEnum):
-    """Who opened it: the screening pipeline, a participant's "I need support"; a
-    facilitator's ``escalate`` once its frame exists."""
+    """Who opened it: the screening pipeline, a participant's "I need support", or a
+    facilitator's ``escalate``."""
 
     PIPELINE = "pipeline"
     FACILITATOR = "facilitator"
@@ -126,6 +126,8 @@ class EscalationRecord:
     #: The responder paged at each level (``responders[0]`` at level 1; "" for none), so
     #: that a level's acknowledgement and resolution go where its page went.
     responders: tuple[str, ...] = ()
+    #: The member's handle in the circle (shown to its facilitators), when known.
+    handle: str | None = None
 
     @property
     def settled(self) -> bool:

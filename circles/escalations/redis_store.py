@@ -10,6 +10,9 @@ script may touch them together):
 * ``P:{esc}:due``: sorted set, jobs due later (retries, acknowledgement deadlines) by
   due time; moved into the stream when due;
 * ``P:{esc}:seen:<hash>``: inbound webhook ids seen recently (dedup), with a TTL;
+* ``P:{esc}:circle:<circle>``: sorted set, the circle's newest record ids by creation
+  time (at most :data:`CIRCLE_KEPT`, for the facilitators' list; written after the
+  opening, so at worst one is missing from the list); expires with the retention;
 * ``P:{esc}:live:<circle>``: hash, member ref -> ``<created_at>:<id>`` of the circle's
   escalations taking requests (a member's next request joins theirs); expires with the
   retention.
@@ -48,6 +51,8 @@ __all__ = ["EscalationKeys", "RedisEscalationStore"]
 log = structlog.get_logger(__name__)
 
 GROUP = "dispatchers"
+#: Record ids kept in a circle's list (the newest).
+CIRCLE_KEPT = 100
 #: Longest a claim blocks waiting for new jobs (seconds); the socket timeout allows it.
 MAX_WAIT = 5.0
 #: Attempts at a record change before giving up under contention (never reached in
@@ -171,6 +176,9 @@ class EscalationKeys:
     def live(self, circle: str) -> str:
         return f"{self.base}:live:{circle}"
 
+    def circle(self, circle: str) -> str:
+        return f"{self.base}:circle:{circle}"
+
 
 def _args(jobs: Sequence[Job], later: Sequence[Scheduled]) -> list[str | int]:
     args: list[str | int] = [len(jobs), *(job.encode() for job in jobs)]
@@ -260,6 +268,16 @@ class RedisEscalationStore:
             raise OutboxFull(f"the outbox holds {bound} jobs or more")
         if isinstance(written, bytes):  # the live entry of the escalation to join
             return EscalationId(written.decode().partition(":")[2])
+        try:
+            with _unavailable():
+                key = k.circle(record.circle_id)
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.zadd(key, {record.id: record.created_at})
+                    pipe.zremrangebyrank(key, 0, -CIRCLE_KEPT - 1)
+                    pipe.pexpire(key, self._retention_ms)
+                    await pipe.execute()
+        except BackendUnavailable:  # opened all the same: only missing from the list
+            log.warning("escalations.circle_list_unwritten", escalation=record.id)
         return record.id
 
     async def unlink(self, circle: CircleId, escalation: EscalationId) -> None:
@@ -282,6 +300,16 @@ class RedisEscalationStore:
     async def recent(self, limit: int) -> list[EscalationRecord]:
         with _unavailable():
             ids = cast(list[bytes], await self.redis.zrevrange(self.keys.index, 0, limit - 1))
+            if not ids:
+                return []
+            raws = await self.redis.mget([self.keys.record(i.decode()) for i in ids])
+        return [EscalationRecord.from_json(raw) for raw in raws if raw is not None]
+
+    async def in_circle(self, circle: CircleId, limit: int) -> list[EscalationRecord]:
+        with _unavailable():
+            ids = cast(
+                list[bytes], await self.redis.zrevrange(self.keys.circle(circle), 0, limit - 1)
+            )
             if not ids:
                 return []
             raws = await self.redis.mget([self.keys.record(i.decode()) for i in ids])

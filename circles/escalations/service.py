@@ -12,8 +12,9 @@ logged as ``escalation.open_deferred`` so it can be followed up).
 The dispatcher and the deferred-open loop are supervised tasks of their own, restarted
 if they ever end: nothing here can cancel the app's lifespan or close its connections.
 
-Status changes go to listeners (:meth:`EscalationService.add_listener`): today the log;
-the facilitators' live view plugs in here once its frames exist.
+Status changes (and the opening) go to listeners (:meth:`EscalationService.add_listener`):
+the log, and the app's, which sends the circle's facilitators an ``escalation`` frame
+(:func:`notice_of`) on every node.
 """
 
 from __future__ import annotations
@@ -55,9 +56,11 @@ from circles.escalations.page import ExcerptPolicy, Privacy, member_ref
 from circles.escalations.policy import level_jobs, renotify_jobs, update_jobs
 from circles.escalations.store import EscalationStore, Outcome
 from circles.logging import exception_fields
+from circles.model import CircleId
 from moderation import Escalation as Severity
+from protocol import EscalationNotice, EscalationSeverity, EscalationStatus, EscalationTrigger
 
-__all__ = ["EscalationService"]
+__all__ = ["WELCOME_ESCALATIONS", "EscalationService", "notice_of"]
 
 log = structlog.get_logger(__name__)
 
@@ -73,6 +76,10 @@ CRASHES_MAX = 10
 #: doubling up to the last.
 RESTART_FIRST = 0.2
 RESTART_MAX = 30.0
+#: Escalations not resolved yet listed at most in a facilitator's ``welcome`` (the newest),
+#: among the circle's newest :data:`LISTED_FROM`.
+WELCOME_ESCALATIONS = 20
+LISTED_FROM = 100
 
 
 @dataclasses.dataclass(eq=False)
@@ -230,6 +237,7 @@ class EscalationService:
             display_name=request.display_name if "display_name" in privacy.extras else None,
             excerpt=excerpt,
             history=(opened,),
+            handle=request.handle,
         )
 
     async def request(self, request: EscalationRequest) -> None:
@@ -294,6 +302,7 @@ class EscalationService:
                     responder=responder,
                     deferred=deferred,
                 )
+                await self._announce(record)
                 return record
             joined = await self._join(found, waiting, record)
             if joined is not None:
@@ -447,8 +456,30 @@ class EscalationService:
     async def get(self, escalation: str) -> EscalationRecord | None:
         return await self.store.get(EscalationId(escalation))
 
+    async def unresolved(
+        self, circle: CircleId, limit: int = WELCOME_ESCALATIONS
+    ) -> list[EscalationRecord]:
+        """The circle's escalations not resolved yet, the newest first (at most
+        ``limit``, among its newest :data:`LISTED_FROM`)."""
+        records = await self.store.in_circle(circle, LISTED_FROM)
+        return [r for r in records if r.status is not Status.RESOLVED][:limit]
+
     def on_call(self, at: dt.datetime) -> list[OnDuty]:
         return self.config.schedule.now(at)
+
+
+def notice_of(record: EscalationRecord) -> EscalationNotice:
+    """The facilitators' ``escalation`` frame for ``record``: never the account id, nor
+    the words."""
+    return EscalationNotice(
+        id=record.id,
+        status=EscalationStatus(record.status.value),
+        severity=EscalationSeverity(record.severity.label),
+        trigger=EscalationTrigger(record.trigger.value),
+        at=record.history[-1].at if record.history else record.created_at,
+        member=record.handle,
+        exhausted=record.exhausted,
+    )
 
 
 async def _log_status(record: EscalationRecord) -> None:
@@ -461,5 +492,4 @@ async def _log_status(record: EscalationRecord) -> None:
         level=record.level,
         exhausted=record.exhausted,
         note=last.note,
-        # the facilitators' live view plugs in as a listener once its frames exist
     )

@@ -107,6 +107,10 @@ class EscalationStore(Protocol):
         """The newest records first."""
         ...
 
+    async def in_circle(self, circle: CircleId, limit: int) -> list[EscalationRecord]:
+        """The circle's newest records first (at most ``limit``)."""
+        ...
+
     async def change(
         self, escalation: EscalationId, change: Callable[[EscalationRecord], Outcome]
     ) -> EscalationRecord | None:

@@ -21,8 +21,10 @@ from circles.escalations.model import (
     note,
     transition,
 )
+from circles.escalations.service import notice_of
 from circles.model import CircleId
 from moderation import Escalation, Risk
+from protocol import EscalationNotice, EscalationSeverity, EscalationStatus, EscalationTrigger
 
 S = Status
 RECORD = EscalationRecord(
@@ -101,3 +103,26 @@ def test_jobs_round_trip() -> None:
     assert Job.decode(old) == job
     raised = dataclasses.replace(job, revision=1)
     assert Job.decode(raised.encode()) == raised
+
+
+def test_the_facilitators_frame_says_plainly_when_paging_failed_or_ran_out() -> None:
+    failed = transition(RECORD, S.FAILED, 5, "every delivery refused")
+    frame = notice_of(dataclasses.replace(failed, exhausted=True, handle="m-1"))
+    assert frame == EscalationNotice(
+        id="esc_1",
+        status=EscalationStatus.FAILED,
+        severity=EscalationSeverity.ERROR,
+        trigger=EscalationTrigger.PIPELINE,
+        at=5,
+        member="m-1",
+        exhausted=True,
+    )
+    assert "MARKER" not in repr(frame)
+    assert "Ann" not in repr(frame)
+    assert notice_of(RECORD).member is None  # a record kept before handles were
+
+
+def test_a_record_kept_before_handles_were_still_reads() -> None:
+    raw = RECORD.to_json().replace(',"handle":null', "")
+    assert '"handle"' not in raw
+    assert EscalationRecord.from_json(raw) == RECORD

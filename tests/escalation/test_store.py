@@ -257,3 +257,14 @@ async def test_a_request_while_redis_is_down_is_opened_once_it_is_back() -> None
                 return len(records) == 1 and records[0].status.value == "notified"
 
             await until(paged, "opened and paged once Redis is back", 15)
+
+
+async def test_a_circles_records_are_listed_newest_first(store: EscalationStore) -> None:
+    now = SystemClock().now_ms()
+    first, second = _record("esc_1", now), _record("esc_2", now + 1)
+    other = dataclasses.replace(_record("esc_3", now + 2), circle_id=CircleId("c_2"))
+    for record in (first, second, other):
+        await store.open(record, [], [])
+    assert await store.in_circle(CircleId("c_1"), 5) == [second, first]
+    assert await store.in_circle(CircleId("c_1"), 1) == [second]
+    assert await store.in_circle(CircleId("c_9"), 5) == []

@@ -20,6 +20,8 @@ from circles.backends.base import Backend
 from circles.backends.memory import MemoryBackend
 from circles.backends.redis import RedisBackend, RedisSettings
 from circles.clock import Clock, ManualClock, SystemClock
+from circles.escalations.model import NoticeAction
+from circles.escalations.service import EscalationService
 from circles.model import Circle
 from protocol import (
     JSON,
@@ -38,6 +40,11 @@ from protocol import (
     End,
     Error,
     ErrorCode,
+    Escalate,
+    EscalationNotice,
+    EscalationSeverity,
+    EscalationStatus,
+    EscalationTrigger,
     Frame,
     Held,
     Hello,
@@ -137,9 +144,11 @@ class Room:
 
 
 @contextlib.asynccontextmanager
-async def room(backend: Backend, clock: Clock | None = None) -> AsyncIterator[Room]:
+async def room(
+    backend: Backend, clock: Clock | None = None, **settings: Any
+) -> AsyncIterator[Room]:
     clock = clock or SystemClock()
-    async with node(make_settings(), backend=backend, clock=clock) as n:
+    async with node(make_settings(**settings), backend=backend, clock=clock) as n:
         circle = await open_circle(n.backend, clock)
         url = n.ws_url(circle.id)
         async with (
@@ -224,10 +233,11 @@ def _commands(room: Room, message_id: int, hold: str) -> list[Command]:
         Pause(ref="p10"),
         Resume(ref="p11"),
         End(ref="p12"),
+        Escalate(ref="p13", severity=EscalationSeverity.CRITICAL, member=bo),
     ]
 
 
-@pytest.mark.parametrize("which", range(12))
+@pytest.mark.parametrize("which", range(13))
 async def test_a_participant_sending_any_command_is_forbidden_and_nothing_changes(
     backend: Backend, which: int
 ) -> None:
@@ -618,3 +628,122 @@ async def test_notices_name_neither_the_facilitator_nor_anyone_by_account(
         assert {e["by"] for e in commands} == {"acct-Zoe"}
         assert CRISIS not in repr(logs)
         assert "to retract" not in repr(logs)
+
+
+# --- escalations, as the facilitators see them -----------------------------------------------
+
+
+async def test_facilitators_see_escalations_live_and_the_unresolved_in_welcome(
+    backend: Backend,
+) -> None:
+    async with room(backend) as r:
+        await _hold(r, r.sam, "s1")
+        opened = await r.zoe.expect(EscalationNotice)
+        assert opened.member == r.handle("Sam")
+        assert opened.trigger is EscalationTrigger.PIPELINE
+        assert opened.status in (EscalationStatus.OPEN, EscalationStatus.NOTIFIED)
+        # nobody else hears of it, and no account id or words travel in it
+        seen = await quiet_until_marker(r.zoe, r.sam, r.bo)
+        assert not any(isinstance(f, EscalationNotice) for f in seen[r.sam] + seen[r.bo])
+        assert CRISIS not in repr(opened)
+        assert "Sam" not in repr(opened)
+
+        async with r.join("Ada", Role.FACILITATOR) as (_, welcome):
+            assert welcome.escalations is not None
+            assert [e.id for e in welcome.escalations] == [opened.id]
+        async with r.join("Cy") as (_, welcome):
+            assert welcome.escalations is None
+
+        service: EscalationService = r.node.app.state.escalations
+        await service.settle(opened.id, NoticeAction.RESOLVE, "resolved in a test")
+        resolved = await until(
+            r.zoe,
+            lambda f: isinstance(f, EscalationNotice) and f.status is EscalationStatus.RESOLVED,
+        )
+        assert resolved[-1].id == opened.id  # type: ignore[attr-defined]
+        async with r.join("Ada", Role.FACILITATOR) as (_, welcome):
+            assert welcome.escalations is None
+
+
+async def _escalations(r: Room) -> list[Any]:
+    service: EscalationService = r.node.app.state.escalations
+    return await service.store.recent(100)
+
+
+async def test_a_facilitators_escalate_opens_one_for_the_member_without_their_words(
+    backend: Backend,
+) -> None:
+    async with room(backend) as r:
+        await _done(
+            r.zoe,
+            Escalate(
+                ref="z1",
+                severity=EscalationSeverity.CRITICAL,
+                member=r.handle("Sam"),
+                note="MARKER-note said goodbye twice",
+            ),
+        )
+        shown = await r.zoe.expect(EscalationNotice)
+        assert (shown.member, shown.trigger) == (r.handle("Sam"), EscalationTrigger.FACILITATOR)
+        assert shown.severity is EscalationSeverity.CRITICAL
+        (record,) = await _escalations(r)
+        assert record.id == shown.id
+        assert record.trigger.value == "facilitator"
+        assert record.excerpt is None  # the default excerpt policy keeps no words
+
+        await r.bo.send(Say(ref="b1", text="hello all"))
+        said = await r.bo.expect(Ack)
+        await _done(r.zoe, Escalate(ref="z2", severity=EscalationSeverity.WARNING, message=said.id))
+        shown = await until(
+            r.zoe, lambda f: isinstance(f, EscalationNotice) and f.member == r.handle("Bo")
+        )
+        assert shown[-1].trigger is EscalationTrigger.FACILITATOR  # type: ignore[attr-defined]
+        assert len(await _escalations(r)) == 2
+        seen = await quiet_until_marker(r.zoe, r.sam, r.bo)
+        assert not any(isinstance(f, EscalationNotice) for f in seen[r.sam] + seen[r.bo])
+
+
+def _bad_escalations(r: Room) -> list[tuple[Escalate | str, ErrorCode]]:
+    sam, error = r.handle("Sam"), EscalationSeverity.ERROR
+    raw = '{{"type": "escalate", "ref": "e{}", {}}}'.format
+    return [
+        (Escalate(ref="e1", severity=error, member="m-nobody"), ErrorCode.NOT_FOUND),
+        (Escalate(ref="e2", severity=error, message=999), ErrorCode.NOT_FOUND),
+        (Escalate(ref="e3", severity=error, member=r.handle("Zoe")), ErrorCode.FORBIDDEN),
+        (raw(4, f'"severity": "info", "member": "{sam}"'), ErrorCode.INVALID_FIELD),
+        (raw(5, f'"severity": "urgent", "member": "{sam}"'), ErrorCode.INVALID_FIELD),
+        (raw(6, '"severity": "error"'), ErrorCode.INVALID_FIELD),
+        (raw(7, f'"severity": "error", "member": "{sam}", "message": 1'), ErrorCode.INVALID_FIELD),
+        (
+            raw(8, f'"severity": "error", "member": "{sam}", "note": "{"x" * 281}"'),
+            ErrorCode.TOO_LARGE,
+        ),
+    ]
+
+
+@pytest.mark.parametrize("which", range(8))
+async def test_a_bad_escalate_gets_a_clear_error_and_opens_nothing(
+    backend: Backend, which: int
+) -> None:
+    async with room(backend) as r:
+        command, code = _bad_escalations(r)[which]
+        if isinstance(command, str):
+            await r.zoe.send_raw(command)
+            error = await r.zoe.expect(Error)
+        else:
+            error = await _refused(r.zoe, command)
+        assert (error.code, error.ref) == (code, f"e{which + 1}"), error
+        assert error.detail
+        assert await _escalations(r) == []
+        seen = await quiet_until_marker(r.zoe, r.sam, r.bo)
+        assert not any(isinstance(f, EscalationNotice) for f in seen[r.zoe])
+
+
+async def test_an_escalate_note_is_kept_when_the_excerpt_policy_allows(backend: Backend) -> None:
+    async with room(backend, escalation_excerpt="full") as r:
+        note = "said goodbye twice"
+        command = Escalate(ref="z1", severity=EscalationSeverity.ERROR, member=r.handle("Bo"))
+        await _done(r.zoe, dataclasses.replace(command, note=note))
+        (record,) = await _escalations(r)
+        assert record.excerpt == note
+        assert record.severity.label == "error"

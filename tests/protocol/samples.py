@@ -32,6 +32,11 @@ from protocol import (
     End,
     Error,
     ErrorCode,
+    Escalate,
+    EscalationNotice,
+    EscalationSeverity,
+    EscalationStatus,
+    EscalationTrigger,
     Flagged,
     Frame,
     Heard,
@@ -96,6 +101,14 @@ TS = 1_800_000_000_000  # 2027-01-15, Unix epoch milliseconds
 
 ZOE = Member(name="Zoë 🌱", role=Role.FACILITATOR, handle="m-5b1c9e0a7b2d4c81")
 SAM = Member(name="Sam", role=Role.PARTICIPANT, handle="m-0f3a6d2e91c47b58")
+ESCALATION = EscalationNotice(
+    id="esc_7Hq2LpX0aB1cYt9w",
+    status=EscalationStatus.NOTIFIED,
+    severity=EscalationSeverity.CRITICAL,
+    trigger=EscalationTrigger.PIPELINE,
+    at=TS + 30_000,
+    member="m-0f3a6d2e91c47b58",
+)
 ANON = Member(name="Ann", role=Role.PARTICIPANT)  # as an older server sent members
 CIRCLE = CircleInfo(
     id="c-7f3a",
@@ -137,6 +150,13 @@ CLIENT_SAMPLES: tuple[Frame, ...] = (
     Resume(ref="c14"),
     End(ref="c15"),
     Open(ref="c16"),
+    Escalate(
+        ref="c17",
+        severity=EscalationSeverity.CRITICAL,
+        member="m-0f3a6d2e91c47b58",
+        note="She said goodbye twice. 🌱\nPlease call.",
+    ),
+    Escalate(ref="c18", severity=EscalationSeverity.WARNING, message=44),
     Accept(ref="p1", version="r-5f1c9e0a7b2d4c81"),
     Hide(ref="p2", member=ZOE.handle or ""),
     Unhide(ref="p3", member="m-x"),
@@ -302,6 +322,16 @@ SERVER_SAMPLES: tuple[Frame, ...] = (
         rules=RULES,
         accepted=True,
         alerts=[Alert(member=SAM, ts=TS, note="please", escalated=True)],
+        escalations=[ESCALATION],
+    ),
+    ESCALATION,
+    EscalationNotice(
+        id="esc_Vq3x9LkR2mTa0bCd",
+        status=EscalationStatus.FAILED,
+        severity=EscalationSeverity.ERROR,
+        trigger=EscalationTrigger.FACILITATOR,
+        at=TS + 60_000,
+        exhausted=True,
     ),
 )
 
@@ -373,6 +403,14 @@ def client_frames() -> st.SearchStrategy[Frame]:
         st.builds(Unmute, ref=_refs, member=_refs),
         st.builds(Remove, ref=_refs, member=_refs),
         st.builds(Slow, ref=_refs, seconds=st.integers(0, 600)),
+        st.builds(
+            Escalate,
+            ref=_refs,
+            severity=st.sampled_from(
+                [EscalationSeverity.WARNING, EscalationSeverity.ERROR, EscalationSeverity.CRITICAL]
+            ),
+            member=_refs,
+        ),
         st.builds(Retract, ref=_refs, id=_ints),
         st.builds(Approve, ref=_refs, hold=_refs),
         st.builds(Reject, ref=_refs, hold=_refs),
@@ -425,6 +463,16 @@ def server_frames() -> st.SearchStrategy[Frame]:
         st.builds(Rejected, ref=_refs, reason=_strings),
         st.builds(Decided, hold=_refs, outcome=st.sampled_from(Decision)),
         st.builds(Accepted, version=_refs),
+        st.builds(
+            EscalationNotice,
+            id=_refs,
+            status=st.sampled_from(EscalationStatus),
+            severity=st.sampled_from(EscalationSeverity),
+            trigger=st.sampled_from(EscalationTrigger),
+            at=_ints,
+            member=st.none() | _refs,
+            exhausted=st.booleans(),
+        ),
         st.builds(Hidden, members=st.lists(_refs, max_size=5)),
         st.builds(Heard, ref=_refs, text=_texts),
         st.builds(

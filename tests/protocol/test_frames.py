@@ -23,6 +23,7 @@ from protocol import (
     Command,
     Decided,
     ErrorCode,
+    EscalationNotice,
     Frame,
     FrameError,
     Heard,
@@ -62,7 +63,7 @@ WARNING = "MARKER-cw-77d0"
 
 COMMANDS = {
     "mute", "unmute", "remove", "lock", "unlock", "slow", "retract", "approve", "reject",
-    "pause", "resume", "end", "open",
+    "pause", "resume", "end", "open", "escalate",
 }  # fmt: skip
 
 
@@ -80,7 +81,7 @@ def test_servers_send_the_rest_and_ping_pong() -> None:
         "ping", "pong", "welcome", "message", "ack", "presence", "members", "held",
         "blocked", "redacted", "review", "flagged", "error", "done", "state", "muted",
         "unmuted", "removed", "retracted", "approved", "rejected", "decided", "phase",
-        "accepted", "hidden", "heard", "alert",
+        "accepted", "hidden", "heard", "alert", "escalation",
     }  # fmt: skip
 
 
@@ -96,6 +97,7 @@ def test_frames_about_one_member_say_who_hears_them() -> None:
     assert State.AUDIENCE is Removed.AUDIENCE is Retracted.AUDIENCE is Audience.ALL
     assert Accepted.AUDIENCE is Hidden.AUDIENCE is Heard.AUDIENCE is Audience.MEMBER
     assert Alert.AUDIENCE is Audience.FACILITATORS
+    assert EscalationNotice.AUDIENCE is Audience.FACILITATORS
 
 
 @pytest.mark.parametrize("kind", sorted(REQUESTS))

@@ -128,6 +128,17 @@ class RedisPresenceStore:
         return bool(last == 1)
 
     async def members(self, circle_id: CircleId) -> list[Member]:
+        earliest = await self._present(circle_id)
+        return [member for _, member in sorted(earliest.values(), key=lambda e: e[0])]
+
+    async def who(self, circle_id: CircleId, handle: str) -> MemberId | None:
+        for member_id, (_, member) in (await self._present(circle_id)).items():
+            if member.handle == handle:
+                return MemberId(member_id.decode())
+        return None
+
+    async def _present(self, circle_id: CircleId) -> dict[bytes, tuple[int, Member]]:
+        """Account id -> (since, member) of the members present (entries not expired)."""
         with unavailable_on_redis_errors():
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.time()
@@ -144,7 +155,7 @@ class RedisPresenceStore:
             since, member = _parse_rest(rest)
             if member_id not in earliest or since < earliest[member_id][0]:
                 earliest[member_id] = (since, member)
-        return [member for _, member in sorted(earliest.values(), key=lambda e: e[0])]
+        return earliest
 
     async def heartbeat(self) -> None:
         """Every ttl / 3, forever: re-assert the entries of the members this node serves
