@@ -22,7 +22,7 @@ from typing import Any, cast
 from moderation.errors import ConfigError
 from moderation.stage import Stage, StageFactory
 
-__all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "build_stage", "resolve"]
+__all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "build_stage", "find", "resolve"]
 
 ENTRY_POINT_GROUP = "circles.moderation"
 
@@ -54,18 +54,20 @@ def _load(path: str, what: str) -> object:
         raise ConfigError(f"{what}: {module_name} has no {attribute}") from None
 
 
-def resolve(use: str) -> StageFactory:
-    """The stage factory that ``use`` names. Raises ConfigError naming it."""
-    what = f"stage '{use}'"
-    if use in BUILTIN:
-        found = _load(BUILTIN[use], what)
+def find(use: str, kind: str, builtin: Mapping[str, str], group: str) -> object:
+    """What ``use`` names among ``builtin``, the entry points of ``group`` and dotted
+    paths, checked to be callable; ``kind`` names it in errors ("stage", "notifier").
+    Raises ConfigError naming it. Shared by every pluggable part of Circles."""
+    what = f"{kind} '{use}'"
+    if use in builtin:
+        found = _load(builtin[use], what)
     elif ":" in use:
         found = _load(use, what)
     else:
-        points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP, name=use)
+        points = importlib.metadata.entry_points(group=group, name=use)
         if not points:
             raise ConfigError(
-                f"{what}: no built-in stage, no '{ENTRY_POINT_GROUP}' plugin and no "
+                f"{what}: no built-in {kind}, no '{group}' plugin and no "
                 "'package.module:Factory' by that name"
             )
         try:
@@ -73,8 +75,13 @@ def resolve(use: str) -> StageFactory:
         except Exception as exc:
             raise ConfigError(f"{what}: its plugin failed to load ({exc})") from None
     if not callable(found):
-        raise ConfigError(f"{what}: {found!r} is not a stage factory")
-    return cast(StageFactory, found)
+        raise ConfigError(f"{what}: {found!r} is not a {kind} factory")
+    return found
+
+
+def resolve(use: str) -> StageFactory:
+    """The stage factory that ``use`` names. Raises ConfigError naming it."""
+    return cast(StageFactory, find(use, "stage", BUILTIN, ENTRY_POINT_GROUP))
 
 
 def build_stage(use: str, settings: Mapping[str, Any]) -> Stage:

@@ -15,13 +15,13 @@ at start-up with an error that names the notifier.
 
 from __future__ import annotations
 
-import importlib
-import importlib.metadata
 from collections.abc import Mapping
 from typing import Any, cast
 
 from circles.config import ConfigError
 from circles.escalations.notifiers.base import Notifier, NotifierFactory
+from moderation import registry
+from moderation.errors import ConfigError as ModerationConfigError
 
 __all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "build_notifier", "resolve"]
 
@@ -35,40 +35,12 @@ BUILTIN: Mapping[str, str] = {
 }
 
 
-def _load(path: str, what: str) -> object:
-    module_name, _, attribute = path.partition(":")
-    if not module_name or not attribute:
-        raise ConfigError(f"{what}: '{path}' is not 'package.module:Factory'")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(f"{what}: cannot import {module_name} ({exc})") from None
-    try:
-        return getattr(module, attribute)
-    except AttributeError:
-        raise ConfigError(f"{what}: {module_name} has no {attribute}") from None
-
-
 def resolve(use: str) -> NotifierFactory:
     """The factory ``use`` names. Raises ConfigError naming it."""
-    what = f"notifier '{use}'"
-    if use in BUILTIN:
-        found = _load(BUILTIN[use], what)
-    elif ":" in use:
-        found = _load(use, what)
-    else:
-        points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP, name=use)
-        if not points:
-            raise ConfigError(
-                f"{what}: no built-in notifier, no '{ENTRY_POINT_GROUP}' plugin and no "
-                "'package.module:Factory' by that name"
-            )
-        try:
-            found = next(iter(points)).load()
-        except Exception as exc:
-            raise ConfigError(f"{what}: its plugin failed to load ({exc})") from None
-    if not callable(found):
-        raise ConfigError(f"{what}: {found!r} is not a notifier factory")
+    try:
+        found = registry.find(use, "notifier", BUILTIN, ENTRY_POINT_GROUP)
+    except ModerationConfigError as exc:
+        raise ConfigError(str(exc)) from None
     return cast(NotifierFactory, found)
 
 
