@@ -8,29 +8,13 @@ of a node (kill -9) without losing anything that was acknowledged.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from protocol import JSON, MSGPACK, PresenceAction, ResumeResult, Role
-from tests.conftest import delete_prefix
-from tests.nodes import PRESENCE_TTL, Member, NodeProcess, create_circle, serve_many
+from tests.nodes import PRESENCE_TTL, Member, NodeProcess, create_circle
 
 #: A crashed node's members are gone everywhere within the presence TTL plus one refresh
 #: (TTL / 3); with slack for a busy machine.
 PRESENCE_HEAL_TIMEOUT = PRESENCE_TTL * 4 / 3 + 4.0
-
-
-@pytest.fixture
-async def nodes(
-    tmp_path: Path, redis_url: str, redis_prefix: str
-) -> AsyncIterator[list[NodeProcess]]:
-    try:
-        async with serve_many(tmp_path, redis_url, redis_prefix) as started:
-            yield started
-    finally:
-        await delete_prefix(redis_url, redis_prefix)
 
 
 def _consecutive(ids: list[int]) -> bool:

@@ -6,10 +6,7 @@ Redis: the members it concerns may be connected anywhere, and move between nodes
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
-
-import pytest
+from collections.abc import Callable
 
 from protocol import (
     JSON,
@@ -44,19 +41,7 @@ from protocol import (
     Unmute,
     Unmuted,
 )
-from tests.conftest import delete_prefix
-from tests.nodes import Member, NodeProcess, create_circle, serve_many
-
-
-@pytest.fixture
-async def nodes(
-    tmp_path: Path, redis_url: str, redis_prefix: str
-) -> AsyncIterator[list[NodeProcess]]:
-    try:
-        async with serve_many(tmp_path, redis_url, redis_prefix) as started:
-            yield started
-    finally:
-        await delete_prefix(redis_url, redis_prefix)
+from tests.nodes import Member, NodeProcess, create_circle
 
 
 def _answer_to(ref: str) -> Callable[[Frame], bool]:

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
 from protocol import (
     JSON,
@@ -33,22 +31,10 @@ from protocol import (
     Say,
     Support,
 )
-from tests.conftest import delete_prefix
-from tests.nodes import Member, NodeProcess, create_circle, serve_many
+from tests.nodes import Member, NodeProcess, create_circle
 from tests.support import ADMIN_KEY, TIMEOUT
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
-
-
-@pytest.fixture
-async def nodes(
-    tmp_path: Path, redis_url: str, redis_prefix: str
-) -> AsyncIterator[list[NodeProcess]]:
-    try:
-        async with serve_many(tmp_path, redis_url, redis_prefix) as started:
-            yield started
-    finally:
-        await delete_prefix(redis_url, redis_prefix)
 
 
 def _answer_to(ref: str) -> Callable[[Frame], bool]:
