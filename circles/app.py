@@ -254,7 +254,7 @@ def create_app(
     v1 = [
         *api_routes(settings, backend, clock),
         *audit_routes(settings, backend),
-        *(escalation_routes(settings, service, clock) if service is not None else []),
+        *(escalation_routes(settings, service, clock, backend) if service is not None else []),
         WebSocketRoute("/circles/{circle_id}/ws", websocket),
     ]
     routes: list[Route | WebSocketRoute | Mount] = [

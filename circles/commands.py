@@ -6,6 +6,11 @@ the events that announce it, answers ``done`` or an error, and logs one line (th
 the circle, who acted, whom or what it named, the outcome; never anyone's words) and
 one entry in the circle's audit trail (:mod:`circles.audit`), whatever became of it.
 
+Only facilitators command. A clinician (the on-call professional, joined from a page)
+sees the circle as they do, but the circle is the facilitators' to run; ``escalate``
+too, as the clinician is whom it would page. A clinician may be removed (a forwarded
+join link must not keep a stranger in), never muted (they speak as a facilitator does).
+
 The change and its events are applied by the backend in one step, so a command takes
 effect on every node at once or not at all. Notices speak for the circle: none names
 the facilitator who acted.
@@ -97,7 +102,8 @@ async def carry_out(command: Command, conn: Connection, hub: Hub, now_ms: int) -
     concerned: Concerned | None = None
     try:
         if conn.member.role is not Role.FACILITATOR:
-            raise Refused(ErrorCode.FORBIDDEN, "only facilitators may do this", ref=command.ref)
+            why = _NOT_FACILITATOR.get(conn.member.role, _NOT_FACILITATOR[Role.PARTICIPANT])
+            raise Refused(ErrorCode.FORBIDDEN, why, ref=command.ref)
         concerned = await _HANDLERS[type(command)](command, conn, hub, now_ms)
     except Refused as refused:
         outcome = refused.code.value
@@ -165,16 +171,30 @@ async def _apply(
 
 
 _NO_MEMBER = "member: no such member in this circle"
+#: Why a member who is not a facilitator cannot carry out a command, by role.
+_NOT_FACILITATOR = {
+    Role.PARTICIPANT: "only facilitators may do this",
+    Role.CLINICIAN: "only facilitators may do this; a clinician sees what they see, "
+    "and the circle is theirs to run",
+}
 
 
 async def _participant(hub: Hub, conn: Connection, command: Mute | Unmute | Remove) -> Member:
-    """The participant a command names by handle."""
+    """The member a command names by handle: a participant, or a clinician to remove
+    (a forwarded join link must not keep a stranger in the circle). A clinician is never
+    muted: they speak like a facilitator, so a mute would mean nothing."""
     member = await hub.backend.controls.member(conn.circle_id, command.member)
     if member is None:
         raise Refused(ErrorCode.NOT_FOUND, _NO_MEMBER, ref=command.ref)
     if member.role is Role.FACILITATOR:
         raise Refused(
             ErrorCode.FORBIDDEN, "member: facilitators cannot be muted or removed", ref=command.ref
+        )
+    if member.role is Role.CLINICIAN and not isinstance(command, Remove):
+        raise Refused(
+            ErrorCode.FORBIDDEN,
+            "member: a clinician is not muted (remove them if they should not be here)",
+            ref=command.ref,
         )
     return member
 
@@ -317,9 +337,9 @@ async def _escalate(command: Escalate, conn: Connection, hub: Hub, now_ms: int) 
         raise Refused(
             ErrorCode.NOT_FOUND, "member: no such member present in this circle", ref=command.ref
         )
-    if member.role is Role.FACILITATOR:
+    if member.role.staff:  # a clinician is the professional it would page
         raise Refused(
-            ErrorCode.FORBIDDEN, "member: facilitators are not escalated", ref=command.ref
+            ErrorCode.FORBIDDEN, f"member: {member.role.value}s are not escalated", ref=command.ref
         )
     if hub.requests is None:
         raise Refused(

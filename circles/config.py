@@ -63,7 +63,8 @@ class Settings:
     escalation_excerpt: str = "none"
     #: What pages carry beyond the default (comma-separated): display_name, risk, tags.
     escalation_page_fields: str = ""
-    #: Base of the console link in pages; defaults to <public URL>/console.
+    #: Base of a link to the operator's own console in pages (``<url>/escalations/<id>``);
+    #: unset, pages carry none (their way in is the join link).
     console_url: str | None = None
     #: Whether the audit trail keeps the words of the messages it records: off or on
     #: (then as delivered, or as held, with the pipeline's redactions).

@@ -8,11 +8,12 @@ is answered from the record of the first and is neither screened nor requested a
 (A blocked one is kept nowhere, so a resend of it is screened, and requested, again.)
 
 A request names the message (its id, or its hold in the review queue) and what the
-pipeline read in it, never its words: the professional's tools find the rest where a
-facilitator would. It may carry the sender's display name and an :class:`Excerpt`; what
-of them is kept and sent is the operator's choice (``CIRCLES_ESCALATION_PAGE_FIELDS``,
-``CIRCLES_ESCALATION_EXCERPT``). The screening pipeline passes no excerpt; a
-facilitator's ``escalate`` passes its note.
+pipeline read in it. It may carry the sender's display name and an :class:`Excerpt` of
+its words (whose ``repr`` hides them, so no log line can show them); what of them is
+kept and sent is the operator's choice (``CIRCLES_ESCALATION_PAGE_FIELDS``,
+``CIRCLES_ESCALATION_EXCERPT``: by default neither). A screened message passes its
+words as written and as the pipeline redacted them; a participant's "I need support"
+its note (the same two ways); a facilitator's ``escalate`` its note.
 
 :class:`LoggingEscalations` logs each request and counts it by severity; the node's
 default, :class:`circles.escalations.service.EscalationService`, does the same and then
@@ -46,7 +47,8 @@ class Excerpt:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class EscalationRequest:
-    """One screened message the on-call professional should hear of, without its text."""
+    """One screened message the on-call professional should hear of (its text only in
+    ``excerpt``, kept as the operator's policy says)."""
 
     circle_id: CircleId
     #: The sender's account id: opaque, never shown to members.

@@ -51,7 +51,6 @@ from protocol import (
     PresenceAction,
     Redacted,
     ResumeResult,
-    Role,
     Welcome,
 )
 
@@ -162,8 +161,9 @@ class Hub:
             now = self._clock.now_ms()
             timeline = await self._backend.schedule.timeline(circle_id, now)
             phase = lifecycle.shown(circle, timeline.stage, now)
-            # facilitators hold the space: a full circle still lets them in
-            capacity = None if conn.member.role is Role.FACILITATOR else circle.capacity
+            # facilitators (and a clinician called in) hold the space: a full circle
+            # still lets them in
+            capacity = None if conn.member.role.staff else circle.capacity
             try:
                 first = await self._backend.presence.join(
                     circle_id, member_id, conn.member, capacity
@@ -177,7 +177,7 @@ class Hub:
                 )
             members = await self._backend.presence.members(circle_id)
             reviews, alerts, escalations = None, None, None
-            if conn.member.role is Role.FACILITATOR:
+            if conn.member.role.staff:  # the facilitators' view, a clinician's too
                 pending = await self._backend.reviews.pending(circle_id)
                 # bounded like every frame: the oldest waiting first
                 reviews = [h.review for h in pending[: self._settings.welcome_reviews]]
@@ -238,7 +238,7 @@ class Hub:
         conn.member = dataclasses.replace(conn.member, name=own.name)
         conn.hidden = frozenset(own.hidden)
         conn.rules_version = version
-        conn.rules_accepted = conn.member.role is Role.FACILITATOR or own.accepted == version
+        conn.rules_accepted = conn.member.role.staff or own.accepted == version
         return own
 
     async def leave(self, conn: Connection) -> None:
@@ -300,9 +300,10 @@ class Hub:
         """Whether this member may speak now, by the circle's hours (a participant waits
         until it opens, unless a facilitator opened it early), its controls (muted,
         paused, slow mode; in slow mode, a participant who may takes their turn) and its
-        ground rules (a participant speaks once they accepted them)."""
+        ground rules (a participant speaks once they accepted them). Facilitators and
+        clinicians wait for none of these (``Role.staff``)."""
         now = self._clock.now_ms()
-        if conn.member.role is not Role.FACILITATOR and now < conn.opens_at:
+        if not conn.member.role.staff and now < conn.opens_at:
             timeline = await self._backend.schedule.timeline(conn.circle_id, now)
             if timeline.stage is Stage.WAITING:
                 return Turn(Refusal.WAITING, until=conn.opens_at)

@@ -10,8 +10,9 @@ nothing, and logs one line (the request, the circle, the outcome; never a note).
   every node, may speak from then on.
 * ``hide`` and ``unhide`` change whose messages reach the member's connections (every
   node applies the new list before it tells them). A participant cannot hide
-  themselves, a facilitator (whose words hold the circle), or more than
-  :data:`~protocol.MAX_HIDDEN` members; facilitators hide nobody, they see everything.
+  themselves, a facilitator or a clinician (whose words hold the circle), or more than
+  :data:`~protocol.MAX_HIDDEN` members; facilitators and clinicians hide nobody, they
+  see everything.
 * ``support`` is taken at most once a minute per member. Its note is screened like a
   message (a person reaching out this way is heard like one): when the pipeline reads
   risk in it, or the circle asks for it (``support_escalation``), the on-call
@@ -113,7 +114,7 @@ async def attend(
 
 
 async def _accept(request: Accept, conn: Connection, hub: Hub, circles: CircleStore) -> None:
-    if conn.member.role is not Role.FACILITATOR:  # facilitators need not accept
+    if not conn.member.role.staff:  # facilitators and clinicians need not accept
         circle = await circles.get(conn.circle_id)
         if circle is None:
             raise Refused(ErrorCode.CONFLICT, "the circle has ended", ref=request.ref)
@@ -130,16 +131,20 @@ async def _accept(request: Accept, conn: Connection, hub: Hub, circles: CircleSt
 
 async def _hide(request: Hide | Unhide, conn: Connection, hub: Hub) -> None:
     hiding = isinstance(request, Hide)
-    if conn.member.role is Role.FACILITATOR:
-        raise Refused(ErrorCode.FORBIDDEN, "facilitators see every message", ref=request.ref)
+    if conn.member.role.staff:
+        raise Refused(
+            ErrorCode.FORBIDDEN, f"{conn.member.role.value}s see every message", ref=request.ref
+        )
     if request.member == conn.member.handle:
         raise Refused(ErrorCode.INVALID_FIELD, "member: you cannot hide yourself", ref=request.ref)
     member = await hub.backend.controls.member(conn.circle_id, request.member)
     if member is None:
         raise Refused(ErrorCode.NOT_FOUND, _NO_MEMBER, ref=request.ref)
-    if hiding and member.role is Role.FACILITATOR:
+    if hiding and member.role.staff:
         raise Refused(
-            ErrorCode.FORBIDDEN, "member: a facilitator's messages stay shown", ref=request.ref
+            ErrorCode.FORBIDDEN,
+            f"member: a {member.role.value}'s messages stay shown",
+            ref=request.ref,
         )
     hidden = await hub.backend.personal.hide(
         conn.circle_id, conn.member.handle or "", request.member, hiding, MAX_HIDDEN
@@ -161,11 +166,12 @@ async def _support(
     escalations: Escalations,
     now_ms: int,
 ) -> None:
-    if conn.member.role is Role.FACILITATOR:
+    if conn.member.role.staff:
         raise Refused(
-            ErrorCode.FORBIDDEN, "support: for participants; facilitators get the alerts",
+            ErrorCode.FORBIDDEN,
+            f"support: for participants; {conn.member.role.value}s get the alerts",
             ref=request.ref,
-        )  # fmt: skip
+        )
     store = hub.backend.personal
     until = await store.support(
         conn.circle_id, conn.member.handle or "", now_ms, SUPPORT_INTERVAL_MS
@@ -194,6 +200,7 @@ async def _support(
     await store.alert(conn.circle_id, alert)
     present = await hub.backend.presence.members(conn.circle_id)
     told = [_HEARD]
+    # a clinician present sees the alert too, but checking in is the facilitators' promise
     if not any(m.role is Role.FACILITATOR for m in present):
         told.append(_NO_FACILITATOR)
     if escalated:

@@ -25,7 +25,6 @@ from protocol import (
     Member,
     Message,
     Presence,
-    Role,
     Welcome,
 )
 
@@ -58,7 +57,8 @@ class Connection:
         #: by ``hidden`` events from any node).
         self.hidden: frozenset[str] = frozenset()
         #: The version of the circle's ground rules, and whether this member accepted
-        #: it (or need not: a facilitator). Set on joining, and by ``accepted`` events.
+        #: it (or need not: a facilitator or a clinician). Set on joining, and by
+        #: ``accepted`` events.
         self.rules_version = ""
         self.rules_accepted = False
         self.outbox = Outbox(limits, clock.monotonic)
@@ -119,7 +119,8 @@ class Room:
             author = frame.handle
             _fan_out(frame, [c for c in self.connections if author not in c.hidden], event_id, None)
         elif frame.AUDIENCE is Audience.FACILITATORS:
-            chosen = [c for c in self.connections if c.member.role is Role.FACILITATOR]
+            # clinicians see what facilitators see (they hold the space with them)
+            chosen = [c for c in self.connections if c.member.role.staff]
             _fan_out(frame, chosen, event_id, about)
         else:
             _fan_out(frame, self.connections, event_id, about)
@@ -136,8 +137,7 @@ class Room:
                 chosen = [
                     conn
                     for conn in self.connections
-                    if conn.member.handle == handle
-                    or (also and conn.member.role is Role.FACILITATOR)
+                    if conn.member.handle == handle or (also and conn.member.role.staff)
                 ]
                 _fan_out(frame, chosen, None, None)
 

@@ -12,8 +12,10 @@ A person reaching out is never met with silence: every refusal tells the sender 
 in the pipeline's own caring words, and a delivered message the pipeline had words
 for (a circle that delivers crisis messages instead of holding them) brings those
 words to its sender as the ``ack``'s ``note``. Every screened message the pipeline
-rates for escalation is handed to :class:`~circles.escalation.Escalations` once, and
-every decision but allow leaves an entry in the circle's audit trail (once, too).
+rates for escalation is handed to :class:`~circles.escalation.Escalations` once, with
+its words both as written and as the pipeline redacted them (what the escalation keeps
+of them, if anything, is the operator's excerpt policy's to say: by default nothing),
+and every decision but allow leaves an entry in the circle's audit trail (once, too).
 
 A ``say`` resent with its ``ref`` (its answer was lost with a connection) is answered
 by :func:`answer_resent` from the circle's records, before any screening: screened
@@ -36,7 +38,7 @@ import structlog
 
 from circles.backends.base import Appended, HeldMessage, HoldRecord
 from circles.backends.controls import Turn
-from circles.escalation import EscalationRequest, Escalations
+from circles.escalation import EscalationRequest, Escalations, Excerpt
 from circles.hub import Connection, Hub
 from circles.logging import exception_fields
 from circles.refused import refused_turn
@@ -122,12 +124,12 @@ async def settle(
         case Action.BLOCK:
             conn.send(Blocked(ref=say.ref, reason=screened.sender_reason or _BLOCKED))
             await audit.decision(conn, "block", screened, now_ms)
-            await _escalate(escalations, conn, screened, now_ms)
+            await _escalate(escalations, conn, say, screened, now_ms)
         case Action.HOLD:
             record, known = await _hold(hub, conn, say, screened, now_ms)
             if not known:
                 await audit.decision(conn, "hold", screened, now_ms, subject=record.hold)
-                await _escalate(escalations, conn, screened, now_ms, hold=record.hold)
+                await _escalate(escalations, conn, say, screened, now_ms, hold=record.hold)
         case _:
             appended = await _deliver(hub, conn, say, screened)
             if not appended.duplicate:
@@ -135,7 +137,7 @@ async def settle(
                 if screened.action is not Action.ALLOW:
                     decision = _DECISIONS[screened.action]
                     await audit.decision(conn, decision, screened, now_ms, subject=str(message_id))
-                await _escalate(escalations, conn, screened, now_ms, message_id=message_id)
+                await _escalate(escalations, conn, say, screened, now_ms, message_id=message_id)
 
 
 async def settle_refused(
@@ -212,6 +214,7 @@ async def _deliver(hub: Hub, conn: Connection, say: Say, screened: Screened) -> 
 async def _escalate(
     escalations: Escalations,
     conn: Connection,
+    say: Say,
     screened: Screened,
     now_ms: int,
     *,
@@ -220,6 +223,9 @@ async def _escalate(
 ) -> None:
     if screened.escalate is Escalation.NONE:
         return
+    # as written, and as the pipeline redacted it (contact details taken out): the
+    # escalation keeps one of them, or neither, as the operator's excerpt policy says
+    excerpt = Excerpt(full=say.text, redacted=screened.text)
     request = EscalationRequest(
         circle_id=conn.circle_id,
         member_id=conn.membership.member_id,
@@ -230,6 +236,7 @@ async def _escalate(
         message_id=message_id,
         hold=hold,
         display_name=conn.member.name,
+        excerpt=excerpt,
         handle=conn.member.handle,
     )
     try:

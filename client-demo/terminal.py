@@ -13,10 +13,14 @@ client counts down to the opening (and reminds you 10, 5 and 1 minutes before), 
 says when the circle is closing soon. A facilitator also has the circle's controls:
 ``/mute NAME [MINUTES]``, ``/unmute NAME``, ``/remove NAME``, ``/lock``, ``/unlock``,
 ``/slow SECONDS``, ``/retract ID``, ``/approve HOLD``, ``/reject HOLD``, ``/pause``,
-``/resume``, ``/end`` and ``/open`` (opens the waiting room early) (a NAME may also be
-given as ``@handle``, when two people share a name).
-It imports only :mod:`protocol` from this project, so it is also a worked example of
-speaking the wire protocol from a client.
+``/resume``, ``/end``, ``/open`` (opens the waiting room early) and ``/escalate NAME|#ID
+SEVERITY [NOTE]`` (pages the on-call professional; SEVERITY is warning, error or
+critical), and follows each escalation's status as it changes (a NAME may also be given
+as ``@handle``, when two people share a name). A clinician (the on-call professional,
+joined from a page) sees what facilitators see, and speaks, but has no commands.
+It imports only :mod:`protocol` from this project (and :mod:`terminal_staff`, the
+facilitators' side of it, beside it), so it is also a worked example of speaking the
+wire protocol from a client.
 """
 
 from __future__ import annotations
@@ -32,8 +36,20 @@ import secrets
 import sys
 import threading
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
+# beside this file: on the path when run as a script (the tests put it there)
+from terminal_staff import (
+    FACILITATOR_HELP,
+    USAGE,
+    alert_line,
+    clean,
+    escalation_line,
+    member_handle,
+    parse_command,
+    staff_line,
+    who,
+)
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.typing import Subprotocol
@@ -48,17 +64,15 @@ from protocol import (
     Accepted,
     Ack,
     Alert,
-    Approve,
     Approved,
     Blocked,
     CirclePhase,
     Codec,
-    Command,
     Decided,
     Done,
-    End,
     Error,
     ErrorCode,
+    EscalationNotice,
     Flagged,
     Frame,
     FrameError,
@@ -67,38 +81,27 @@ from protocol import (
     Hello,
     Hidden,
     Hide,
-    Lock,
     Member,
     Members,
     Message,
-    Mute,
     Muted,
-    Open,
-    Pause,
     Phase,
     Ping,
     Pong,
     Presence,
     PresenceAction,
     Redacted,
-    Reject,
     Rejected,
-    Remove,
     Removed,
-    Resume,
     ResumeResult,
-    Retract,
     Retracted,
     Review,
     Role,
     Rules,
     Say,
-    Slow,
     State,
     Support,
     Unhide,
-    Unlock,
-    Unmute,
     Unmuted,
     Welcome,
 )
@@ -133,30 +136,10 @@ HELP = (
 )
 #: Folded messages (behind a content warning) kept to be opened with /show.
 FOLDED_KEPT = 200
-#: How to type each of the facilitators' commands.
-USAGE = {
-    "mute": "/mute NAME [MINUTES]", "unmute": "/unmute NAME", "remove": "/remove NAME",
-    "lock": "/lock", "unlock": "/unlock", "slow": "/slow SECONDS", "retract": "/retract ID",
-    "approve": "/approve HOLD", "reject": "/reject HOLD", "pause": "/pause",
-    "resume": "/resume", "end": "/end", "open": "/open",
-}  # fmt: skip
-FACILITATOR_HELP = f"(facilitators: {', '.join(USAGE.values())})"
-_NO_ARGUMENT: dict[str, type[Lock | Unlock | Pause | Resume | End | Open]] = {
-    "lock": Lock, "unlock": Unlock, "pause": Pause, "resume": Resume, "end": End, "open": Open,
-}  # fmt: skip
 #: What a participant types for their own requests (and /show, which stays here).
 _OWN = ("accept", "hide", "unhide", "support", "show")
 #: Reminders in the waiting room: this many seconds before the circle opens.
 REMINDERS = (600.0, 300.0, 60.0)
-# Terminal control characters in someone else's text could rewrite the screen; bidi
-# overrides could disguise it. Both are shown as U+FFFD instead.
-_UNSAFE = {c: "\ufffd" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c != 0x0A}
-_UNSAFE.update({c: "\ufffd" for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]})
-
-
-def clean(text: str) -> str:
-    """``text`` with control characters made harmless for a terminal (newlines kept)."""
-    return text.translate(_UNSAFE)
 
 
 def parse_target(url: str, token: str | None) -> tuple[str, str]:
@@ -181,59 +164,6 @@ def parse_target(url: str, token: str | None) -> tuple[str, str]:
     base = urllib.parse.urlunsplit((scheme, parts.netloc, parts.path or "/", "", ""))
     path = f"v1/circles/{urllib.parse.quote(circle, safe='')}/ws"
     return urllib.parse.urljoin(base, path), token
-
-
-def _handle(name: str, members: Iterable[Member]) -> str:
-    """The handle of the member called ``name`` (or written as ``@handle``)."""
-    if name.startswith("@") and len(name) > 1:
-        return name[1:]
-    found = [m.handle for m in members if m.handle and m.name.casefold() == name.casefold()]
-    if not found:
-        raise ValueError(f"nobody here is called {name}")
-    if len(found) > 1:
-        handles = ", ".join(f"@{h}" for h in found)
-        raise ValueError(f"several members are called {name}; name one of {handles}")
-    return found[0]
-
-
-def _number(text: str, what: str) -> int:
-    if not text.isdecimal():
-        raise ValueError(f"{what} must be a whole number")
-    return int(text)
-
-
-def parse_command(line: str, ref: str, members: Iterable[Member]) -> Command:
-    """The facilitator command a slash ``line`` asks for, naming members by their display
-    name among ``members`` (or ``@handle``). Raises ValueError saying what is wrong."""
-    word, _, rest = line[1:].partition(" ")
-    rest = rest.strip()
-    if word not in USAGE:
-        raise ValueError(f"there is no /{word}")
-    if bool(rest) == (word in _NO_ARGUMENT):
-        raise ValueError(f"type it as {USAGE[word]}")
-    command: Command
-    if word in _NO_ARGUMENT:
-        command = _NO_ARGUMENT[word](ref=ref)
-    elif word == "mute":
-        name, _, last = rest.rpartition(" ")
-        minutes = None
-        if name and last.isdecimal():
-            minutes, rest = int(last), name.strip()
-        command = Mute(ref=ref, member=_handle(rest, members), minutes=minutes)
-    elif word in ("unmute", "remove"):
-        kind = Unmute if word == "unmute" else Remove
-        command = kind(ref=ref, member=_handle(rest, members))
-    elif word == "slow":
-        command = Slow(ref=ref, seconds=_number(rest, "the seconds"))
-    elif word == "retract":
-        command = Retract(ref=ref, id=_number(rest.lstrip("#"), "the message id"))
-    else:
-        command = (Approve if word == "approve" else Reject)(ref=ref, hold=rest)
-    try:
-        command.check()
-    except FrameError as exc:
-        raise ValueError(exc.detail) from None
-    return command
 
 
 def _duration(ms: int) -> str:
@@ -420,18 +350,10 @@ class TerminalClient:
             case Blocked(ref=ref, reason=reason):
                 self._settle(ref)
                 self._write(f"! not shared: {clean(reason)}")
-            case Review(hold=hold, name=name, risk=risk, text=text):
-                self._write(
-                    f"  [for facilitators] held for review, {risk.value}: {name}: {clean(text)}"
-                    f" (/approve {clean(hold)} or /reject {clean(hold)})"
-                )
-            case Decided(hold=hold, outcome=outcome):
-                self._write(f"  [for facilitators] held message {clean(hold)} {outcome.value}")
-            case Flagged(id=message_id, risk=risk, tags=tags):
-                why = ", ".join(tags)
-                self._write(
-                    f"  [for facilitators] message {message_id} flagged ({risk.value}: {why})"
-                )
+            case Review() | Decided() | Flagged():
+                self._write(staff_line(frame))
+            case EscalationNotice():
+                self._write(escalation_line(frame, self._name_of, self._time))
             case Error(ref=ref, detail=detail, until=until):
                 unsent = ref is not None and ref in self._pending
                 self._settle(*([ref] if ref else []))
@@ -490,6 +412,8 @@ class TerminalClient:
             self._own(Hidden(members=welcome.hidden or []), quiet=not welcome.hidden)
         for alert in welcome.alerts or []:
             self._own(alert)
+        for notice in reversed(welcome.escalations or []):  # the oldest first, as they came
+            self._write(escalation_line(notice, self._name_of, self._time))
         if welcome.phase is not None:
             self._hours(welcome.phase)
 
@@ -522,6 +446,8 @@ class TerminalClient:
                 you = (
                     "As a facilitator you may speak now, and /open the circle early."
                     if self._facilitating
+                    else "As the clinician you may speak now."
+                    if self._you is not None and self._you.role is Role.CLINICIAN
                     else "You can read along, and speak once it opens."
                 )
                 self._write(
@@ -570,7 +496,7 @@ class TerminalClient:
 
     @staticmethod
     def _who(member: Member) -> str:
-        return f"{clean(member.name)} ({member.role.value})"
+        return who(member)
 
     def _controls(self, state: State) -> None:
         """Say, for the circle, what changed in its controls."""
@@ -685,15 +611,8 @@ class TerminalClient:
                 )
             case Heard(text=text):
                 self._write(f"  · (only you see this) {clean(text)}")
-            case Alert(member=member, ts=ts, note=note, risk=risk, escalated=escalated):
-                why = f" ({risk.value})" if risk else ""
-                paged = " The on-call professional is being paged." if escalated else ""
-                said = f': "{clean(note)}"' if note else ""
-                handle = f" @{member.handle}" if member.handle else ""
-                self._write(
-                    f"  [for facilitators] {self._who(member)}{handle} asked for support at "
-                    f"{self._time(ts)}{why}{said}.{paged}"
-                )
+            case Alert():
+                self._write(alert_line(frame, self._time))
 
     def _name_of(self, handle: str) -> str:
         member = self._members.get(handle)
@@ -716,7 +635,7 @@ class TerminalClient:
             elif word in ("hide", "unhide"):
                 if not rest:
                     raise ValueError(f"type it as /{word} NAME")
-                handle = _handle(rest, self._members.values())
+                handle = member_handle(rest, self._members.values())
                 request = (Hide if word == "hide" else Unhide)(ref=ref, member=handle)
             else:
                 request = Support(ref=ref, note=rest or None)

@@ -52,6 +52,21 @@ class Role(enum.StrEnum):
 
     PARTICIPANT = "participant"
     FACILITATOR = "facilitator"
+    #: The on-call professional, joined from an escalation's page: sees what the
+    #: facilitators see and may speak, but carries out none of their commands.
+    CLINICIAN = "clinician"
+
+    @property
+    def staff(self) -> bool:
+        """Whether this role holds the space with the circle's facilitators: it sees
+        what they see (reviews, alerts, escalations, every mute), is not counted
+        against the capacity, and is kept out or quiet by none of what keeps
+        participants out or quiet (lock, pause, slow mode, the waiting room, the ground
+        rules). Facilitators and clinicians; a role added later is not, until it says so."""
+        return self in _STAFF
+
+
+_STAFF = frozenset({Role.FACILITATOR, Role.CLINICIAN})
 
 
 class PresenceAction(enum.StrEnum):
@@ -75,10 +90,11 @@ class Audience(enum.StrEnum):
     """Who of a circle receives a frame the server sends to the circle."""
 
     ALL = "all"
+    #: The circle's staff (:attr:`Role.staff`): its facilitators, and a clinician.
     FACILITATORS = "facilitators"
     #: The one member the event concerns (every connection of theirs), nobody else.
     MEMBER = "member"
-    #: The member the event concerns, and the circle's facilitators.
+    #: The member the event concerns, and the circle's staff.
     MEMBER_AND_FACILITATORS = "member_and_facilitators"
 
 

@@ -24,7 +24,7 @@ from circles.backends.controls import (
     Turn,
 )
 from circles.model import CircleId
-from protocol import Member, Muted, Role, State
+from protocol import Member, Muted, State
 
 if TYPE_CHECKING:
     from circles.backends.memory import MemoryEventLog, MemoryReviewQueue
@@ -90,13 +90,13 @@ class MemoryControlStore:
             refusal = Refusal.REMOVED
         elif (
             (controls.locked or controls.paused)
-            and member.role is not Role.FACILITATOR
+            and not member.role.staff
             and handle not in controls.roster
         ):
             refusal = Refusal.LOCKED
         else:
             controls.roster[handle] = member
-        if member.role is Role.FACILITATOR:
+        if member.role.staff:
             mutes = controls.all_muted(now_ms)
         else:
             own = controls.muted(handle, now_ms)
@@ -114,7 +114,7 @@ class MemoryControlStore:
             return Turn(Refusal.ENDED)
         if handle in controls.removed:
             return Turn(Refusal.REMOVED)
-        if member.role is Role.FACILITATOR:
+        if member.role.staff:
             return Turn()
         if controls.paused:
             return Turn(Refusal.PAUSED)

@@ -4,7 +4,8 @@
 
     EscalationError
     ├── TransitionError      an illegal status change; nothing changed (HTTP 409)
-    ├── LinkError            a forged, expired or misused link; nothing changed (its .status)
+    ├── LinkError            a forged, expired or misused link (or a join link whose
+    │                        moment has passed); nothing changed (its .status)
     ├── UnknownEscalation    no such escalation (or past its retention) (HTTP 404)
     ├── OutboxFull           the outbox is at its bound: the escalation was not opened
     └── DeliveryError        a notifier could not deliver
@@ -48,9 +49,10 @@ class TransitionError(EscalationError):
 
 
 class LinkError(EscalationError):
-    """An acknowledgement or resolution link that must not act. ``code`` names why for
+    """A link (acknowledge, resolve, join) that must not act. ``code`` names why for
     the HTTP answer (``link_forged``, ``link_expired``, ``link_wrong_purpose``,
-    ``link_wrong_escalation``); ``status`` is its HTTP status."""
+    ``link_wrong_escalation``; for a join link also ``already_resolved``,
+    ``circle_ended``, ``removed``); ``status`` is its HTTP status."""
 
     def __init__(self, code: str, detail: str, status: int) -> None:
         super().__init__(detail)

@@ -1,9 +1,10 @@
-"""Signed links that let the paged professional acknowledge or resolve an escalation.
+"""Signed links that let the paged professional acknowledge or resolve an escalation,
+or join its circle.
 
 A link is ``<base>/v1/escalations/<id>/<purpose>?t=<token>``; the token is a JWT (HS256,
 PyJWT, as join tokens are) whose claims bind it to one escalation (``sub``), one purpose
-(``act``: ``acknowledge`` or ``resolve``), the responder it was sent to (``who``) and an
-expiry. JWT rather than a hand-made HMAC string: the library already checks the
+(``act``: ``acknowledge``, ``resolve`` or ``join``), the responder it was sent to
+(``who``) and an expiry. JWT rather than a hand-made HMAC string: the library already checks the
 signature, the algorithm and the audience, and a claim set is easier to audit than a
 format of our own.
 
@@ -15,6 +16,7 @@ from the caller (the node's clock), not from inside the library.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import hmac
 import urllib.parse
@@ -22,16 +24,28 @@ import urllib.parse
 import jwt
 
 from circles.escalations.errors import LinkError
-from circles.escalations.model import EscalationId, NoticeAction
+from circles.escalations.model import EscalationId
 
-__all__ = ["AUDIENCE", "PURPOSES", "Links", "derive_key"]
+__all__ = ["AUDIENCE", "PURPOSES", "Claims", "Links", "Purpose", "derive_key"]
 
 AUDIENCE = "circles-escalation"
 #: Seconds a link's ``iat`` may lie ahead of this node's clock (another node's runs a
 #: little fast); further ahead, the link is refused.
 CLOCK_LEEWAY = 30
-#: What a link can do; a trigger is not something a link does.
-PURPOSES = (NoticeAction.ACKNOWLEDGE, NoticeAction.RESOLVE)
+
+
+class Purpose(enum.StrEnum):
+    """What one link does: one thing only (a join link cannot acknowledge, nor the
+    reverse). The first two are also :class:`~.model.NoticeAction`'s words."""
+
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+    #: Join the escalation's circle as its clinician (which acknowledges it too).
+    JOIN = "join"
+
+
+#: Every purpose, in the order pages list their links.
+PURPOSES = tuple(Purpose)
 
 
 def derive_key(secret: str, use: str) -> bytes:
@@ -42,7 +56,7 @@ def derive_key(secret: str, use: str) -> bytes:
 @dataclasses.dataclass(frozen=True, slots=True)
 class Claims:
     escalation: EscalationId
-    purpose: NoticeAction
+    purpose: Purpose
     responder: str
 
 
@@ -54,30 +68,26 @@ class Links:
         self._base = base_url.rstrip("/")
         self._ttl = ttl
 
-    def token(
-        self, escalation: EscalationId, purpose: NoticeAction, responder: str, now_ms: int
-    ) -> str:
+    def token(self, escalation: EscalationId, purpose: Purpose, responder: str, now_ms: int) -> str:
         if purpose not in PURPOSES:
-            raise ValueError(f"a link cannot {purpose.value}")
+            raise ValueError(f"a link cannot {purpose}")
         now = now_ms // 1000
         claims = {
             "aud": AUDIENCE,
             "sub": escalation,
-            "act": purpose.value,
+            "act": str(purpose),
             "who": responder,
             "iat": now,
             "exp": now + round(self._ttl),
         }
         return jwt.encode(claims, self._key, algorithm="HS256")
 
-    def url(
-        self, escalation: EscalationId, purpose: NoticeAction, responder: str, now_ms: int
-    ) -> str:
+    def url(self, escalation: EscalationId, purpose: Purpose, responder: str, now_ms: int) -> str:
         token = self.token(escalation, purpose, responder, now_ms)
         query = urllib.parse.urlencode({"t": token})
-        return f"{self._base}/v1/escalations/{escalation}/{purpose.value}?{query}"
+        return f"{self._base}/v1/escalations/{escalation}/{purpose}?{query}"
 
-    def verify(self, token: str, escalation: str, purpose: NoticeAction, now_ms: int) -> Claims:
+    def verify(self, token: str, escalation: str, purpose: Purpose, now_ms: int) -> Claims:
         """The claims of a token that may do ``purpose`` to ``escalation`` now.
         Raises :class:`LinkError` saying plainly why not."""
         try:
@@ -99,18 +109,15 @@ class Links:
                 "link_forged", "this link is not one Circles made (or it was altered)", 401
             ) from None
         if not isinstance(claims.get("exp"), int) or claims["exp"] * 1000 <= now_ms:
-            raise LinkError(
-                "link_expired", "this link has expired; use the escalation's console", 410
-            )
+            raise LinkError("link_expired", "this link has expired", 410)
         issued = claims.get("iat", 0)
         if not isinstance(issued, int) or issued * 1000 > now_ms + CLOCK_LEEWAY * 1000:
             raise LinkError(
                 "link_forged", "this link is not one Circles made (or it was altered)", 401
             )
-        if claims.get("act") != purpose.value:
-            raise LinkError(
-                "link_wrong_purpose", f"this link cannot {purpose.value} an escalation", 403
-            )
+        if claims.get("act") != purpose:
+            doing = "join its circle" if purpose is Purpose.JOIN else f"{purpose} an escalation"
+            raise LinkError("link_wrong_purpose", f"this link cannot {doing}", 403)
         if claims.get("sub") != escalation:
             raise LinkError("link_wrong_escalation", "this link is for another escalation", 403)
         return Claims(EscalationId(escalation), purpose, str(claims.get("who", "")))

@@ -1,10 +1,13 @@
 """What a page says: as little as the professional needs, and what the operator adds.
 
 By default a page carries the escalation's id, the circle's id, a pseudonymous reference
-to the member, the severity, the level, and links (the console; acknowledge; resolve).
-Never the account id (it is not even in the record); the display name, the risk level,
-the pipeline's tags and an excerpt only when the operator chose them
-(``CIRCLES_ESCALATION_PAGE_FIELDS``, ``CIRCLES_ESCALATION_EXCERPT``).
+to the member, the severity, the level, and the links that act for whoever holds them
+(:data:`ACTION_LINKS`: acknowledge, resolve, join the circle), made for the responder
+paged. Never the account id (it is not even in the record); the display name, the risk
+level, the pipeline's tags and an excerpt only when the operator chose them
+(``CIRCLES_ESCALATION_PAGE_FIELDS``, ``CIRCLES_ESCALATION_EXCERPT``); a ``link`` to the
+operator's own console only when they named one (``CIRCLES_CONSOLE_URL``: Circles has
+no console page of its own, and the join link is the way into the circle).
 """
 
 from __future__ import annotations
@@ -17,17 +20,33 @@ import hashlib
 import hmac
 from typing import Any
 
-from circles.escalations.links import Links, derive_key
+from circles.escalations.links import PURPOSES, Links, derive_key
 from circles.escalations.model import EscalationRecord, NoticeAction
 from circles.model import CircleId, MemberId
 
-__all__ = ["EXTRA_FIELDS", "ExcerptPolicy", "Privacy", "iso", "member_ref", "page", "summary"]
+__all__ = [
+    "ACTION_LINKS",
+    "EXCERPT_MAX",
+    "EXTRA_FIELDS",
+    "ExcerptPolicy",
+    "Privacy",
+    "cut",
+    "iso",
+    "member_ref",
+    "page",
+    "summary",
+]
 
 #: Fields an operator may add to pages.
 EXTRA_FIELDS = frozenset({"display_name", "risk", "tags"})
 #: PagerDuty's limit on ``payload.summary``.
 SUMMARY_MAX = 1024
+#: Characters of a message an escalation keeps (and a page carries), at most.
 EXCERPT_MAX = 280
+#: The fields of a page that act for whoever holds them (signed links): a notifier
+#: whose receiver keeps and shows what it is sent (PagerDuty; a webhook, unless asked)
+#: leaves them out.
+ACTION_LINKS = frozenset(str(p) for p in PURPOSES)
 
 
 class ExcerptPolicy(enum.StrEnum):
@@ -44,7 +63,8 @@ class Privacy:
     key: bytes = dataclasses.field(repr=False)
     extras: frozenset[str] = frozenset()
     excerpt: ExcerptPolicy = ExcerptPolicy.NONE
-    #: Base of the console link: ``<console>/escalations/<id>``.
+    #: Base of a link to the operator's own console, ``<console>/escalations/<id>``
+    #: ("": none, the default).
     console_url: str = ""
 
     @classmethod
@@ -60,6 +80,11 @@ def member_ref(key: bytes, circle_id: CircleId, member_id: MemberId) -> str:
     and no way back to the account id without the node's secret."""
     digest = hmac.new(key, f"{circle_id}\0{member_id}".encode(), hashlib.sha256).digest()
     return "member-" + base64.b32encode(digest[:10]).decode().lower()
+
+
+def cut(text: str, most: int = EXCERPT_MAX) -> str:
+    """``text`` in at most ``most`` characters, an ellipsis where it was cut."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def iso(ms: int) -> str:
@@ -85,7 +110,7 @@ def page(
     now_ms: int,
 ) -> dict[str, Any]:
     """The fields a notifier sends for ``record``, filtered by the operator's choices.
-    A trigger carries the acknowledge and resolve links, made for ``responder``."""
+    A trigger carries the acknowledge, resolve and join links, made for ``responder``."""
     data: dict[str, Any] = {
         "escalation": record.id,
         "circle": record.circle_id,
@@ -94,11 +119,12 @@ def page(
         "level": level,
         "status": record.status.value,
         "opened_at": iso(record.created_at),
-        "link": f"{privacy.console_url}/escalations/{record.id}",
     }
+    if privacy.console_url:
+        data["link"] = f"{privacy.console_url}/escalations/{record.id}"
     if action is NoticeAction.TRIGGER:
-        for purpose in (NoticeAction.ACKNOWLEDGE, NoticeAction.RESOLVE):
-            data[purpose.value] = links.url(record.id, purpose, responder, now_ms)
+        for purpose in PURPOSES:
+            data[str(purpose)] = links.url(record.id, purpose, responder, now_ms)
     if "risk" in privacy.extras:
         data["risk"] = record.risk.label
     if "tags" in privacy.extras:
@@ -106,5 +132,5 @@ def page(
     if "display_name" in privacy.extras and record.display_name:
         data["display_name"] = record.display_name
     if record.excerpt:
-        data["excerpt"] = record.excerpt[:EXCERPT_MAX]
+        data["excerpt"] = cut(record.excerpt)
     return data

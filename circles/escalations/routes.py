@@ -3,10 +3,11 @@
 Behind the admin key: ``GET /oncall`` (who is on call now, per level),
 ``GET /escalations`` (the newest) and ``GET /escalations/{id}`` (one, with its history).
 
-For the paged professional: ``GET /escalations/{id}/{acknowledge|resolve}?t=<token>``
+For the paged professional: ``GET /escalations/{id}/{acknowledge|resolve|join}?t=<token>``
 shows a page with one button (a link scanner that opens every link in a mail must not
-acknowledge by opening it); ``POST`` to the same URL acts. For PagerDuty:
-``POST /integrations/pagerduty`` (signed v3 webhooks).
+acknowledge by opening it); ``POST`` to the same URL acts: acknowledges, resolves, or
+(:mod:`.join`) lets the professional into the circle, answering 303 to the web page.
+For PagerDuty: ``POST /integrations/pagerduty`` (signed v3 webhooks).
 """
 
 from __future__ import annotations
@@ -18,16 +19,17 @@ from typing import Any
 
 import structlog
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from circles.api import ApiError, Handler, admin_only
-from circles.backends.base import BackendUnavailable
+from circles.backends.base import Backend, BackendUnavailable
 from circles.clock import Clock
 from circles.config import Settings
 from circles.escalations.errors import LinkError, TransitionError, UnknownEscalation
 from circles.escalations.inbound import event_id, parse_pagerduty, verify_pagerduty
-from circles.escalations.links import PURPOSES
+from circles.escalations.join import Desk, Joining
+from circles.escalations.links import PURPOSES, Claims, Purpose
 from circles.escalations.model import EscalationRecord, NoticeAction
 from circles.escalations.page import iso
 from circles.escalations.service import EscalationService
@@ -41,7 +43,7 @@ INBOUND_DEADLINE = 4.0
 INBOUND_MAX_BYTES = 256 * 1024
 #: How long a PagerDuty webhook id is remembered for dedup.
 SEEN_TTL_MS = 24 * 3600 * 1000
-_PURPOSES = {p.value: p for p in PURPOSES}
+_PURPOSES = {str(p): p for p in PURPOSES}
 
 
 def record_json(record: EscalationRecord) -> dict[str, Any]:
@@ -109,9 +111,42 @@ async def _capped_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def escalation_routes(settings: Settings, service: EscalationService, clock: Clock) -> list[Route]:
-    """The routes above, bound to this node's escalations."""
+def _facts(record: EscalationRecord, *more: tuple[str, str]) -> str:
+    """An escalation's facts, as a list for a confirm page (never the member's words)."""
+    rows = (
+        *more,
+        ("severity", record.severity.label),
+        ("circle", record.circle_id),
+        ("member", record.member_ref),
+        ("status", record.status.value),
+        ("opened", iso(record.created_at)),
+    )
+    items = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in rows)
+    return f"<ul>{items}</ul>"
+
+
+def _join_page(joining: Joining) -> Response:
+    record, circle = joining.record, joining.circle
+    title = ("circle title", circle.title)
+    shown = (
+        f"<p>You join as <b>{html.escape(joining.name)}</b>, shown to everyone in the circle "
+        "as its clinician (the on-call professional). You see what its facilitators see: "
+        "messages held for review, requests for support, escalations. Joining acknowledges "
+        "this escalation.</p>"
+    )
+    # no action: the form posts to this very page (path and token), as _confirm's does
+    form = "<form method=post><button>Join the circle</button></form>"
+    body = _facts(record, title) + shown + form
+    return _page(f"Join the circle ({record.severity.label})?", body)
+
+
+def escalation_routes(
+    settings: Settings, service: EscalationService, clock: Clock, backend: Backend
+) -> list[Route]:
+    """The routes above, bound to this node's escalations (and its backend, for the
+    circles a professional joins)."""
     links = service.links
+    desk = Desk(settings, service, backend)
 
     async def oncall(request: Request) -> Response:
         at = dt.datetime.fromtimestamp(clock.now_ms() / 1000, tz=dt.UTC)
@@ -141,12 +176,15 @@ def escalation_routes(settings: Settings, service: EscalationService, clock: Clo
             claims = links.verify(
                 request.query_params.get("t", ""), escalation, purpose, clock.now_ms()
             )
+            if purpose is Purpose.JOIN:
+                return await _join(request, claims)
             if request.method != "POST":  # GET, and HEAD (which Starlette routes with it)
                 return await _confirm(request, escalation, purpose)
             # whoever holds the link acts: it may have been forwarded
             who = claims.responder or "the on-call"
-            done = "acknowledged" if purpose is NoticeAction.ACKNOWLEDGE else "resolved"
-            record = await service.settle(escalation, purpose, f"{done} through {who}'s link")
+            done = "acknowledged" if purpose is Purpose.ACKNOWLEDGE else "resolved"
+            action = NoticeAction(str(purpose))
+            record = await service.settle(escalation, action, f"{done} through {who}'s link")
         except LinkError as exc:
             # the id is whatever the path said: logged no longer than ours are
             log.warning("escalation.link_refused", escalation=escalation[:32], code=exc.code)
@@ -161,25 +199,25 @@ def escalation_routes(settings: Settings, service: EscalationService, clock: Clo
             return _page(f"Escalation {record.status.value}", "<p>Thank you. Recorded.</p>")
         return JSONResponse({"escalation": record.id, "status": record.status.value})
 
-    async def _confirm(request: Request, escalation: str, purpose: NoticeAction) -> Response:
+    async def _confirm(request: Request, escalation: str, purpose: Purpose) -> Response:
         record = await service.get(escalation)
         if record is None:
             return _error(request, 404, "not_found", "no such escalation (or past its retention)")
-        facts = "".join(
-            f"<li>{html.escape(k)}: {html.escape(str(v))}</li>"
-            for k, v in (
-                ("severity", record.severity.label),
-                ("circle", record.circle_id),
-                ("member", record.member_ref),
-                ("status", record.status.value),
-                ("opened", iso(record.created_at)),
-            )
-        )
-        verb = "Acknowledge" if purpose is NoticeAction.ACKNOWLEDGE else "Resolve"
+        verb = "Acknowledge" if purpose is Purpose.ACKNOWLEDGE else "Resolve"
         # no action: the form posts to this very page (path and token), never to a URL
         # made from the request's Host header
         form = f"<form method=post><button>{verb}</button></form>"
-        return _page(f"{verb} this escalation?", f"<ul>{facts}</ul>{form}")
+        return _page(f"{verb} this escalation?", _facts(record) + form)
+
+    async def _join(request: Request, claims: Claims) -> Response:
+        """A join link: its confirm page (GET, HEAD), or the professional let in (POST)
+        and sent to the web page, the token in its fragment."""
+        now = clock.now_ms()
+        if request.method != "POST":
+            return _join_page(await desk.check(claims, now))
+        page = await desk.join(claims, now)
+        # the token travels in the fragment, which no server sees; and nothing keeps it
+        return RedirectResponse(page, status_code=303, headers={"cache-control": "no-store"})
 
     async def pagerduty(request: Request) -> Response:
         secrets = service.config.pagerduty_webhook_secrets

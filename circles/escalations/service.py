@@ -37,7 +37,7 @@ from circles.clock import Clock
 from circles.escalation import EscalationRequest, LoggingEscalations
 from circles.escalations.config import EscalationConfig
 from circles.escalations.dispatcher import Dispatcher, StatusHook
-from circles.escalations.errors import OutboxFull, UnknownEscalation
+from circles.escalations.errors import OutboxFull, TransitionError, UnknownEscalation
 from circles.escalations.links import Links
 from circles.escalations.model import (
     Change,
@@ -52,7 +52,7 @@ from circles.escalations.model import (
 )
 from circles.escalations.notifiers import Notifier
 from circles.escalations.oncall import OnDuty
-from circles.escalations.page import ExcerptPolicy, Privacy, member_ref
+from circles.escalations.page import ExcerptPolicy, Privacy, cut, member_ref
 from circles.escalations.policy import level_jobs, renotify_jobs, update_jobs
 from circles.escalations.store import EscalationStore, Outcome
 from circles.logging import exception_fields
@@ -218,9 +218,9 @@ class EscalationService:
         privacy = self._privacy
         excerpt = None
         if request.excerpt is not None and privacy.excerpt is ExcerptPolicy.FULL:
-            excerpt = request.excerpt.full
+            excerpt = cut(request.excerpt.full)
         elif request.excerpt is not None and privacy.excerpt is ExcerptPolicy.REDACTED:
-            excerpt = request.excerpt.redacted
+            excerpt = cut(request.excerpt.redacted)
         now = self._clock.now_ms()
         opened = Change(now, Status.OPEN, f"opened by {trigger.value} ({request.severity.label})")
         return EscalationRecord(
@@ -451,6 +451,34 @@ class EscalationService:
             raise UnknownEscalation(f"no escalation {escalation}")
         log.info("escalation.settled", escalation=record.id, status=status.value, why=why)
         await self._announce(record)
+        return record
+
+    async def joined(self, escalation: str, why: str) -> EscalationRecord:
+        """Record that the professional paged for ``escalation`` is joining its circle
+        (``why`` says through whose link). Joining shows they saw it: one not acknowledged
+        yet is acknowledged (every notifier that takes updates is told, and the next
+        level is not paged); one acknowledged already gets a note. Raises
+        UnknownEscalation, or TransitionError once resolved (nothing changes then)."""
+        now = self._clock.now_ms()
+        channels = [name for name, n in self.notifiers.items() if n.updates]
+        acknowledged = [False]
+
+        def join(record: EscalationRecord) -> Outcome:
+            acknowledged[0] = False  # the last call is the one written
+            if record.status is Status.RESOLVED:
+                raise TransitionError(record.status.value, "joined")
+            if record.status is Status.ACKNOWLEDGED:
+                return Outcome(note(record, now, why))
+            acknowledged[0] = True
+            moved = transition(record, Status.ACKNOWLEDGED, now, f"acknowledged: {why}")
+            return Outcome(moved, update_jobs(moved, NoticeAction.ACKNOWLEDGE, channels))
+
+        record = await self.store.change(EscalationId(escalation), join)
+        if record is None:
+            raise UnknownEscalation(f"no escalation {escalation}")
+        log.info("escalation.joining", escalation=record.id, acknowledged=acknowledged[0])
+        if acknowledged[0]:
+            await self._announce(record)  # the facilitators see it acknowledged, live
         return record
 
     async def get(self, escalation: str) -> EscalationRecord | None:

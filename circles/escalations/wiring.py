@@ -17,7 +17,8 @@ __all__ = ["build_service", "privacy_of"]
 
 def privacy_of(settings: Settings) -> Privacy:
     extras = frozenset(f.strip() for f in settings.escalation_page_fields.split(",") if f.strip())
-    console = settings.console_url or f"{settings.base_url}/console"
+    # no console of Circles' own: a page's way in is its join link (see page.py)
+    console = settings.console_url or ""
     return Privacy.from_secret(
         settings.secret, console, extras, ExcerptPolicy(settings.escalation_excerpt)
     )

@@ -42,6 +42,11 @@ from protocol import (
     End,
     Error,
     ErrorCode,
+    Escalate,
+    EscalationNotice,
+    EscalationSeverity,
+    EscalationStatus,
+    EscalationTrigger,
     Frame,
     Heard,
     Held,
@@ -93,6 +98,9 @@ WAIT = 5.0  # generous bound for one step; tests finish in milliseconds
 
 
 def _load() -> ModuleType:
+    # terminal.py imports terminal_staff from beside it, as when run as a script
+    if str(ROOT / "client-demo") not in sys.path:
+        sys.path.insert(0, str(ROOT / "client-demo"))
     spec = importlib.util.spec_from_file_location(
         "circles_terminal", ROOT / "client-demo/terminal.py"
     )
@@ -582,6 +590,12 @@ KIM = Member("Kim Lee", Role.PARTICIPANT, "m-kim")
         ("/resume", Resume("r")),
         ("/end", End("r")),
         ("/open", Open("r")),
+        (
+            "/escalate Kim Lee critical said  goodbye twice",
+            Escalate("r", EscalationSeverity.CRITICAL, "m-kim", note="said  goodbye twice"),
+        ),
+        ("/escalate @m-sam2 error", Escalate("r", EscalationSeverity.ERROR, "m-sam2")),
+        ("/escalate #44 warning", Escalate("r", EscalationSeverity.WARNING, message=44)),
     ],
 )
 def test_slash_commands_become_command_frames(line: str, expected: Frame) -> None:
@@ -603,6 +617,13 @@ def test_slash_commands_become_command_frames(line: str, expected: Frame) -> Non
         ("/approve", "type it as /approve HOLD"),
         ("/lock now", "type it as /lock"),
         ("/shout", "there is no /shout"),
+        ("/escalate", "type it as /escalate NAME|#ID warning|error|critical [NOTE]"),
+        ("/escalate Kim Lee", "type it as /escalate NAME|#ID warning|error|critical [NOTE]"),
+        ("/escalate Kim info", "type it as /escalate NAME|#ID warning|error|critical [NOTE]"),
+        ("/escalate Sam critical", "several members are called Sam; name one of @m-sam, @m-sam2"),
+        ("/escalate Nobody error", "nobody here is called Nobody"),
+        ("/escalate #four error", "the message id must be a whole number"),
+        ("/escalate Kim Lee error " + "x" * 281, "the note may have at most 280 characters"),
     ],
 )
 def test_mistyped_slash_commands_say_what_to_type(line: str, why: str) -> None:
@@ -907,3 +928,107 @@ async def test_a_facilitator_sees_who_asked_for_support_before_and_now() -> None
         "  [for facilitators] Bea (participant) @m-bea asked for support at 22:14"
         " (active_ideation). The on-call professional is being paged.",
     ]
+
+
+# --- escalations, and the clinician -----------------------------------------------------------
+
+
+def _notice(status: EscalationStatus, at: int, **extra: Any) -> EscalationNotice:
+    trigger = extra.pop("trigger", EscalationTrigger.FACILITATOR)
+    return EscalationNotice("esc_1", status, EscalationSeverity.CRITICAL, trigger, at, **extra)
+
+
+async def test_a_facilitator_escalates_and_follows_each_escalation() -> None:
+    lines, screen = Lines(), Screen()
+    received: list[Frame] = []
+    earlier = EscalationNotice(
+        "esc_0", EscalationStatus.FAILED, EscalationSeverity.ERROR, EscalationTrigger.PIPELINE,
+        TS, "m-sam", exhausted=True,
+    )  # fmt: skip
+
+    async def script(peer: Peer, n: int) -> None:
+        await peer.send(facilitator_welcome(escalations=[earlier]))
+        for _ in range(2):
+            received.append(await peer.recv())
+        await peer.send(Done(received[0].ref))  # type: ignore[attr-defined]
+        await peer.send(_notice(EscalationStatus.OPEN, TS + 60_000, member="m-kim"))
+        await peer.send(_notice(EscalationStatus.NOTIFIED, TS + 61_000, member="m-kim"))
+        await peer.send(_notice(EscalationStatus.ACKNOWLEDGED, TS + 120_000, member="m-kim"))
+        await peer.send(_notice(EscalationStatus.FAILED, TS + 180_000))
+        await until_closed(peer)
+
+    async with running(script) as (_, url):
+        task = asyncio.create_task(client(url, lines, screen).run())
+        await screen.shows("Here now:")
+        lines.feed("/escalate Kim Lee critical said goodbye twice")
+        lines.feed("/escalate #7 warning")
+        await screen.shows("no page reached anyone")
+        lines.feed("/quit")
+        assert await asyncio.wait_for(task, WAIT) == 0
+
+    assert received == [
+        Escalate(received[0].ref, EscalationSeverity.CRITICAL, "m-kim", note="said goodbye twice"),  # type: ignore[attr-defined]
+        Escalate(received[1].ref, EscalationSeverity.WARNING, message=7),  # type: ignore[attr-defined]
+    ]
+    staff = "  [for facilitators] escalation"
+    assert screen.lines[3:] == [
+        f"{staff} about Sam (error, by pipeline), 22:13: every level was paged and nobody"
+        " acknowledged: reach them another way [esc_0]",
+        "  · done: escalate Kim Lee critical said goodbye twice",
+        f"{staff} about Kim Lee (critical, by facilitator), 22:14: opened; the on-call"
+        " professional is being paged [esc_1]",
+        f"{staff} about Kim Lee (critical, by facilitator), 22:14: the on-call professional"
+        " was paged [esc_1]",
+        f"{staff} about Kim Lee (critical, by facilitator), 22:15: acknowledged: the on-call"
+        " professional is on it [esc_1]",
+        f"{staff} (critical, by facilitator), 22:16: NOT delivered: no page reached anyone"
+        " yet [esc_1]",
+    ]
+
+
+async def test_a_clinician_sees_what_facilitators_see_speaks_and_has_no_commands() -> None:
+    lines, screen = Lines(), Screen()
+    doc = Member("Dr Okafor", Role.CLINICIAN, "m-doc")
+    said: list[Frame] = []
+
+    async def script(peer: Peer, n: int) -> None:
+        await peer.send(
+            Welcome(CIRCLE, doc, [ZOE, SAM, doc], "e1", 0, ResumeResult.FRESH, [], rules=RULES,
+                    accepted=True, phase=_phase(CirclePhase.WAITING, TS - 600_000))
+        )  # fmt: skip
+        await peer.send(Review("h-1", "Sam", Role.PARTICIPANT, "help", TS, RiskLevel.IMMINENT,
+                               [], []))  # fmt: skip
+        await peer.send(_notice(EscalationStatus.ACKNOWLEDGED, TS, member="m-sam"))
+        said.append(await peer.recv())
+        await until_closed(peer)
+
+    async with running(script) as (_, url):
+        task = asyncio.create_task(client(url, lines, screen).run())
+        await screen.shows("acknowledged")
+        lines.feed("/lock")  # not theirs: nothing is sent
+        lines.feed("I'm here.")
+        async with asyncio.timeout(WAIT):
+            while not said:
+                await asyncio.sleep(0.01)
+        lines.feed("/quit")
+        assert await asyncio.wait_for(task, WAIT) == 0
+
+    assert isinstance(said[0], Say)
+    assert said[0].text == "I'm here."
+    text = screen.text
+    assert "You are Dr Okafor (clinician)." in text
+    assert "As the clinician you may speak now." in text
+    assert "[for facilitators] held for review, imminent: Sam: help" in text
+    assert "[for facilitators] escalation about Sam (critical, by facilitator)" in text
+    assert terminal.HELP in screen.lines  # /lock is no command of theirs
+
+
+def test_the_facilitators_module_imports_only_protocol_from_this_project() -> None:
+    import ast
+
+    tree = ast.parse((ROOT / "client-demo" / "terminal_staff.py").read_text())
+    modules = {(node.module or "").split(".")[0] for node in ast.walk(tree)
+               if isinstance(node, ast.ImportFrom)}  # fmt: skip
+    modules |= {alias.name.split(".")[0] for node in ast.walk(tree)
+                if isinstance(node, ast.Import) for alias in node.names}  # fmt: skip
+    assert modules <= {"__future__", "re", "collections", "protocol"}

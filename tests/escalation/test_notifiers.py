@@ -66,10 +66,12 @@ async def test_pagerduty_triggers_then_acknowledges_and_resolves_one_incident() 
     assert payload["source"] == "circles"
     assert len(payload["summary"]) <= 1024
     assert payload["custom_details"]["member"] == record.member_ref
-    assert "acknowledge" not in payload["custom_details"]
-    # the links that act stay out of PagerDuty (its acknowledgement comes back by webhook)
-    assert [link["text"] for link in trigger["links"]] == ["Open in the Circles console"]
+    # the links that act stay out of PagerDuty (its acknowledgement comes back by webhook,
+    # and a join link would let whoever reads the incident into the circle)
+    assert not {"acknowledge", "resolve", "join"} & set(payload["custom_details"])
     assert "?t=" not in pd.received[0].body.decode()
+    # Circles has no console page: no link unless the operator names their own
+    assert not {"links", "client_url"} & set(trigger)
     assert ack == {"routing_key": "R0UT1NGKEY", "event_action": "acknowledge", "dedup_key": key}
     for raw in pd.received:
         assert all(word not in raw.body.decode() for word in PRIVATE)
@@ -104,6 +106,20 @@ async def test_pagerduty_400_fails_the_escalation_without_retrying() -> None:
         record = await opened(service)
         await until(lambda: has_status(service, record.id, "failed"), "failed")
     assert len(pd.received) == 1
+
+
+async def test_pagerduty_links_to_the_operators_console_when_one_is_named() -> None:
+    async with http_receiver() as pd:
+        cfg = config([_pagerduty(pd.url)])
+        async with running_service(cfg, console_url="https://console.clinic.test/") as service:
+            await service.request(request())
+            await until(lambda: pd.received, "triggered")
+    trigger = pd.received[0].json()
+    escalation = trigger["payload"]["custom_details"]["escalation"]
+    console = f"https://console.clinic.test/escalations/{escalation}"
+    assert trigger["client_url"] == console
+    assert trigger["links"] == [{"href": console, "text": "Open in the clinic's console"}]
+    assert "?t=" not in pd.received[0].body.decode()
 
 
 def test_pagerduty_limits_are_kept() -> None:
@@ -150,11 +166,13 @@ async def test_email_reaches_the_responder_retrying_a_4xx_and_failing_on_a_5xx()
     assert message["Message-ID"] == f"<circles-{record.id}-L1-trigger@circles>"
     text = message.get_content()  # type: ignore[attr-defined]
     assert f"/v1/escalations/{record.id}/acknowledge?t=" in text
+    assert f"/v1/escalations/{record.id}/join?t=" in text
+    assert "Console:" not in text  # none named
     assert record.member_ref in text
     assert all(word not in sent.data.decode() for word in PRIVATE)
 
 
-async def test_a_default_page_carries_only_the_reference_circle_severity_and_console() -> None:
+async def test_a_default_page_carries_only_the_reference_circle_and_severity() -> None:
     async with http_receiver() as hook, running_service(config([webhook(hook.url)])) as service:
         await service.request(request())
         await until(lambda: hook.received, "the page")
@@ -167,10 +185,8 @@ async def test_a_default_page_carries_only_the_reference_circle_severity_and_con
         "level",
         "status",
         "opened_at",
-        "link",
-    }  # the links that act only when the operator asks for them (below)
+    }  # the links that act only when the operator asks for them (below); no console link
     assert data["member"].startswith("member-")
-    assert data["link"].endswith(f"/console/escalations/{data['escalation']}")
     assert all(word not in hook.received[0].body.decode() for word in PRIVATE)
 
 
@@ -183,6 +199,7 @@ async def test_a_webhook_carries_the_links_that_act_only_when_asked() -> None:
     data = hook.received[0].json()["data"]
     assert f"/v1/escalations/{data['escalation']}/acknowledge?t=" in data["acknowledge"]
     assert f"/v1/escalations/{data['escalation']}/resolve?t=" in data["resolve"]
+    assert f"/v1/escalations/{data['escalation']}/join?t=" in data["join"]
     with pytest.raises(ConfigError, match="include_links"):
         build_notifier(
             "webhook",

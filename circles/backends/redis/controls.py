@@ -46,19 +46,20 @@ RETRACTED_SHOWN = 256
 RETRACTED_KEPT = 10_000
 
 # KEYS: controls, roster, circle, retracted.
-# ARGV: handle, role, role|name, retention ms, fallback ms, now ms, retracted shown.
+# ARGV: handle, staff (1: a facilitator or a clinician, see Role.staff), role|name,
+# retention ms, fallback ms, now ms, retracted shown.
 # Returns {verdict, locked, paused, slow, mutes, retracted}: mutes as {handle, until,
-# role|name, ...} (the member's own, or all for a facilitator), retracted newest first.
+# role|name, ...} (the member's own, or all for staff), retracted newest first.
 _ADMIT = (
     lua.EXPIRE
     + """
-local c, roster, h, role, now = KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[6])
+local c, roster, h, staff, now = KEYS[1], KEYS[2], ARGV[1], ARGV[2] == '1', tonumber(ARGV[6])
 local verdict = 'ok'
 if redis.call('HEXISTS', c, 'ended') == 1 then
   verdict = 'ended'
 elseif redis.call('HEXISTS', c, 'out:' .. h) == 1 then
   verdict = 'removed'
-elseif role ~= 'facilitator' and redis.call('HEXISTS', roster, h) == 0
+elseif not staff and redis.call('HEXISTS', roster, h) == 0
     and (redis.call('HEXISTS', c, 'locked') == 1 or redis.call('HEXISTS', c, 'paused') == 1) then
   verdict = 'locked'
 else
@@ -71,7 +72,7 @@ local function live(value)
   return ends == 0 or ends > now
 end
 local mutes = {}
-if role == 'facilitator' then
+if staff then
   local all = redis.call('HGETALL', c)
   for i = 1, #all, 2 do
     if string.sub(all[i], 1, 5) == 'mute:' and live(all[i + 1]) then
@@ -91,14 +92,14 @@ return {verdict, m[1] and '1' or '0', m[2] and '1' or '0', m[3] or '0', mutes, r
 """
 )
 
-# KEYS: controls. ARGV: handle, role, now ms.
+# KEYS: controls. ARGV: handle, staff (1: a facilitator or a clinician), now ms.
 # Returns {verdict, until or taken}: ok (with the slow-mode turn taken, if any), ended,
 # removed, paused, muted (until, 0 for no end), slow (until).
 _SPEAK = """
 local c, h, now = KEYS[1], ARGV[1], tonumber(ARGV[3])
 if redis.call('HEXISTS', c, 'ended') == 1 then return {'ended'} end
 if redis.call('HEXISTS', c, 'out:' .. h) == 1 then return {'removed'} end
-if ARGV[2] == 'facilitator' then return {'ok'} end
+if ARGV[2] == '1' then return {'ok'} end
 if redis.call('HEXISTS', c, 'paused') == 1 then return {'paused'} end
 local muted = redis.call('HGET', c, 'mute:' .. h)
 if muted then
@@ -213,6 +214,12 @@ return 'applied'
 )
 
 
+def _staff(member: Member) -> str:
+    """What the scripts are told of a member's role: whether it is staff (facilitators
+    and clinicians), whom a lock, a pause, a mute and slow mode do not keep out or quiet."""
+    return "1" if member.role.staff else "0"
+
+
 def _member(handle: str, value: bytes) -> Member:
     role, name = value.decode().split("|", 1)
     return Member(name=name, role=Role(role), handle=handle)
@@ -257,8 +264,10 @@ class RedisControlStore:
         k = self._keys
         keys = [k.controls(circle_id), k.roster(circle_id), k.circle(circle_id),
                 k.retracted(circle_id)]  # fmt: skip
-        args = [member.handle or "", member.role.value, f"{member.role.value}|{member.name}",
-                self._retention_ms, FALLBACK_TTL_MS, now_ms, RETRACTED_SHOWN]  # fmt: skip
+        args: list[str | int] = [
+            member.handle or "", _staff(member), f"{member.role.value}|{member.name}",
+            self._retention_ms, FALLBACK_TTL_MS, now_ms, RETRACTED_SHOWN,
+        ]  # fmt: skip
         with unavailable_on_redis_errors():
             verdict, locked, paused, slow, mutes, retracted = await self._admit(
                 keys=keys, args=args
@@ -276,7 +285,7 @@ class RedisControlStore:
         with unavailable_on_redis_errors():
             verdict, *rest = await self._speak(
                 keys=[self._keys.controls(circle_id)],
-                args=[member.handle or "", member.role.value, now_ms],
+                args=[member.handle or "", _staff(member), now_ms],
             )
         value = int(rest[0]) if rest else None
         if verdict == b"ok":

@@ -3,9 +3,10 @@
 ``trigger`` opens an incident under ``dedup_key``; ``acknowledge`` and ``resolve`` follow
 it there. PagerDuty answers 202; 400 is refused for good; 429 and 5xx are retried. The
 incident's acknowledgement comes back through the v3 webhook (see
-:mod:`circles.escalations.inbound`), so the acknowledge and resolve links (which act,
-for whoever holds them) are never sent to PagerDuty, which keeps and shows what it is
-sent: only the console link, which asks for a login.
+:mod:`circles.escalations.inbound`), so the acknowledge, resolve and join links (which
+act, for whoever holds them) are never sent to PagerDuty, which keeps and shows what it
+is sent: only a link to the operator's own console, when they named one (which asks for
+a login).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from circles.escalations.errors import Refused
 from circles.escalations.model import NoticeAction
 from circles.escalations.notifiers.base import Notice
 from circles.escalations.notifiers.http import new_client, post
-from circles.escalations.page import iso
+from circles.escalations.page import ACTION_LINKS, iso
 
 __all__ = ["DEFAULT_URL", "PagerDuty", "event"]
 
@@ -35,7 +36,7 @@ def event(notice: Notice, routing_key: str, source: str) -> dict[str, Any]:
     }
     if notice.action is not NoticeAction.TRIGGER:
         return body
-    details = {k: v for k, v in notice.page.items() if k not in ("acknowledge", "resolve")}
+    details = {k: v for k, v in notice.page.items() if k not in ACTION_LINKS}
     body["payload"] = {
         "summary": notice.summary[:SUMMARY_MAX],
         "source": source,
@@ -47,8 +48,10 @@ def event(notice: Notice, routing_key: str, source: str) -> dict[str, Any]:
         "custom_details": details,
     }
     body["client"] = "Circles"
-    body["client_url"] = notice.page["link"]
-    body["links"] = [{"href": notice.page["link"], "text": "Open in the Circles console"}]
+    console = notice.page.get("link")
+    if console:
+        body["client_url"] = console
+        body["links"] = [{"href": console, "text": "Open in the clinic's console"}]
     return body
 
 

@@ -52,7 +52,15 @@ def message(notice: Notice, sender: str, recipients: Sequence[str]) -> EmailMess
         lines += ["Acknowledge (you are on it):", str(page["acknowledge"]), ""]
     if "resolve" in page:
         lines += ["Resolve (nothing more to do):", str(page["resolve"]), ""]
-    lines += ["Console:", str(page["link"]), ""]
+    if "join" in page:
+        lines += [
+            "Join the circle (you are shown to everyone in it as the on-call professional;",
+            "joining acknowledges it too):",
+            str(page["join"]),
+            "",
+        ]
+    if "link" in page:
+        lines += ["Console:", str(page["link"]), ""]
     msg.set_content("\n".join(lines))
     return msg
 

@@ -6,8 +6,9 @@ notice, so a receiver drops repeats), ``webhook-timestamp`` (Unix seconds) and
 them with :func:`verify` (or any Standard Webhooks library) and refuses a timestamp more
 than five minutes off. A 410 answer disables the hook on this node.
 
-The acknowledge and resolve links act for whoever holds them, and a receiver may keep
-or forward what it gets: they are sent only when the operator asks (``include_links``).
+The acknowledge, resolve and join links act for whoever holds them (the join link lets
+its holder into the circle), and a receiver may keep or forward what it gets: they are
+sent only when the operator asks (``include_links``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from circles.escalations.errors import EscalationError
 from circles.escalations.model import NoticeAction
 from circles.escalations.notifiers.base import Notice
 from circles.escalations.notifiers.http import new_client, post
-from circles.escalations.page import iso
+from circles.escalations.page import ACTION_LINKS, iso
 
 __all__ = ["TOLERANCE", "Webhook", "WebhookVerificationError", "secret_bytes", "sign", "verify"]
 
@@ -91,7 +92,7 @@ def verify(
 class Webhook:
     """``[[notifiers]] use = "webhook"``: ``url``, ``secret`` (``whsec_<base64>`` as
     Standard Webhooks issues them, or any string of at least 24 characters),
-    ``include_links`` (false: the acknowledge and resolve links are left out)."""
+    ``include_links`` (false: the acknowledge, resolve and join links are left out)."""
 
     updates = True
 
@@ -126,7 +127,7 @@ class Webhook:
                 "data": {
                     k: v
                     for k, v in notice.page.items()
-                    if self._include_links or k not in ("acknowledge", "resolve")
+                    if self._include_links or k not in ACTION_LINKS
                 },
             },
             separators=(",", ":"),
