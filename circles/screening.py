@@ -52,6 +52,7 @@ from protocol import (
     Redacted,
     Review,
     RiskLevel,
+    Role,
     Say,
 )
 
@@ -76,6 +77,24 @@ def hold_id(member_id: str, ref: str) -> str:
     """The held message's name: the same for a ``say`` sent again with its ``ref``."""
     digest = hashlib.sha256(f"{member_id}\0{ref}".encode()).hexdigest()
     return f"h-{digest[:20]}"
+
+
+def _as_spoken_by(role: Role, screened: Screened, written: str) -> Screened:
+    """What the pipeline concluded, for the member who said it. A clinician (the on-call
+    professional) asks about suicide directly, as clinicians are taught to ("are you
+    thinking of ending your life tonight?"), and is the person an escalation would page:
+    their words are never held from the circle for risk nor escalated; the facilitators
+    still see the flag. Contact details are taken out and harassment blocked as for
+    anyone. Facilitators are peers, who may be at risk themselves: screened as anyone."""
+    if role is not Role.CLINICIAN:
+        return screened
+    if screened.action is not Action.HOLD:
+        return dataclasses.replace(screened, escalate=Escalation.NONE)
+    # the words a hold has for its sender are the caring ones: not for the clinician
+    action = Action.ALLOW_FLAG if screened.text == written else Action.REDACT
+    return dataclasses.replace(
+        screened, action=action, escalate=Escalation.NONE, sender_reason=None
+    )
 
 
 def _fits(screened: Screened) -> Screened:
@@ -118,7 +137,7 @@ async def settle(
     escalations: Escalations,
 ) -> None:
     """Carry out the pipeline's conclusion about ``say``. Raises BackendUnavailable."""
-    screened = _fits(screened)
+    screened = _fits(_as_spoken_by(conn.member.role, screened, say.text))
     audit = hub.audit
     match screened.action:
         case Action.BLOCK:

@@ -15,6 +15,7 @@ import pytest
 from circles.backends.base import Backend
 from circles.backends.memory import MemoryBackend
 from circles.backends.redis import RedisBackend, RedisSettings
+from circles.escalations.service import EscalationService
 from protocol import (
     Accept,
     Ack,
@@ -26,6 +27,7 @@ from protocol import (
     Escalate,
     EscalationNotice,
     EscalationSeverity,
+    Flagged,
     Hello,
     Hide,
     Lock,
@@ -213,3 +215,25 @@ async def test_facilitators_may_remove_a_clinician_but_nobody_mutes_hides_or_esc
             r.sam, lambda f: isinstance(f, Presence) and f.action is PresenceAction.LEAVE
         )
         assert left[-1].member.role is Role.CLINICIAN  # type: ignore[attr-defined]
+
+
+async def test_a_clinicians_direct_questions_reach_the_circle_flagged_and_page_nobody(
+    backend: Backend,
+) -> None:
+    async with room(backend) as r, r.join("Okafor", Role.CLINICIAN) as (doc, _):
+        # from a participant, this would be held and escalated
+        asked = "Sam, are you thinking about killing yourself tonight?"
+        await doc.send(Say(ref="d1", text=asked))
+        ack = await doc.expect(Ack)
+        assert (ack.ref, ack.note) == ("d1", None)  # no caring words meant for a member
+        heard = await until(r.sam, lambda f: isinstance(f, Message) and f.text == asked)
+        assert heard[-1].name == "Okafor"
+        flagged = await until(r.zoe, lambda f: isinstance(f, Flagged))
+        assert flagged[-1].id == ack.id
+        # contact details are still taken out, even from a held-worthy line
+        await doc.send(Say(ref="d2", text=f"{CRISIS}? ring 07700 900123"))
+        assert (await doc.expect(Redacted)).ref == "d2"
+        seen = await quiet_until_marker(r.zoe, r.sam, doc)
+        assert not any(isinstance(f, (Review, EscalationNotice)) for f in seen[r.zoe])
+        service: EscalationService = r.node.app.state.escalations
+        assert await service.store.recent(10) == []
