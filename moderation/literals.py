@@ -13,9 +13,10 @@ Tools for the stages' cheap tests; none changes what any pattern matches:
 * :class:`Guarded` is a compiled pattern that makes those few ``in`` tests first, and
   skips the search (the regex engine trying the pattern at every position) when they
   show it cannot match.
-* :func:`longest_alternation` builds one pattern that, tried at a position, matches the
-  longest of many literals that starts there: a trie, so the regex engine follows one
-  branch per character instead of trying hundreds of words one by one.
+* :func:`ascii_twin` compiles a pattern again for ASCII: in a text of printable ASCII
+  characters (most messages) it finds exactly what the pattern finds, a quarter to a half
+  faster, because the regex engine then tells a letter or a space by a table of 128
+  characters rather than by asking the Unicode database at every position.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ import importlib
 import math
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-__all__ = ["Guarded", "longest_alternation", "required"]
+__all__ = ["Guarded", "Twin", "ascii_twin", "plain", "required"]
 
 # ``re``'s own parser and constants: private, but the only exact reading of a pattern. If
 # a later Python moves them, ``required`` finds nothing and every search simply runs.
@@ -168,10 +169,11 @@ class Guarded:
     matching needs (:func:`required`): a few ``in`` tests instead of the regex engine
     trying the pattern at every position. Finds exactly what :attr:`pattern` finds."""
 
-    __slots__ = ("pattern", "ways")
+    __slots__ = ("_ascii", "pattern", "ways")
 
     def __init__(self, pattern: re.Pattern[str]) -> None:
         self.pattern = pattern
+        self._ascii = ascii_twin(pattern) or pattern
         #: For each way the pattern can match, the strings one of each of which it needs.
         self.ways = tuple(tuple(tuple(sorted(need)) for need in way) for way in required(pattern))
 
@@ -179,12 +181,10 @@ class Guarded:
         """False only when the pattern cannot match anywhere in ``text``."""
         if not self.ways:
             return True
+        occurs = text.__contains__  # (each set tested by calls the interpreter makes itself)
         for way in self.ways:
             for need in way:
-                for literal in need:
-                    if literal in text:
-                        break
-                else:
+                if not any(map(occurs, need)):
                     break  # this need is not met: not this way
             else:
                 return True  # every need of this way is met
@@ -192,36 +192,72 @@ class Guarded:
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         """As :meth:`re.Pattern.search`."""
-        return self.pattern.search(text, pos, endpos) if self.possible(text) else None
+        if not self.possible(text):
+            return None
+        return (self._ascii if plain(text) else self.pattern).search(text, pos, endpos)
 
     def finditer(
         self, text: str, pos: int = 0, endpos: int = sys.maxsize
     ) -> Iterator[re.Match[str]]:
         """As :meth:`re.Pattern.finditer`."""
-        return self.pattern.finditer(text, pos, endpos) if self.possible(text) else iter(_NEVER)
+        if not self.possible(text):
+            return iter(_NEVER)
+        return (self._ascii if plain(text) else self.pattern).finditer(text, pos, endpos)
 
 
-def longest_alternation(words: Iterable[str]) -> str:
-    """A pattern matching, at the position where it is tried, the longest of ``words``
-    that starts there (nothing, if none does). ``words`` must not hold the empty string."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        if not word:
-            raise ValueError("longest_alternation: an empty word would match everywhere")
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    return _emit(trie)
+class Twin:
+    """A compiled pattern that searches a :func:`plain` text with its :func:`ascii_twin`
+    (the same matches, found faster); for patterns run over whole messages, where that
+    saves more than the test costs. Finds exactly what :attr:`pattern` finds."""
+
+    __slots__ = ("_ascii", "pattern")
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self._ascii = ascii_twin(pattern) or pattern
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        """As :meth:`re.Pattern.search`."""
+        return (self._ascii if plain(text) else self.pattern).search(text, pos, endpos)
+
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        """As :meth:`re.Pattern.finditer`."""
+        return (self._ascii if plain(text) else self.pattern).finditer(text, pos, endpos)
+
+    def split(self, text: str) -> list[str | Any]:
+        """As :meth:`re.Pattern.split`."""
+        return (self._ascii if plain(text) else self.pattern).split(text)
+
+    def sub(self, repl: str | Callable[[re.Match[str]], str], text: str) -> str:
+        """As :meth:`re.Pattern.sub`."""
+        return (self._ascii if plain(text) else self.pattern).sub(repl, text)
 
 
-def _emit(node: dict[str, Any]) -> str:
-    branches = [re.escape(char) + _emit(node[char]) for char in sorted(node) if char]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    # a word ends here: go on to a longer one if the text allows (greedy), else stop here
-    return f"(?:{body})?" if "" in node else body
+#: Inline flags that may make a part of a pattern ignore case ("(?i:", "(?mi)"; an escaped
+#: one counts too, which only costs the twin).
+_INLINE_FLAGS = re.compile(r"\(\?[a-zA-Z-]*[iL]")
+
+
+def ascii_twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``pattern`` compiled again with ``re.ASCII``, for :func:`plain` texts only; None
+    when the two could differ on such a text.
+
+    In a text of printable ASCII characters the two are the same pattern: ``\\w``, ``\\d``,
+    ``\\b`` and ``\\s`` (and their opposites) hold of exactly the same characters there
+    (Unicode's ``\\s`` also takes the separators U+001C to U+001F, which are not printable).
+    Ignoring case is left out: a non-ASCII letter in the pattern may stand for an ASCII one
+    ("\u017f" for "s"), which only the Unicode pattern knows."""
+    if pattern.flags & (re.IGNORECASE | re.LOCALE) or _INLINE_FLAGS.search(pattern.pattern):
+        return None
+    return re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII)
+
+
+def plain(text: str) -> bool:
+    """Whether ``text`` is all printable ASCII characters, where an :func:`ascii_twin` finds
+    what its pattern finds."""
+    return text.isascii() and text.isprintable()
 
 
 # --- reading the syntax tree ----------------------------------------------------------

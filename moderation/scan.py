@@ -5,9 +5,11 @@ before their real patterns ran, and harassment, graphic and medical each split i
 words for theirs. This module does that once per message:
 
 * :class:`Literals`: literal strings a stage looks for (the crisis and method triggers).
-  Every set made is found by **one** regex pass over the text (:func:`found`), a trie of
-  all of them, so the stages after the first read the answer for nothing. The answer is
-  exact: every registered string that occurs in ``" " + text + " "``, and no other.
+  Every set made is found by **one** pass over the text (:func:`found`): an Aho-Corasick
+  automaton of all of them (``pyahocorasick``, in C), which reads each character once
+  however many strings there are, so the stages after the first read the answer for
+  nothing. The answer is exact: every registered string that occurs in
+  ``" " + text + " "``, and no other.
 * :class:`Scanned`: a compiled pattern with the strings every match of it needs
   (:func:`moderation.literals.required`), registered for the same pass. When the pass
   was over the very text searched and found no string of a set one of those needs, the
@@ -23,11 +25,15 @@ answer): a message screened after a different one is always scanned afresh.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from typing import Literal
 
-from moderation.literals import longest_alternation, required
+import ahocorasick  # type: ignore[import-not-found]  # (a C extension without type hints)
+
+from moderation.literals import ascii_twin, plain, required
 
 __all__ = ["PUNCTUATION", "Literals", "Scanned", "found", "heads", "prepare"]
 
@@ -37,64 +43,57 @@ _RARE = 5
 PUNCTUATION = "\"'()[]{}*_-.,!?;:“”\u2018\u2019«»„<>~/"
 
 
+_NONE: frozenset[str] = frozenset()
+_STRING = operator.itemgetter(1)
+# (a word's head, by calls the interpreter makes itself rather than a loop of bytecode)
+_STRIPPED = operator.methodcaller("strip", PUNCTUATION)
+_HEAD = operator.itemgetter(slice(0, 4))
+
+
 class _Scanner:
-    """Every registered string, one trie over them, and the last answer."""
+    """Every registered string, one automaton over them, and the last answer."""
 
     def __init__(self) -> None:
         self._words: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
-        # For each string, the registered strings it begins with, itself included: the
-        # trie finds the longest string starting at a position, and so every shorter one
-        # starting there.
-        self._prefixes: dict[str, frozenset[str]] = {}
-        # Strings with white space at an end (" od": "od" as a word's start) are looked
-        # for in " text " one by one; the trie runs over the text alone, so that the
-        # regex engine can pass over spaces without trying them.
-        self._edged: tuple[str, ...] = ()
+        # None until built (again, after strings were added); False: nothing to find
+        self._automaton: ahocorasick.Automaton | Literal[False] | None = None
         #: (text, the registered strings in " text ") for the last text scanned.
         self.last: tuple[str, frozenset[str]] | None = None
 
     def prepare(self) -> None:
-        if self._pattern is None:
-            self._compile()
+        if self._automaton is None:
+            self._build()
 
     def add(self, words: Iterable[str]) -> None:
         new = {word for word in words if word} - self._words
         if new:
             self._words |= new
-            self._pattern = None
+            self._automaton = None
             self.last = None
 
     def found(self, text: str) -> frozenset[str]:
         last = self.last
         if last is not None and last[0] == text:
             return last[1]
-        search = (self._pattern or self._compile()).search
-        found: set[str] = set()
-        prefixes = self._prefixes
-        position = 0
-        # the longest string at the next position where one starts, then on from the
-        # position after it: strings that overlap are all found ("to die" and "die")
-        while (match := search(text, position)) is not None:
-            found |= prefixes[match[0]]
-            position = match.start() + 1
-        if self._edged:
-            padded = f" {text} "
-            found.update(word for word in self._edged if word in padded)
-        result = frozenset(found)
+        automaton = self._automaton
+        if automaton is None:
+            automaton = self._build()
+        # every occurrence of every string, overlapping ones too ("to die" and "die"), as
+        # (where it ends, the string itself)
+        result = frozenset(map(_STRING, automaton.iter(f" {text} "))) if automaton else _NONE
         self.last = (text, result)
         return result
 
-    def _compile(self) -> re.Pattern[str]:
-        words = {word for word in self._words if word == word.strip()}
-        self._edged = tuple(sorted(self._words - words))
-        self._prefixes = {
-            word: frozenset(word[:end] for end in range(1, len(word) + 1) if word[:end] in words)
-            for word in words
-        }
-        # (with nothing to find, a pattern that never matches)
-        self._pattern = re.compile(longest_alternation(words) if words else "(?!)")
-        return self._pattern
+    def _build(self) -> ahocorasick.Automaton | Literal[False]:
+        if not self._words:
+            self._automaton = False  # (an automaton with no strings cannot be searched)
+            return False
+        automaton = ahocorasick.Automaton()
+        for word in sorted(self._words):
+            automaton.add_word(word, word)
+        automaton.make_automaton()
+        self._automaton = automaton
+        return automaton
 
 
 _SCANNER = _Scanner()
@@ -143,12 +142,14 @@ class Scanned:
     one of many words: a drug's name, say, where ``in`` tests would cost more than the
     search). Finds exactly what :attr:`pattern` finds."""
 
-    __slots__ = ("_firsts", "pattern", "ways")
+    __slots__ = ("_ascii", "_rests", "firsts", "pattern", "ways")
 
     def __init__(self, pattern: re.Pattern[str], *, shortest: int = _RARE - 1) -> None:
         """``shortest``: the fewest letters a string the pass looks for may have (short
         words are common: they skip little and slow the pass)."""
         self.pattern = pattern
+        # searched instead in a text of printable ASCII (the same matches, found faster)
+        self._ascii = ascii_twin(pattern) or pattern
         # each string cut to its longest word ("enough zoloft to" to "zoloft"): a part of
         # a string that must occur occurs too, and fewer, shorter strings keep the pass fast
         #: For each way the pattern can match, the strings one of each of which it needs.
@@ -156,39 +157,51 @@ class Scanned:
             tuple(frozenset(map(_shortened, need)) for need in way)
             for way in required(pattern, most_tests=None, shortest=shortest)
         )
-        # every way needs a string of its first set: none of these, no way (one test)
-        self._firsts = frozenset().union(*(way[0] for way in self.ways))
+        #: Every way needs a string of its first set: with none of these in the text, the
+        #: pattern cannot match (None: nothing is known). A caller that holds the pass's
+        #: answer for the very text may make this test itself, before :meth:`search`.
+        self.firsts = frozenset().union(*(way[0] for way in self.ways)) if self.ways else None
+        # For each string of a first set, the other sets of each way that set begins: only
+        # the ways whose first string is in the text are looked at, whatever their number.
+        rests: dict[str, list[tuple[frozenset[str], ...]]] = {}
+        for way in self.ways:
+            for string in way[0]:
+                rests.setdefault(string, []).append(way[1:])
+        self._rests = rests
         _SCANNER.add(word for way in self.ways for need in way for word in need)
 
     def possible(self, text: str) -> bool:
         """False only when the pattern cannot match anywhere in ``text``."""
         last = _SCANNER.last
-        if not self.ways or last is None or last[0] != text:
+        if self.firsts is None or last is None or last[0] != text:
             return True  # no answer for this text: the search runs
         present = last[1]
-        if present.isdisjoint(self._firsts):
-            return False
-        for way in self.ways:
-            for need in way:
-                if present.isdisjoint(need):
-                    break
-            else:
-                return True
+        for string in present.intersection(self.firsts):
+            for rest in self._rests[string]:
+                for need in rest:
+                    if present.isdisjoint(need):
+                        break
+                else:
+                    return True  # every set of this way has a string in the text
         return False
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         """As :meth:`re.Pattern.search`."""
-        return self.pattern.search(text, pos, endpos) if self.possible(text) else None
+        if not self.possible(text):
+            return None
+        return (self._ascii if plain(text) else self.pattern).search(text, pos, endpos)
 
     def finditer(
         self, text: str, pos: int = 0, endpos: int = sys.maxsize
     ) -> Iterator[re.Match[str]]:
         """As :meth:`re.Pattern.finditer`."""
-        return self.pattern.finditer(text, pos, endpos) if self.possible(text) else iter(_NEVER)
+        if not self.possible(text):
+            return iter(_NEVER)
+        return (self._ascii if plain(text) else self.pattern).finditer(text, pos, endpos)
 
 
 @functools.lru_cache(maxsize=1)
 def heads(text: str) -> frozenset[str]:
     """The first four characters of each word of ``text`` (split at white space), with
     :data:`PUNCTUATION` taken off its ends first. The last answer is kept."""
-    return frozenset([word.strip(PUNCTUATION)[:4] for word in text.split()])
+    return frozenset(map(_HEAD, map(_STRIPPED, text.split())))

@@ -13,11 +13,13 @@ import dataclasses
 from collections.abc import Awaitable, Mapping
 from typing import Any, Protocol
 
+from moderation._quick import quick_init
 from moderation.verdict import Verdict
 
 __all__ = ["Stage", "StageFactory", "Submission"]
 
 
+@quick_init
 @dataclasses.dataclass(frozen=True, slots=True)
 class Submission:
     """One message as stages see it."""

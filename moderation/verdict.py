@@ -25,6 +25,8 @@ import dataclasses
 import enum
 from collections.abc import Iterable
 
+from moderation._quick import quick_init
+
 __all__ = ["ALLOW", "Action", "Escalation", "Risk", "Screened", "Verdict", "combine"]
 
 
@@ -75,6 +77,7 @@ class Escalation(enum.IntEnum):
         return self.name.lower()
 
 
+@quick_init
 @dataclasses.dataclass(frozen=True, slots=True)
 class Verdict:
     """One stage's verdict on one message. The default is "nothing to say"."""
@@ -104,6 +107,7 @@ class Verdict:
 ALLOW = Verdict()
 
 
+@quick_init
 @dataclasses.dataclass(frozen=True, slots=True)
 class Screened:
     """The pipeline's conclusion about one message."""

@@ -53,7 +53,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from moderation import scan
-from moderation.literals import Guarded
+from moderation._quick import quick_init
+from moderation.literals import Guarded, Twin
 from moderation.scan import Literals, Scanned
 from moderation.stage import Submission
 from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
@@ -940,8 +941,11 @@ def _space(pattern: str) -> str:
 
 
 # Guarded: a rule's pattern is searched for only when the text holds the words one of its
-# ways of matching needs (most candidates find nothing, and most of those skip the search)
+# ways of matching needs (most candidates find nothing, and most of those skip the search).
+# Over the whole message the shared pass has already said which of those words occur
+# (_SCANNED, a look-up); over one sentence of it, a few ``in`` tests say (_COMPILED).
 _COMPILED = tuple(Guarded(re.compile(rf"\b(?:{_space(rule.pattern)})")) for rule in _RULES)
+_SCANNED = tuple(Scanned(guarded.pattern, shortest=3) for guarded in _COMPILED)
 _NEEDS = tuple(re.compile(rf"\b(?:{rule.needs})") if rule.needs else None for rule in _RULES)
 _UNLESS = tuple(re.compile(rf"\b(?:{rule.unless})") if rule.unless else None for rule in _RULES)
 _BY_TRIGGER: dict[str, list[int]] = {}
@@ -959,8 +963,19 @@ _BY_TRIGGER = {
     )
     for short in _BY_TRIGGER
 }
+_NO_RULES: frozenset[int] = frozenset()
+# For each rule, the strings of which every way it can match needs one (None: not known,
+# the search always runs); as Scanned.possible's first test, made before calling it.
+_FIRSTS = tuple(scanned.firsts for scanned in _SCANNED)
 
-_IDIOMS = re.compile(
+
+def _twin(pattern: str) -> Twin:
+    """A scope run over a whole message or sentence: a plain ASCII text (most messages) is
+    searched by the pattern compiled for ASCII, which finds the same matches faster."""
+    return Twin(re.compile(pattern))
+
+
+_IDIOMS = _twin(
     _space(
         r"\b(?:(?:is|are|was|'s|s|it'?s|they'?re|you'?re|these|this|that|"
         r"those) (?:\w+ )?(?:literally )?(?:killing|murdering) (?:me|my)|kill(?:ing|ed|s)? it|"
@@ -974,8 +989,8 @@ _IDIOMS = re.compile(
         r"(?:my )?feet are killing me)"
     )
 )
-_LAUGH = re.compile(r"[💀😂🤣🙈🤦]|\b(?:lo+l|lmf?ao|ha(?:ha)+|jk|cringe|mortified)\b|\bembarrass")
-_EARNEST = re.compile(r"\b(?:not joking|no joke|i'?m serious|i mean it|for real|fr)\b")
+_LAUGH = _twin(r"[💀😂🤣🙈🤦]|\b(?:lo+l|lmf?ao|ha(?:ha)+|jk|cringe|mortified)\b|\bembarrass")
+_EARNEST = _twin(r"\b(?:not joking|no joke|i'?m serious|i mean it|for real|fr)\b")
 _NEGATION = re.compile(
     _space(
         r"\b(?:not|never|no longer|no(?! ?one\b| ?body\b)|nor|don'?t|dont|do not|didn'?t|did not|"
@@ -993,7 +1008,7 @@ _NEGATION_FRAME = re.compile(
         r"(?: (?:that|saying|say|said|think|thinking|mean|meaning|like|because|feel like))? ?$"
     )
 )
-_PAST = re.compile(
+_PAST = _twin(
     _space(
         r"\b(?:(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|many|a few|few|"
         r"couple of|some) (?:years?|months?|decades?) ago|when i was|back (?:then|when|in (?:the "
@@ -1012,7 +1027,7 @@ _NOW = re.compile(
         r"right now|anymore|any more|this time|keep|keeps|back there|back to that)\b"
     )
 )
-_TIMED = re.compile(
+_TIMED = _twin(
     _space(
         r"\b(?:tonight|tonite|2nite|2night|tomorrow|this (?:evening|weekend|afternoon)|in (?:an|"
         r"one|a few|\d+) (?:hours?|minutes?|mins?)|after (?:this|the) (?:session|call|circle|"
@@ -1021,7 +1036,7 @@ _TIMED = re.compile(
         r"heute nacht|stasera|hoje [àa] noite|vanavond)\b"
     )
 )
-_SOON = re.compile(
+_SOON = _twin(
     _space(
         r"\b(?:tonight|tonite|2nite|2night|this (?:evening|afternoon)|in (?:an|one|a few|\d+) "
         r"(?:hours?|minutes?|mins?)|when (?:everyone|everybody|they)(?:'s|'re| is| are)? "
@@ -1030,7 +1045,7 @@ _SOON = re.compile(
     )
 )
 _WISHES = {"crisis.want_to_die", "crisis.passive", "crisis.distress", "crisis.joking"}
-_HEDGE = re.compile(
+_HEDGE = _twin(
     _space(
         r"\b(?:(?:not|never) (?:going|gonna) (?:to )?(?:do|act on) (?:anything|it)|(?:won'?t|wont|"
         r"wouldn'?t|will not|would not) (?:ever )?(?:do|act on) (?:anything|it)|(?:i'?m|i am) safe|"
@@ -1038,7 +1053,7 @@ _HEDGE = re.compile(
         r"part of me|in a way)\b"
     )
 )
-_RECENT = re.compile(
+_RECENT = _twin(
     _space(r"\b(?:last night|yesterday|this morning|earlier|an hour ago|just now|today|tonight)\b")
 )
 _FIRST = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|myself|mine|ich|je|j'ai|yo|me)\b")
@@ -1048,7 +1063,7 @@ _OTHER = re.compile(
     r"protagonist|friend|sister|brother|mum|mom|dad|son|daughter|cousin|husband|wife|partner|"
     r"boyfriend|girlfriend|member|client|patient|kid|teen|man|woman|guy|girl|who|one|folks)\b"
 )
-_REPORTED = re.compile(
+_REPORTED = _twin(
     _space(
         r"\b(?:(?:counsell?or|counselor|therapist|psychiatrist|psychologist|doctor|gp|nurse|"
         r"facilitator|teacher|friend|he|she|they|someone|people|hotline|crisis line|helpline|"
@@ -1069,7 +1084,7 @@ _HYPOTHETICAL = re.compile(
     + r"|\bif\s*$"
 )
 _QUOTED = re.compile(r"[\"“”«»„]([^\"“”«»„]{3,}?)[\"“”«»„]")
-_QUOTED_WORD = re.compile(r"(?<![\w'])'\w+'(?![\w'])")
+_QUOTED_WORD = _twin(r"(?<![\w'])'\w+'(?![\w'])")
 _QUOTE_OWN = re.compile(
     r"\bi (?:said|say|told \w+|texted|wrote|keep (?:thinking|saying)|thought)\W*$"
 )
@@ -1112,9 +1127,9 @@ _GLUED_I_SEEN = Scanned(
 _GLUED_I_AFTER_SEEN = Scanned(re.compile(r"(?:tonight|today|now|then|and|so)i "), shortest=3)
 _GLUED_I_AFTER = re.compile(r"\b(tonight|today|now|then|and|so)i(?= )")
 _BANG = re.compile(r"(?<=[a-z])!(?=[a-z])")
-_CLAUSE_BREAK = re.compile(r",|\bbut\b|\bhowever\b|\u2014|\u2013| - ")
+_CLAUSE_BREAK = _twin(r",|\bbut\b|\bhowever\b|\u2014|\u2013| - ")
 
-_ESCALATORS = re.compile(
+_ESCALATORS = _twin(
     _space(
         r"\b(?:(?P<time>tonight|tonite|2nite|2night|today|right now|"
         r"this (?:evening|weekend|afternoon)|tomorrow|"
@@ -1138,6 +1153,7 @@ _ESCALATORS = re.compile(
 )
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """What the detector found: one level per kind of danger, and its tags."""
@@ -1182,6 +1198,7 @@ def _last_subject_is_other(prefix: str) -> bool:
     return other > first
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class _Sentence:
     """What the scopes need to know about one sentence, worked out once: per statement
@@ -1214,6 +1231,7 @@ class _Sentence:
         return min(begin, start), max(finish, end)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class _Message:
     """Whether a message has each scope anywhere: most have none, and then no sentence
@@ -1320,22 +1338,33 @@ def assess(canonical: str) -> Assessment:
         text = _BANG.sub("i", text)
     if "/" in text or "-" in text:
         text = _SLASHED.sub("", text)
-    hits = _TRIGGER_WORDS.found(text)
+    # the shared pass: every stage's words in this text (the crisis triggers among them)
+    present = scan.found(text)
+    hits = _TRIGGER_WORDS.words.intersection(present)
     if not hits:
         return _NOTHING_FOUND
     # The normaliser glues a spelled-out "i" to the next word ("i w a n t" -> "iwant").
-    if _GLUED_I_SEEN.search(text):
+    # (Each pattern's first test is made here, with the pass's answer; a text changed is
+    # passed over again, so that the answer is always this text's.)
+    glued = _GLUED_I_SEEN.firsts
+    if (glued is None or not present.isdisjoint(glued)) and _GLUED_I_SEEN.search(text):
         text = _GLUED_I.sub("i ", text)
-    if _GLUED_I_AFTER_SEEN.search(text):
+        present = scan.found(text)
+    glued = _GLUED_I_AFTER_SEEN.firsts
+    if (glued is None or not present.isdisjoint(glued)) and _GLUED_I_AFTER_SEEN.search(text):
         text = _GLUED_I_AFTER.sub(r"\1 i", text)
+        present = scan.found(text)
     # One word a sentence ("kill. my. self.") is one sentence said slowly.
     if ". " in text and (_DOTTED_FIRST.match(text) or _DOTTED_LATER.search(text)):
         text = _DOTTED.sub(r"\1 ", text)
+        present = scan.found(text)
     # Most candidates find nothing; only a text some rule matches is worth the scopes.
+    # (The pass's answer rules most of them out with one look-up each.)
     candidates = [
         i
-        for i in sorted({i for hit in hits for i in _BY_TRIGGER[hit]})
-        if _COMPILED[i].search(text)
+        for i in sorted(_NO_RULES.union(*map(_BY_TRIGGER.__getitem__, hits)))
+        if ((firsts := _FIRSTS[i]) is None or not present.isdisjoint(firsts))
+        and _SCANNED[i].search(text)
         and not ((needs := _NEEDS[i]) and not needs.search(text))
         and not ((unless := _UNLESS[i]) and unless.search(text))
     ]
@@ -1464,6 +1493,8 @@ class Crisis:
     def screen(self, submission: Submission) -> Verdict:
         """Assess the canonical text and apply the policy."""
         found = assess(submission.canonical)
+        if found is _NOTHING_FOUND:
+            return ALLOW  # (most messages, known without working out the level)
         risk = found.risk
         if risk is Risk.NONE:
             return ALLOW

@@ -200,6 +200,7 @@ _BY_TRIGGER = {
     short: {t for long, tags in _BY_TRIGGER.items() if long.startswith(short) for t in tags}
     for short in _BY_TRIGGER
 }
+_NO_TAGS: frozenset[str] = frozenset()
 _NEGATED = re.compile(
     r"\b(?:never|not|no|don'?t|dont|won'?t|wouldn'?t|didn'?t|isn'?t)\b(?! know| understand|"
     r" care)(?: \S+)? ?$"
@@ -240,8 +241,11 @@ def find_methods(canonical: str) -> tuple[tuple[str, ...], bool]:
     """The method tags found in a canonical text, and whether any is about the speaker
     now (rather than someone else, or the speaker's past)."""
     text = canonical.lower().replace("\u2019", "'")
-    candidates = {tag for hit in _TRIGGER_WORDS.found(text) for tag in _BY_TRIGGER[hit]}
-    rules = [(tag, _COMPILED[tag]) for tag, _ in _RULES if tag in candidates]
+    hits = _TRIGGER_WORDS.found(text)
+    if not hits:
+        return (), False
+    candidates = _NO_TAGS.union(*map(_BY_TRIGGER.__getitem__, hits))
+    rules = [(tag, pattern) for tag, pattern in _COMPILED.items() if tag in candidates]
     rules = [(tag, pattern) for tag, pattern in rules if pattern.search(text)]
     if not rules:
         return (), False

@@ -369,7 +369,7 @@ class Pii:
         # Each kind is looked for only when a cheap test says it may be there: most
         # messages have no digit, no "@" and none of the words that start a search
         # (number words, "dot", "insta", "gmail" ...), and end here.
-        digit = _HAS_DIGIT.search(text)
+        digit = (_ASCII_DIGIT if text.isascii() else _HAS_DIGIT).search(text)
         at = text.find("@")
         low = text.lower()
         cues = _CUE_KEYS.intersection(low.encode().translate(_TO_SPACE).split())
@@ -495,6 +495,9 @@ class Pii:
 
 
 _HAS_DIGIT = re.compile(r"\d")
+# The same in ASCII text (whose only decimal digits are these), found without asking the
+# Unicode database about every character.
+_ASCII_DIGIT = re.compile(r"[0-9]")
 # For the cheap tests: the words of a message, lower case, without punctuation, as
 # bytes (translating bytes is many times faster than translating text).
 _TO_SPACE = bytes.maketrans(string.punctuation.encode(), b" " * len(string.punctuation))

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moderation.literals import Guarded, longest_alternation, required
-from moderation.stages import crisis, graphic, harassment
+from moderation.literals import Guarded, Twin, ascii_twin, plain, required
+from moderation.stages import crisis, graphic, harassment, method
 from moderation.stages.normalize import canonical
 
 SETS = Path(__file__).parent
@@ -123,18 +123,57 @@ def test_the_stages_guards_let_through_every_labelled_line_their_pattern_matches
                         assert guard.possible(candidate), (guard.pattern.pattern[:60], text)
 
 
+def _twinned() -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
+    patterns = [guard.pattern for guard in _stage_guards()]
+    scanned = [*crisis._SCANNED, *method._COMPILED.values(), crisis._GLUED_I_SEEN]
+    patterns += [each.pattern for each in scanned]
+    patterns += [twin.pattern for twin in vars(crisis).values() if isinstance(twin, Twin)]
+    twins = [(pattern, ascii_twin(pattern)) for pattern in patterns]
+    return [(pattern, twin) for pattern, twin in twins if twin is not None]
+
+
+_TWINNED = _twinned()
+
+
+def _found(
+    pattern: re.Pattern[str], text: str
+) -> list[tuple[tuple[int, int], tuple[str | None, ...]]]:
+    return [(match.span(), match.groups()) for match in pattern.finditer(text)]
+
+
+def test_every_printable_ascii_character_is_the_same_to_both_twins() -> None:
+    # \w, \d, \s and \b hold of the same characters in a plain text, and "." too
+    sources = [r"\w", r"\W", r"\d", r"\D", r"\s", r"\S", r"[\w@]", r"[^\s.]", r"\b.", "."]
+    for source in sources:
+        pattern = re.compile(source)
+        twin = ascii_twin(pattern)
+        assert twin is not None
+        for code in range(32, 127):
+            text = f"a{chr(code)}b"
+            assert plain(text)
+            assert _found(pattern, text) == _found(twin, text), (source, code)
+
+
+def test_what_could_differ_has_no_twin() -> None:
+    assert ascii_twin(re.compile("\u017f", re.IGNORECASE)) is None  # long s: "s" too
+    assert ascii_twin(re.compile("a(?i:\u212a)")) is None  # Kelvin sign: "k" too
+    assert not plain("a\x1cb")  # a separator that only Unicode's \s takes
+    assert not plain("caf\u00e9")
+
+
+def test_the_stages_twins_find_what_their_patterns_find_in_every_labelled_line() -> None:
+    assert len(_TWINNED) > 150
+    for path in sorted(SETS.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            text = canonical(json.loads(line)["text"]).lower().replace("\u2019", "'")
+            if not plain(text):
+                continue
+            for pattern, twin in _TWINNED:
+                assert _found(pattern, text) == _found(twin, text), (pattern.pattern[:60], text)
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text("abc ", min_size=1, max_size=4), min_size=1, max_size=8), st.text("abc "))
-def test_longest_alternation_matches_the_longest_word_at_a_position(
-    words: list[str], text: str
-) -> None:
-    pattern = re.compile(longest_alternation(words))
-    for start in range(len(text) + 1):
-        starting = [word for word in words if text.startswith(word, start)]
-        match = pattern.match(text, start)
-        assert (match[0] if match else None) == max(starting, key=len, default=None)
-
-
-def test_an_empty_word_is_refused() -> None:
-    with pytest.raises(ValueError, match="empty"):
-        longest_alternation(["kill", ""])
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60))
+def test_the_stages_twins_find_what_their_patterns_find_in_any_plain_text(text: str) -> None:
+    for pattern, twin in _TWINNED[::5]:
+        assert _found(pattern, text) == _found(twin, text)

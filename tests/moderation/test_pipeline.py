@@ -15,6 +15,7 @@ from moderation import (
     Submission,
     Verdict,
 )
+from moderation.verdict import ALLOW, combine
 
 
 class Fixed:
@@ -228,3 +229,26 @@ async def test_a_stage_that_failed_closed_holds_even_against_a_block() -> None:
     assert screened.action is Action.HOLD  # someone looks, since a stage could not
     assert screened.sender_reason is not None
     assert "facilitator" in screened.sender_reason
+
+
+async def test_a_canonical_form_alone_changes_nothing_that_combine_would_say() -> None:
+    # the normalising stage's usual verdict is not kept for combine: the outcome is the same
+    norm = Fixed("norm", Verdict(canonical="x"))
+    flag = Fixed("flag", Verdict(Action.ALLOW_FLAG, tags=("t",), reasons=("r",)))
+    tagging = Fixed("tagging", Verdict(canonical="y", tags=("n",)))  # more than a form
+    for stages in ([norm], [norm, flag], [flag, norm], [norm, tagging]):
+        screened = await Pipeline(stages).screen(Submission.of("X"))
+        assert screened == combine("X", [stage.verdict for stage in stages])
+
+
+async def test_the_clock_is_read_once_between_two_stages() -> None:
+    ticks = iter([0.0, 0.001, 0.003, 0.0095])
+    stages = [Fixed("a", ALLOW), Fixed("b", Verdict(canonical="b")), Fixed("c", ALLOW)]
+    pipeline = Pipeline(
+        [StageRun(stage, budget_ms=5) for stage in stages], timer=lambda: next(ticks)
+    )
+    await pipeline.screen(Submission.of("x"))
+    seconds = [pipeline.stats[name].seconds for name in "abc"]
+    assert seconds == pytest.approx([0.001, 0.002, 0.0065])
+    assert [pipeline.stats[name].overruns for name in "abc"] == [0, 0, 1]
+    assert [pipeline.stats[name].calls for name in "abc"] == [1, 1, 1]

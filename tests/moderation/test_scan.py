@@ -30,6 +30,23 @@ def test_the_pass_finds_exactly_the_strings_that_occur(words: list[str], text: s
     assert scanner.found(text) == {word for word in words if word in f" {text} "}
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text("ab é💀\u200b", min_size=1, max_size=5), min_size=1, max_size=12),
+    st.text("ab é💀\u200b.", max_size=40),
+)
+def test_overlapping_and_wide_strings_are_all_found(words: list[str], text: str) -> None:
+    # strings inside others, at either end, sharing a start or an end; characters beyond
+    # Latin-1 and beyond the first plane
+    scanner = scan._Scanner()
+    scanner.add(words)
+    assert scanner.found(text) == {word for word in words if word in f" {text} "}
+
+
+def test_a_pass_with_nothing_to_find_finds_nothing() -> None:
+    assert scan._Scanner().found("anything at all") == set()
+
+
 def test_strings_are_found_in_the_padded_text() -> None:
     words = Literals([" od", "od", "kill", "to die", "die"])
     assert words.found("od on them") == {" od", "od"}
@@ -89,3 +106,32 @@ def test_the_stages_scanned_patterns_let_through_every_line_they_match() -> None
 def test_heads_are_the_words_first_four_characters_without_punctuation(text: str) -> None:
     expected = {word.strip(PUNCTUATION)[:4] for word in text.split()}
     assert heads(text) == expected
+
+
+_WORDS = ["want to", "myself", "going", "tonight", "today", "kms", "sleep", "ever", "x", "."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=8))
+def test_a_scanned_pattern_is_searched_whenever_one_of_its_ways_is_in_the_text(
+    words: list[str],
+) -> None:
+    # the look-up by first strings says what trying every way in turn says
+    scanned = Scanned(
+        re.compile(r"\b(?:want to \w+ myself|going to \w+ (?:tonight|today)|kms|sleep \w+ ever)"),
+        shortest=3,
+    )
+    assert sum(len(way) > 1 for way in scanned.ways) >= 3  # ways that need two strings
+    text = " ".join(words)
+    present = found(text)
+    expected = any(all(not present.isdisjoint(need) for need in way) for way in scanned.ways)
+    assert scanned.possible(text) == expected
+    if scanned.pattern.search(text):
+        assert expected
+
+
+def test_a_pattern_that_needs_nothing_known_is_always_searched() -> None:
+    anything = Scanned(re.compile(r"\w+"))
+    assert anything.firsts is None
+    found("some text")
+    assert anything.possible("some text")

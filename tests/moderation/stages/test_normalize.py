@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from moderation.stage import Submission
+from moderation.stages import normalize
 from moderation.stages.normalize import Normalize, canonical
 from moderation.verdict import Action, Verdict
 
@@ -200,3 +203,22 @@ _OBFUSCATION = st.text(alphabet="kil l.-_ 013@$\u0456\u200b\u0301Aa\u0430", max_
 def test_idempotent_on_obfuscations(text: str) -> None:
     once = canonical(text)
     assert canonical(once) == once
+
+
+def test_the_ascii_hint_classes_are_the_unicode_ones_on_every_ascii_character() -> None:
+    # the spelled-out hint for ASCII text spells \s and \w out: it must find what the
+    # general one finds, in every ASCII text
+    for code in range(128):
+        char = chr(code)
+        separator = re.fullmatch(r"[\s.\-_*·~+]", char) is not None
+        word = re.fullmatch(r"[\w@$]", char) is not None
+        assert (re.fullmatch(normalize._ASCII_SEPARATOR, char) is not None) == separator, code
+        assert (re.fullmatch(normalize._ASCII_WORD, char) is not None) == word, code
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab1@$ .-_*~+\t\n\x1c\x7f", max_size=20))
+def test_the_ascii_hint_finds_what_the_general_one_finds(text: str) -> None:
+    general = normalize._SPELLED_HINT.search(text)
+    ascii_only = normalize._SPELLED_HINT_ASCII.search(text)
+    assert (general and general.span()) == (ascii_only and ascii_only.span())

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moderation.stage import Submission
+from moderation.stages import pii
 from moderation.stages.pii import Pii
 from moderation.verdict import Action, Verdict
 
@@ -455,3 +456,9 @@ def test_never_raises(text: str) -> None:
         assert verdict.redacted != text
     else:
         assert verdict == Verdict()
+
+
+def test_the_ascii_digit_test_is_the_unicode_one_on_every_ascii_character() -> None:
+    for code in range(128):
+        char = chr(code)
+        assert (pii._ASCII_DIGIT.match(char) is None) == (pii._HAS_DIGIT.match(char) is None)
