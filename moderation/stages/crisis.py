@@ -141,7 +141,7 @@ crisis.attempt active_ideation self
     overdose|od\b|hang my ?self)
 crisis.direct active_ideation self
   when self
-    (?:kill|killing|hang|hanging|shoot|shooting|drown|drowning|off|offing|unalive|unaliving|
+    (?:kill|kil|killing|hang|hanging|shoot|shooting|drown|drowning|off|offing|unalive|unaliving|
     delete|deleting|end|ending|gas|poison|overdose on purpose) ?my ?self
 crisis.direct active_ideation self
   when life my_own it_all existence
@@ -659,7 +659,7 @@ crisis.passive passive_ideation self
 crisis.passive passive_ideation self
   when wouldn't would_not relieved be_sad mind be_fine be_okay be_ok be_alright be_a_relief
   when no_loss mercy
-  needs if (?:a|the|some) (?:bus|car|truck|lorry|train|plane)|if something (?:just )?happened|if i
+  needs if (?:a|the|some) (?:\w+ )?(?:bus|car|truck|lorry|train|plane)|if something (?:just )?happened|if i
   needs  (?:didn'?t|did not|never|don'?t) (?:wake|woke)|if i (?:just )?died|if i (?:wasn'?t|
   needs weren'?t) (?:here|around)|accident|hit me|in my sleep
     (?:wouldn'?t|would not|won'?t) (?:really |honestly |even |actually )?(?:mind|care|be sad|be
@@ -874,6 +874,100 @@ crisis.self_harm active_ideation self
   when still_cutting keep_cutting kept_cutting the_urge
     (?:still|keep|kept) cutting|the urges? (?:to cut )?(?:won'?t|wont|will not|doesn'?t|does
      not) (?:leave|go|stop)
+crisis.passive passive_ideation self
+  when wake
+    (?:hope|hoping|praying|pray) i (?:just |simply )?(?:don't|never|won't|do not) wake(?: up)?
+crisis.passive passive_ideation self
+  when got_me get_me take_me taken_me took_me
+    wish(?:es|ed)? (?:that )?(?:the|that|a|it|this|my) (?:\w+ ){0,3}(?:had (?:got|taken|killed)|
+    would (?:\w+ ){0,3}(?:get|take|kill)|got|took|killed) me
+crisis.passive passive_ideation self
+  when worst_thing
+  needs if i (?:\w+ ){0,4}(?:died|crashed|fell|didn'?t wake|never woke|got (?:sick|ill|hit)|
+  needs was(?:n'?t| gone)|disappeared)|if (?:a|the|some) (?:\w+ )?(?:bus|car|truck|lorry|train)
+    (?:wouldn'?t|would not|won'?t) (?:really |honestly |even )?be the worst (?:thing|outcome)
+crisis.passive passive_ideation self
+  when bother
+    (?:wouldn'?t|would not|don'?t think i'?d|not sure i'?d|i'?d not|won'?t|wouldn'?t even)
+     (?:even )?bother (?:going to |seeing |calling |ringing |with )?(?:the |a |an )?(?:doctors?|
+    gp|hospital|treatment|ambulance|a&e|chemo)
+crisis.passive passive_ideation self
+  when death_ dying_
+    (?:death|dying) (?:[^.!?]{0,40} )?(?:looks|seems|sounds|feels) (?:\w+ )?(?:restful|peaceful|
+    like (?:a )?(?:rest|relief|peace)|appealing|inviting|kind)
+crisis.passive passive_ideation self
+  when eulogy funeral
+    (?:writing|planning|rehearsing|picturing|imagining) my (?:own )?(?:eulogy|funeral)
+crisis.passive passive_ideation self
+  when if_i
+    if i (?:just )?(?:disappeared|died|vanished|was gone|went),? (?:no ?one|nobody|noone)
+     would (?:even |really |ever )?(?:notice|care|miss me)
+crisis.passive passive_ideation self
+  when better_off
+    (?:everyone|everybody|they|you all|my \w+)(?:'d| would|'ll| will)? (?:\w+ )?be better off
+     (?:if i (?:wasn'?t|weren'?t|was not|were not) (?:here|around|alive)|without me)
+final.letters decisive final
+  when notes letters
+    (?:written|wrote|left|finished) (?:the|my|some|all the) (?:notes|letters),? (?:one )?for
+     (?:my |each |every )?(?:mum|mom|dad|son|daughter|kids|family|partner|wife|husband|
+    everyone|each|one)
+final.deeds strong final
+  when cancel paid_off deleted wiped gave given
+    cancel(?:l?ed|ling) my (?:phone|contract|accounts?|subscriptions?|lease|tenancy|bank)|paid
+     off (?:all )?my (?:debts?|bills)|(?:deleted|wiped|cleared) (?:all )?my (?:socials|accounts|
+    laptop|phone|browser|history|messages|profiles?)
+final.after strong final
+  when go_through deal_with has_to have_to
+    (?:so |that )?(?:nobody|no one|noone) (?:has|will have|needs|would have) to (?:go through|
+    deal with|sort|find|clear out) (?:it|them|my \w+|anything|things)
+final.order strong final
+  when sorted
+    (?:it'?s|everything'?s|everything is|all) (?:all )?(?:sorted|tied up|arranged|in order)
+     (?:now|out now)?(?= ?(?:$|[.,!]))
+crisis.act imminent self
+  when top_level top_floor top_deck roof edge
+  unless parked|parking|ticket|my car|shopping|meeting|office|view|photo|sunset|party|drinks|
+  unless gig|lift|smok
+    (?:i'?m|i am) (?:sat |sitting |standing |stood )?(?:on|at|up) (?:the )?(?:top (?:floor|level|
+    deck)|roof|edge) of (?:the |a )?(?:multi[ -]?stor(?:e)?y|car ?park|tower|block|flats|bridge|
+    cliff)
+crisis.act imminent self
+  when engine
+    (?:in|inside) the car in (?:the|my) garage with the engine (?:on|running)|in (?:the|my) garage
+     with the (?:engine|car) (?:on|running)
+crisis.plan active_ideation self
+  when walk_in walk_into
+    (?:going to|about to|will|planning to|want to) walk (?:in|into) (?:the )?(?:sea|water|river|
+    lake|waves|ocean)|(?:going to|about to|will) walk in (?:when|once|after|tonight)
+crisis.means active_ideation self
+  when stockpil hoard stash saving_up saved_up
+    (?:stockpil|hoard|stash)\w* (?:up )?(?:my |all my |the )?(?:\w+ )?(?:pills|tablets|meds|
+    medication)|sav(?:ing|ed) up (?:my |all my )?(?:pills|tablets|meds|medication|\w+(?:pine|pam|
+    lam|done|zole|xetine|traline|codeine|madol|barbital))
+crisis.act imminent self
+  when took taken swallowed downed
+  needs \d+ ?(?:mins?|minutes?|hours?|hrs?) ago|(?:an|half an) hour ago|feeling (?:\w+ )?(?:floaty|
+  needs dizzy|sick|sleepy|drowsy|numb|weird|strange|fine)|heart (?:is )?racing
+    (?:^|[.!?,] ?|i(?:'ve| have)? (?:just )?|just )(?:took|taken|swallowed|downed) (?:the whole|
+    all the|a whole|every|both) (?:box|packet|bottle|strip|pack|tub)(?:s|es)?(?! of (?!pills|
+    tablets|meds|paracetamol|ibuprofen|sleeping))(?! (?:to|into|home|back|out|with|round|over))
+crisis.indirect active_ideation self
+  when decided
+    (?:i'?ve|i have|i'?m|i am|already) decided (?:\w+ ){0,2}(?:i'?m |i am )?not (?:doing|seeing|
+    having|facing|getting through|going through) another (?:winter|year|christmas|birthday|
+    summer|month|week)(?! (?:at|with|in|of|for|like|there|here|alone|sober|on))
+crisis.passive passive_ideation self
+  when deserve
+    (?:don'?t|do not|doesn'?t feel like i) deserve to (?:live|be alive|be here|exist|keep living)
+crisis.want_to_die active_ideation self
+  when wil_dood
+    ik wil (?:echt |gewoon )?dood(?: gaan)?\b
+crisis.passive passive_ideation self
+  when żyć zyc
+    nie chc[eę] (?:już |juz )?(?:dłużej |dluzej )?(?:żyć|zyc)
+crisis.act imminent self
+  when cachets médicaments medicaments comprimés comprimes
+    j'ai (?:\w+ )?pris tou(?:s|tes) mes (?:cachets|m[ée]dicaments|comprim[ée]s|pilules)
 """
 _FRAGMENTS = {
     "<GO>": _GO,
@@ -971,7 +1065,8 @@ _IDIOMS = re.compile(
         r"dead (?:tired|serious|set|on|wrong|right|easy|good|heavy|quiet|end)|to die for|"
         r"die (?:of|from) (?:embarrassment|boredom|laughter|shame|cringe)|over my dead body|killer|"
         r"kill (?:switch|count)|shoot me a (?:text|message)|end it (?:with|on)|"
-        r"(?:my )?feet are killing me)"
+        r"(?:my )?feet are killing me|mi (?:ammazza|uccide|sta ammazzando) (?:questo|questa|il|la|lo|"
+        r"sto) (?:\w+ )?(?:turno|lavoro|caldo|traffico|fatica|settimana|giornata|capo|mal))"
     )
 )
 _LAUGH = re.compile(r"[💀😂🤣🙈🤦]|\b(?:lo+l|lmf?ao|ha(?:ha)+|jk|cringe|mortified)\b|\bembarrass")
@@ -1016,7 +1111,7 @@ _TIMED = re.compile(
     _space(
         r"\b(?:tonight|tonite|2nite|2night|tomorrow|this (?:evening|weekend|afternoon)|in (?:an|"
         r"one|a few|\d+) (?:hours?|minutes?|mins?)|after (?:this|the) (?:session|call|circle|"
-        r"meeting)|(?:on |this |next |by )?(?:monday|tuesday|wednesday|thursday|friday|saturday|"
+        r"meeting|shift)|(?:on |this |next |by )?(?:monday|tuesday|wednesday|thursday|friday|saturday|"
         r"sunday)|before (?:sunrise|dawn|morning)|by (?:sunrise|dawn|morning)|esta noche|ce soir|"
         r"heute nacht|stasera|hoje [àa] noite|vanavond)\b"
     )
@@ -1025,7 +1120,7 @@ _SOON = re.compile(
     _space(
         r"\b(?:tonight|tonite|2nite|2night|this (?:evening|afternoon)|in (?:an|one|a few|\d+) "
         r"(?:hours?|minutes?|mins?)|when (?:everyone|everybody|they)(?:'s|'re| is| are)? "
-        r"(?:asleep|gone|out)|after (?:this|the) (?:session|call|circle|meeting)|esta noche|"
+        r"(?:asleep|gone|out)|after (?:this|the|my) (?:session|call|circle|meeting|shift)|esta noche|"
         r"ce soir|heute nacht|stasera)\b"
     )
 )
