@@ -232,7 +232,8 @@ crisis.passive passive_ideation self
     wish i (?:could )?(?:just )?(?:go to sleep|sleep|fall asleep) and (?:not|never) wake|
     wish i (?:wouldn't|didn't|would not|did not|won't|never) wake|wish i (?:wasn't|
     had never been|was never|hadn't been|were never) born|(?:hope|hoping|praying) i (?:don't|
-    never|won't|do not) wake up|wish i could (?:just )?(?:die|disappear|stop existing|
+    never|won't|do not) wake up(?! (?:late|early|in time|before|till|until|at|with|too|to|on|
+    when|hungover|sick|stiff|grumpy)\b)|wish i could (?:just )?(?:die|disappear|stop existing|
     not exist)|pray(?:ing)? i (?:don't|never|won't|do not) wake|wish i (?:wasn't|weren't|
     was not) (?:alive|here|around)|part of me wants to die|if i (?:just )?(?:didn'?t|
     did not) exist|(?:want|wanna) to (?:go to )?sleep and (?:never|not) wake|(?:thinking|think|
@@ -538,8 +539,9 @@ final.nice strong final
 final.letters decisive final
   when letter notes note_for note_to the_note
     (?:wrote|written|writing|left) (?:\w+ ){0,2}(?:letters?|notes?) (?:for|to) (?:my(?! (?:younger|
-    older|future|past|inner|little|teenage|child|kid|\d+ year)\b)|each|everyone)|
-    wrote the note
+    older|future|past|inner|little|teenage|child|kid|\d+ year)\b)(?! \w+'?s (?:teacher|school|
+    nursery|doctor|gp|class|coach|boss|work|birthday))|each|everyone)|
+    wrote the note(?!\w)
 final.ready strong final
   when i'm_ready im_ready i_am_ready mean_it
     i think i'?m ready(?= ?(?:$|[.,!]|now))|i mean it this time|i'?m ready to go
@@ -659,9 +661,9 @@ crisis.passive passive_ideation self
 crisis.passive passive_ideation self
   when wouldn't would_not relieved be_sad mind be_fine be_okay be_ok be_alright be_a_relief
   when no_loss mercy
-  needs if (?:a|the|some) (?:\w+ )?(?:bus|car|truck|lorry|train|plane)|if something (?:just )?happened|if i
-  needs  (?:didn'?t|did not|never|don'?t) (?:wake|woke)|if i (?:just )?died|if i (?:wasn'?t|
-  needs weren'?t) (?:here|around)|accident|hit me|in my sleep
+  needs if (?:a|the|some) (?:\w+ )?(?:bus|car|truck|lorry|train|plane)|if something (?:just )?
+  needs happened|if i (?:didn'?t|did not|never|don'?t) (?:wake|woke)|if i (?:just )?died|
+  needs if i (?:wasn'?t|weren'?t) (?:here|around)|accident|hit me|in my sleep
     (?:wouldn'?t|would not|won'?t) (?:really |honestly |even |actually )?(?:mind|care|be sad|be
      upset|fight it)|(?:i'?d|i would|i will|i'?ll) be (?:relieved|glad|ok|okay|fine with it)|
     (?:that'?d|it'?d|that would|it would|that'?s|it'?s) (?:honestly |really |probably )?(?:be )?
@@ -876,10 +878,12 @@ crisis.self_harm active_ideation self
      not) (?:leave|go|stop)
 crisis.passive passive_ideation self
   when wake
-    (?:hope|hoping|praying|pray) i (?:just |simply )?(?:don't|never|won't|do not) wake(?: up)?
+    (?:hope|hoping|praying|pray) i (?:just |simply )?(?:don't|never|won't|do not) wake(?!
+     (?:up )?(?:late|early|in time|before|till|until|at|with|too|to|on|when|hungover|sick|stiff|
+    grumpy)\b)
 crisis.passive passive_ideation self
   when got_me get_me take_me taken_me took_me
-    wish(?:es|ed)? (?:that )?(?:the|that|a|it|this|my) (?:\w+ ){0,3}(?:had (?:got|taken|killed)|
+    wish(?:es|ed|ing)? (?:that )?(?:the|that|a|it|this|my) (?:\w+ ){0,3}(?:had (?:got|taken|killed)|
     would (?:\w+ ){0,3}(?:get|take|kill)|got|took|killed) me
 crisis.passive passive_ideation self
   when worst_thing
@@ -888,6 +892,8 @@ crisis.passive passive_ideation self
     (?:wouldn'?t|would not|won'?t) (?:really |honestly |even )?be the worst (?:thing|outcome)
 crisis.passive passive_ideation self
   when bother
+  needs if (?:i|it|that|this|the|my) (?:\w+ ){0,3}(?:sick|ill|cancer|serious|terminal|came back|
+  needs comes back|lump|tumou?r|heart|worse)
     (?:wouldn'?t|would not|don'?t think i'?d|not sure i'?d|i'?d not|won'?t|wouldn'?t even)
      (?:even )?bother (?:going to |seeing |calling |ringing |with )?(?:the |a |an )?(?:doctors?|
     gp|hospital|treatment|ambulance|a&e|chemo)
@@ -900,27 +906,25 @@ crisis.passive passive_ideation self
     (?:writing|planning|rehearsing|picturing|imagining) my (?:own )?(?:eulogy|funeral)
 crisis.passive passive_ideation self
   when if_i
-    if i (?:just )?(?:disappeared|died|vanished|was gone|went),? (?:no ?one|nobody|noone)
-     would (?:even |really |ever )?(?:notice|care|miss me)
+    if i (?:just )?(?:disappeared|died|vanished|was gone|went),? (?:\w+ ){0,2}(?:no ?one|nobody|
+    noone) would (?:even |really |ever )?(?:notice|care|miss me)
 crisis.passive passive_ideation self
   when better_off
     (?:everyone|everybody|they|you all|my \w+)(?:'d| would|'ll| will)? (?:\w+ )?be better off
      (?:if i (?:wasn'?t|weren'?t|was not|were not) (?:here|around|alive)|without me)
 final.letters decisive final
   when notes letters
-    (?:written|wrote|left|finished) (?:the|my|some|all the) (?:notes|letters),? (?:one )?for
-     (?:my |each |every )?(?:mum|mom|dad|son|daughter|kids|family|partner|wife|husband|
-    everyone|each|one)
-final.deeds strong final
-  when cancel paid_off deleted wiped gave given
-    cancel(?:l?ed|ling) my (?:phone|contract|accounts?|subscriptions?|lease|tenancy|bank)|paid
-     off (?:all )?my (?:debts?|bills)|(?:deleted|wiped|cleared) (?:all )?my (?:socials|accounts|
-    laptop|phone|browser|history|messages|profiles?)
+    (?:written|wrote|left|finished) (?:the|my|some|all the) (?:notes|letters),? (?:one for|for
+     (?:each|every|everyone|all of))
+final.clear weak final
+  when paid_off deleted wiped cleared
+    paid off (?:all )?my (?:debts?|bills)|(?:deleted|wiped|cleared) (?:all )?my (?:socials|
+    accounts|laptop|phone|browser|history|messages|profiles?)
 final.after strong final
   when go_through deal_with has_to have_to
     (?:so |that )?(?:nobody|no one|noone) (?:has|will have|needs|would have) to (?:go through|
     deal with|sort|find|clear out) (?:it|them|my \w+|anything|things)
-final.order strong final
+final.sorted weak final
   when sorted
     (?:it'?s|everything'?s|everything is|all) (?:all )?(?:sorted|tied up|arranged|in order)
      (?:now|out now)?(?= ?(?:$|[.,!]))
@@ -932,7 +936,7 @@ crisis.act imminent self
     deck)|roof|edge) of (?:the |a )?(?:multi[ -]?stor(?:e)?y|car ?park|tower|block|flats|bridge|
     cliff)
 crisis.act imminent self
-  when engine
+  when engine running
     (?:in|inside) the car in (?:the|my) garage with the engine (?:on|running)|in (?:the|my) garage
      with the (?:engine|car) (?:on|running)
 crisis.plan active_ideation self
@@ -960,7 +964,7 @@ crisis.passive passive_ideation self
   when deserve
     (?:don'?t|do not|doesn'?t feel like i) deserve to (?:live|be alive|be here|exist|keep living)
 crisis.want_to_die active_ideation self
-  when wil_dood
+  when dood
     ik wil (?:echt |gewoon )?dood(?: gaan)?\b
 crisis.passive passive_ideation self
   when żyć zyc
@@ -1065,8 +1069,8 @@ _IDIOMS = re.compile(
         r"dead (?:tired|serious|set|on|wrong|right|easy|good|heavy|quiet|end)|to die for|"
         r"die (?:of|from) (?:embarrassment|boredom|laughter|shame|cringe)|over my dead body|killer|"
         r"kill (?:switch|count)|shoot me a (?:text|message)|end it (?:with|on)|"
-        r"(?:my )?feet are killing me|mi (?:ammazza|uccide|sta ammazzando) (?:questo|questa|il|la|lo|"
-        r"sto) (?:\w+ )?(?:turno|lavoro|caldo|traffico|fatica|settimana|giornata|capo|mal))"
+        r"(?:my )?feet are killing me|mi (?:ammazza|uccide|sta ammazzando) (?:questo|questa|il|"
+        r"la|lo|sto) (?:\w+ )?(?:turno|lavoro|caldo|traffico|fatica|settimana|giornata|capo|mal))"
     )
 )
 _LAUGH = re.compile(r"[💀😂🤣🙈🤦]|\b(?:lo+l|lmf?ao|ha(?:ha)+|jk|cringe|mortified)\b|\bembarrass")
@@ -1111,17 +1115,17 @@ _TIMED = re.compile(
     _space(
         r"\b(?:tonight|tonite|2nite|2night|tomorrow|this (?:evening|weekend|afternoon)|in (?:an|"
         r"one|a few|\d+) (?:hours?|minutes?|mins?)|after (?:this|the) (?:session|call|circle|"
-        r"meeting|shift)|(?:on |this |next |by )?(?:monday|tuesday|wednesday|thursday|friday|saturday|"
-        r"sunday)|before (?:sunrise|dawn|morning)|by (?:sunrise|dawn|morning)|esta noche|ce soir|"
-        r"heute nacht|stasera|hoje [àa] noite|vanavond)\b"
+        r"meeting|shift)|(?:on |this |next |by )?(?:monday|tuesday|wednesday|thursday|friday|"
+        r"saturday|sunday)|before (?:sunrise|dawn|morning)|by (?:sunrise|dawn|morning)|"
+        r"esta noche|ce soir|heute nacht|stasera|hoje [àa] noite|vanavond)\b"
     )
 )
 _SOON = re.compile(
     _space(
         r"\b(?:tonight|tonite|2nite|2night|this (?:evening|afternoon)|in (?:an|one|a few|\d+) "
         r"(?:hours?|minutes?|mins?)|when (?:everyone|everybody|they)(?:'s|'re| is| are)? "
-        r"(?:asleep|gone|out)|after (?:this|the|my) (?:session|call|circle|meeting|shift)|esta noche|"
-        r"ce soir|heute nacht|stasera)\b"
+        r"(?:asleep|gone|out)|after (?:this|the|my) (?:session|call|circle|meeting|shift)|"
+        r"esta noche|ce soir|heute nacht|stasera)\b"
     )
 )
 _WISHES = {"crisis.want_to_die", "crisis.passive", "crisis.distress", "crisis.joking"}

@@ -28,16 +28,16 @@ The folding, in order:
 7. a letter or mark repeated three times or more is kept twice (``sooooo`` to ``soo``);
 8. chat spellings fold to the standard ones where the reading is not in doubt:
    contractions typed without their apostrophe (``dont``, ``wasnt``, ``im``, ``ive``,
-   ``cant``, ``wont``) gain it, and ``tonite``, ``gonna``, ``wanna``, ``u``,
-   ``thru``, ``cuz``/``cos`` become ``tonight``, ``going to``, ``want to``, ``you``,
-   ``through``, ``because``; so every later rule reads one spelling (``rn`` stays: in
-   chat it is a filler more often than a time).
-   ``id`` and ``hell`` become ``i'd`` and ``he'll`` only before a verb that follows
-   them (``id never``, ``hell be``) and never after a word that makes them nouns (``my
-   id never came``, ``what the hell do you``, ``go to hell``). Words with two everyday readings stay as typed: ``ill``, ``its``, ``were``,
-   ``well``, ``shed``, ``lets``, ``ur`` (your or you're). A slip of the keys (a letter
-   left out, two swapped) in a few long risk words is corrected too (``myslef``,
-   ``suicdal``), never in a word that is one in its own right (``overdoes``).
+   ``cant``, ``wont``) gain it, and ``tonite``, ``gonna``, ``wanna``, ``u``, ``thru``,
+   ``cuz``/``cos`` become ``tonight``, ``going to``, ``want to``, ``you``, ``through``,
+   ``because``; so every later rule reads one spelling. ``id`` and ``hell`` become
+   ``i'd`` and ``he'll`` only before a verb that follows them (``id never``, ``hell
+   be``) and never after a word that makes them nouns (``my id never came``, ``what the
+   hell do you``, ``go to hell``). Words with two everyday readings stay as typed:
+   ``ill``, ``its``, ``were``, ``well``, ``shed``, ``lets``, ``ur`` (your or you're), and
+   ``rn`` (in chat a filler more often than a time). A slip of the keys (a letter left
+   out, two swapped) in a few long risk words is corrected too (``myslef``,
+   ``suicdal``), never into a word that is one in its own right (``overdoes``).
 
 The result is idempotent: normalising a canonical form gives it back unchanged.
 Plain ASCII text skips steps 1 to 3, which keeps the common case to a few microseconds.
@@ -182,9 +182,25 @@ _CHAT = {
     **{
         word: word[:-1] + "'t"
         for word in (
-            "dont doesnt didnt cant wont wouldnt couldnt shouldnt isnt wasnt werent arent "
-            "havent hasnt hadnt aint mustnt neednt"
-        ).split()
+            "dont",
+            "doesnt",
+            "didnt",
+            "cant",
+            "wont",
+            "wouldnt",
+            "couldnt",
+            "shouldnt",
+            "isnt",
+            "wasnt",
+            "werent",
+            "arent",
+            "havent",
+            "hasnt",
+            "hadnt",
+            "aint",
+            "mustnt",
+            "neednt",
+        )
     },
     "im": "i'm",
     "ive": "i've",
@@ -228,11 +244,7 @@ def _typos(word: str) -> set[str]:
 # does not, and no short or everyday word is ever corrected.
 _RISK_WORDS = ("myself", "suicide", "suicidal", "overdose", "overdosing", "unalive")
 _NOT_TYPOS = frozenset({"overdoes", "suicides", "unlive", *_RISK_WORDS})
-_CHAT.update(
-    (typo, word)
-    for word in _RISK_WORDS
-    for typo in sorted(_typos(word) - _NOT_TYPOS)
-)
+_CHAT.update((typo, word) for word in _RISK_WORDS for typo in sorted(_typos(word) - _NOT_TYPOS))
 # Two words are contractions only before a verb that follows one, and never after a word
 # that makes them nouns: "id never" is "I'd never" (not "my id card"), "hell be" is "he'll
 # be" (not "what the hell do you", "go to hell").
@@ -243,8 +255,8 @@ _THEN_VERB = (
     "happily|better|even|jump|hurt|find|come|know|make|hit|beat|stab|shoot|wait|leave"
 )
 _NOUN_AFTER = frozenset(
-    "my your his her their our the a an photo valid no student user to of in from like as "
-    "bloody what who how why where the".split()
+    {"my", "your", "his", "her", "their", "our", "the", "a", "an", "photo", "valid", "no"}
+    | {"student", "user", "to", "of", "in", "from", "like", "as", "bloody", "what", "who"}
 )
 _CHAT_WORD = re.compile(
     r"(?<![\w'@#/.-])(?:(?:id|hell)(?= (?:"
