@@ -150,11 +150,11 @@ crisis.direct active_ideation self
 crisis.direct active_ideation self
   when end_it endit ending_it endingit
     (?:want|wanna|going|gonna|ready|plan(?:ning)?|thinking (?:about|of)|think about|decided|
-    need|about) (?:to )?end(?:ing)? it(?! with| between| for| off| on)(?! \w+ \w+ \w+ (?:him|
+    need|about) (?:to )?end(?:ing)? it(?! (?:with|between|for|off|on)\b)(?! \w+ \w+ \w+ (?:him|
     her))
 crisis.direct active_ideation self
   when end_it endit ending_it endingit end_things end_everything ending_things ending_everything
-    end(?:ing)? (?:things|everything)(?! with| between| off| on| for)|
+    end(?:ing)? (?:things|everything)(?! (?:with|between|off|on|for)\b)|
     end(?:ing)? it(?: all)?(?= ?(?:$|[.,!?]|tonight|now|today|soon|for good|forever|after|this|
     before|when|once|and|already))
 crisis.plan active_ideation self
@@ -167,8 +167,8 @@ crisis.plan active_ideation self
 crisis.plan active_ideation self
   when overdos _od _0d jump take_all take_every take_the taking_all taking_every taking_the
   when take_them taking_them swallow
-    (?:<GO>|thinking (?:of|about)|considering) (?:overdos(?:e|ing)|[o0]d\b|jump(?:ing)?(?! (?:in|
-    on|into|at|for|up|around|ship|start|the queue|through))|(?:tak|swallow)(?:e|ing) (?:all|
+    (?:<GO>|thinking (?:of|about)|considering) (?:overdos(?:e|ing)|[o0]d\b|jump(?:ing)?\b(?! (?:in|
+    on|into|at|for|up|around|ship|start|the queue|through)\b)|(?:tak|swallow)(?:e|ing) (?:all|
     every one|the whole|them all))
 crisis.plan active_ideation self
   when plan through
@@ -312,7 +312,7 @@ crisis.passive passive_ideation self
 crisis.plan active_ideation self
   when method plan_is picked chose chosen decided_on
     (?:have|got) my method|(?:picked|chose|chosen|decided on|settled on) (?:a |my |the )?(?:method|
-    date|way to do it)(?! for| of)|my plan is to (?:end it|end my|go through with it|die|kill)
+    date|way to do it)(?! (?:for|of)\b)|my plan is to (?:end it|end my|go through with it|die|kill)
 crisis.indirect active_ideation self
   when not_going not_gonna won't wont
     (?:not going to|not gonna|won'?t|will not) be (?:here|around|alive) (?:much longer|
@@ -465,7 +465,8 @@ final.decided strong final
 final.secret strong final
   when asleep wakes finds notices stops everyone's everyone_is everyone_are everybody they're
   when they_are house_is they_re
-    when (?:everyone|everybody|they|the house)(?:'s|'re| is| are)? (?:asleep|gone|out|quiet)|
+    (?:when|once) (?:everyone|everybody|they|the house)(?:'s|'re| is| are)? (?:asleep|gone|out|
+    quiet)|
     before (?:anyone|they|someone) (?:wakes|finds|notices|stops)
 final.means strong final
   when rope gun pills tablets charcoal razor blade
@@ -661,7 +662,9 @@ crisis.passive passive_ideation self
 crisis.passive passive_ideation self
   when wouldn't would_not relieved be_sad mind be_fine be_okay be_ok be_alright be_a_relief
   when no_loss mercy
-  needs if (?:a|the|some) (?:\w+ )?(?:bus|car|truck|lorry|train|plane)|if something (?:just )?
+  needs if (?:a|the|some|my) (?:\w+ )?(?:bus|car|truck|lorry|train|plane) (?:\w+ )?(?:hit|
+  needs crash\w*|ran|runs|run|went|goes|came|comes|fell|falls|knocked|took|swerved|mounted|
+  needs flipped|derailed|ploughed|plowed|skidded)|if something (?:just )?
   needs happened|if i (?:didn'?t|did not|never|don'?t) (?:wake|woke)|if i (?:just )?died|
   needs if i (?:wasn'?t|weren'?t) (?:here|around)|accident|hit me|in my sleep
     (?:wouldn'?t|would not|won'?t) (?:really |honestly |even |actually )?(?:mind|care|be sad|be
@@ -1061,14 +1064,14 @@ _BY_TRIGGER = {
 _IDIOMS = re.compile(
     _space(
         r"\b(?:(?:is|are|was|'s|s|it'?s|they'?re|you'?re|these|this|that|"
-        r"those) (?:\w+ )?(?:literally )?(?:killing|murdering) (?:me|my)|kill(?:ing|ed|s)? it|"
+        r"those) (?:\w+ )?(?:literally )?(?:killing|murdering) (?:me|my)|kill(?:ing|ed|s)? it\b|"
         r"kill(?:ing)? (?:time|the (?:vibe|mood|lights|engine|game|bugs?))|(?:could|would) (?:kill|"
         r"die) for|dying (?:to|for|of|laughing)|(?:i'm|im|i am|literally|i'm literally|"
         r"i'm actually) (?:so )?(?:dead|dying|deceased|ded)"
         r"(?= ?(?:💀|😂|🤣|😭|lol|lmao|haha|rn|omg|!|$))|"
         r"dead (?:tired|serious|set|on|wrong|right|easy|good|heavy|quiet|end)|to die for|"
         r"die (?:of|from) (?:embarrassment|boredom|laughter|shame|cringe)|over my dead body|killer|"
-        r"kill (?:switch|count)|shoot me a (?:text|message)|end it (?:with|on)|"
+        r"kill (?:switch|count)|shoot me a (?:text|message)|end it (?:with|on)\b|"
         r"(?:my )?feet are killing me|mi (?:ammazza|uccide|sta ammazzando) (?:questo|questa|il|"
         r"la|lo|sto) (?:\w+ )?(?:turno|lavoro|caldo|traffico|fatica|settimana|giornata|capo|mal))"
     )
@@ -1092,6 +1095,17 @@ _NEGATION_FRAME = re.compile(
         r"(?: (?:that|saying|say|said|think|thinking|mean|meaning|like|because|feel like))? ?$"
     )
 )
+# "once" tells the past only as an adverb: before a verb in the past ("I once tried", "he
+# once said"), at a clause's end ("she told me that once", "once, years ago") or "once or
+# twice", "once upon a time". Followed by a clause it is a time ("once everyone's asleep",
+# "once the park empties"), "for once" and "at once" are neither.
+_ONCE_PAST = (
+    r"(?<!\bfor )(?<!\bat )\bonce(?: *(?:[,.!?;:]|$)| (?:or twice|upon a time|before)\b|"
+    r" (?:(?:really|actually|even|almost|nearly) )?(?:\w+(?<!e)ed|was|were|had|did|said|told|"
+    r"took|went|got|made|saw|thought|felt|wrote|came|ran|drank|ate|gave|left|knew|found|sat|"
+    r"stood|fell|cut|hit|held|kept|lost|met|paid|put|sent|slept|spent|threw|woke|bought|"
+    r"brought|caught|taught|began|drove|broke|spoke|swallowed|overdosed|could)\b)"
+)
 _PAST = re.compile(
     _space(
         r"\b(?:(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|many|a few|few|"
@@ -1100,10 +1114,12 @@ _PAST = re.compile(
         r"in the past|in my (?:teens|twenties|thirties|youth|past)|at my (?:lowest|worst)|"
         r"as a (?:kid|teen|teenager|child)|used to|years ago|long ago|last (?:year|summer|winter|"
         r"spring|autumn|fall|decade)|in (?:19|20)\d\d|survived|survivor|after my attempt|"
-        r"since my attempt|my (?:first|last|second) attempt|i was suicidal|once|aged? \d+|"
+        r"since my attempt|my (?:first|last|second) attempt|i was suicidal|aged? \d+|"
         r"when i (?:wanted|tried|felt|thought)|"
         r"at (?:sixteen|fifteen|seventeen|fourteen|thirteen|twelve))\b"
     )
+    + "|"
+    + _ONCE_PAST
 )
 _NOW = re.compile(
     _space(
@@ -1123,7 +1139,7 @@ _TIMED = re.compile(
 _SOON = re.compile(
     _space(
         r"\b(?:tonight|tonite|2nite|2night|this (?:evening|afternoon)|in (?:an|one|a few|\d+) "
-        r"(?:hours?|minutes?|mins?)|when (?:everyone|everybody|they)(?:'s|'re| is| are)? "
+        r"(?:hours?|minutes?|mins?)|(?:when|once) (?:everyone|everybody|they)(?:'s|'re| is| are)? "
         r"(?:asleep|gone|out)|after (?:this|the|my) (?:session|call|circle|meeting|shift)|"
         r"esta noche|ce soir|heute nacht|stasera)\b"
     )
@@ -1217,8 +1233,9 @@ _ESCALATORS = re.compile(
     _space(
         r"\b(?:(?P<time>tonight|tonite|2nite|2night|today|right now|"
         r"this (?:evening|weekend|afternoon)|tomorrow|"
-        r"in (?:an|one|a few|\d+) (?:hours?|minutes?|mins?)|when (?:everyone|everybody|they)(?:'s|"
-        r"'re| is| are)? (?:asleep|gone|out)|after (?:this|the) (?:session|call|circle|meeting)|"
+        r"in (?:an|one|a few|\d+) (?:hours?|minutes?|mins?)|(?:when|once) (?:everyone|everybody|"
+        r"they)(?:'s|'re| is| are)? (?:asleep|gone|out)|"
+        r"after (?:this|the) (?:session|call|circle|meeting)|"
         r"(?:by |on |this |next )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
         r"by (?:the weekend|morning)|esta noche|hoy|ce soir|heute(?: nacht| abend)?|stasera|hoje)|"
         r"(?P<plan>(?:have|got|made|'ve got|wrote|written|worked out|figured out|picked) (?:a|the|"

@@ -601,3 +601,45 @@ def test_new_shapes_of_risk(text: str, risk: Risk) -> None:
 def test_new_shapes_keep_their_ordinary_readings(text: str) -> None:
     assert risk_of(text) < Risk.ACTIVE_IDEATION
     assert risk_of(text) <= Risk.DISTRESS or "dont deserve" in text
+
+
+# "once" with a clause after it is a time, not the past.
+@pytest.mark.parametrize(
+    ("text", "at_least"),
+    [
+        ("going to walk into the sea once the campsite goes quiet", Risk.ACTIVE_IDEATION),
+        ("i'm going to end it once my shift is over", Risk.ACTIVE_IDEATION),
+        ("gonna do it once everybody's asleep", Risk.IMMINENT),
+        ("i'm going to jump once the last bus has gone tonight", Risk.IMMINENT),
+    ],
+)
+def test_once_with_a_clause_is_a_time(text: str, at_least: Risk) -> None:
+    assert assess(_canonical(text)).self_risk >= at_least
+
+
+# "once" as an adverb of the past still scopes a statement out.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i once tried to end it, a long time before i found this group",
+        "my counsellor once asked whether i wanted to kill myself",
+        "i wanted to end it once, and that's behind me",
+        "thought about killing myself once or twice at uni",
+    ],
+)
+def test_once_as_the_past_is_still_the_past(text: str) -> None:
+    assert assess(_canonical(text)).self_risk <= Risk.PASSIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "for once i'm proud of myself",
+        "take them all at once or one by one, the vitamins i mean",
+        "i'm going to jump on the trampoline with my kids",
+        "thinking about jumping into the pool after work",
+        "we will end it on a high note once everyone has arrived",
+    ],
+)
+def test_once_and_jump_in_ordinary_talk(text: str) -> None:
+    assert assess(_canonical(text)).self_risk is Risk.NONE
