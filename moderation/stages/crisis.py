@@ -142,7 +142,7 @@ crisis.attempt active_ideation self
     overdose|od\b|hang my ?self)
 crisis.direct active_ideation self
   when self
-    (?:kill|killing|hang|hanging|shoot|shooting|drown|drowning|off|offing|unalive|unaliving|
+    (?:kill|kil|killing|hang|hanging|shoot|shooting|drown|drowning|off|offing|unalive|unaliving|
     delete|deleting|end|ending|gas|poison|overdose on purpose) ?my ?self
 crisis.direct active_ideation self
   when life my_own it_all existence
@@ -151,11 +151,11 @@ crisis.direct active_ideation self
 crisis.direct active_ideation self
   when end_it endit ending_it endingit
     (?:want|wanna|going|gonna|ready|plan(?:ning)?|thinking (?:about|of)|think about|decided|
-    need|about) (?:to )?end(?:ing)? it(?! with| between| for| off| on)(?! \w+ \w+ \w+ (?:him|
+    need|about) (?:to )?end(?:ing)? it(?! (?:with|between|for|off|on)\b)(?! \w+ \w+ \w+ (?:him|
     her))
 crisis.direct active_ideation self
   when end_it endit ending_it endingit end_things end_everything ending_things ending_everything
-    end(?:ing)? (?:things|everything)(?! with| between| off| on| for)|
+    end(?:ing)? (?:things|everything)(?! (?:with|between|off|on|for)\b)|
     end(?:ing)? it(?: all)?(?= ?(?:$|[.,!?]|tonight|now|today|soon|for good|forever|after|this|
     before|when|once|and|already))
 crisis.plan active_ideation self
@@ -168,8 +168,8 @@ crisis.plan active_ideation self
 crisis.plan active_ideation self
   when overdos _od _0d jump take_all take_every take_the taking_all taking_every taking_the
   when take_them taking_them swallow
-    (?:<GO>|thinking (?:of|about)|considering) (?:overdos(?:e|ing)|[o0]d\b|jump(?:ing)?(?! (?:in|
-    on|into|at|for|up|around|ship|start|the queue|through))|(?:tak|swallow)(?:e|ing) (?:all|
+    (?:<GO>|thinking (?:of|about)|considering) (?:overdos(?:e|ing)|[o0]d\b|jump(?:ing)?\b(?! (?:in|
+    on|into|at|for|up|around|ship|start|the queue|through)\b)|(?:tak|swallow)(?:e|ing) (?:all|
     every one|the whole|them all))
 crisis.plan active_ideation self
   when plan through
@@ -233,7 +233,8 @@ crisis.passive passive_ideation self
     wish i (?:could )?(?:just )?(?:go to sleep|sleep|fall asleep) and (?:not|never) wake|
     wish i (?:wouldn't|didn't|would not|did not|won't|never) wake|wish i (?:wasn't|
     had never been|was never|hadn't been|were never) born|(?:hope|hoping|praying) i (?:don't|
-    never|won't|do not) wake up|wish i could (?:just )?(?:die|disappear|stop existing|
+    never|won't|do not) wake up(?! (?:late|early|in time|before|till|until|at|with|too|to|on|
+    when|hungover|sick|stiff|grumpy)\b)|wish i could (?:just )?(?:die|disappear|stop existing|
     not exist)|pray(?:ing)? i (?:don't|never|won't|do not) wake|wish i (?:wasn't|weren't|
     was not) (?:alive|here|around)|part of me wants to die|if i (?:just )?(?:didn'?t|
     did not) exist|(?:want|wanna) to (?:go to )?sleep and (?:never|not) wake|(?:thinking|think|
@@ -312,7 +313,7 @@ crisis.passive passive_ideation self
 crisis.plan active_ideation self
   when method plan_is picked chose chosen decided_on
     (?:have|got) my method|(?:picked|chose|chosen|decided on|settled on) (?:a |my |the )?(?:method|
-    date|way to do it)(?! for| of)|my plan is to (?:end it|end my|go through with it|die|kill)
+    date|way to do it)(?! (?:for|of)\b)|my plan is to (?:end it|end my|go through with it|die|kill)
 crisis.indirect active_ideation self
   when not_going not_gonna won't wont
     (?:not going to|not gonna|won'?t|will not) be (?:here|around|alive) (?:much longer|
@@ -465,7 +466,8 @@ final.decided strong final
 final.secret strong final
   when asleep wakes finds notices stops everyone's everyone_is everyone_are everybody they're
   when they_are house_is they_re
-    when (?:everyone|everybody|they|the house)(?:'s|'re| is| are)? (?:asleep|gone|out|quiet)|
+    (?:when|once) (?:everyone|everybody|they|the house)(?:'s|'re| is| are)? (?:asleep|gone|out|
+    quiet)|
     before (?:anyone|they|someone) (?:wakes|finds|notices|stops)
 final.means strong final
   when rope gun pills tablets charcoal razor blade
@@ -539,8 +541,9 @@ final.nice strong final
 final.letters decisive final
   when letter notes note_for note_to the_note
     (?:wrote|written|writing|left) (?:\w+ ){0,2}(?:letters?|notes?) (?:for|to) (?:my(?! (?:younger|
-    older|future|past|inner|little|teenage|child|kid|\d+ year)\b)|each|everyone)|
-    wrote the note
+    older|future|past|inner|little|teenage|child|kid|\d+ year)\b)(?! \w+'?s (?:teacher|school|
+    nursery|doctor|gp|class|coach|boss|work|birthday))|each|everyone)|
+    wrote the note(?!\w)
 final.ready strong final
   when i'm_ready im_ready i_am_ready mean_it
     i think i'?m ready(?= ?(?:$|[.,!]|now))|i mean it this time|i'?m ready to go
@@ -660,9 +663,11 @@ crisis.passive passive_ideation self
 crisis.passive passive_ideation self
   when wouldn't would_not relieved be_sad mind be_fine be_okay be_ok be_alright be_a_relief
   when no_loss mercy
-  needs if (?:a|the|some) (?:bus|car|truck|lorry|train|plane)|if something (?:just )?happened|if i
-  needs  (?:didn'?t|did not|never|don'?t) (?:wake|woke)|if i (?:just )?died|if i (?:wasn'?t|
-  needs weren'?t) (?:here|around)|accident|hit me|in my sleep
+  needs if (?:a|the|some|my) (?:\w+ )?(?:bus|car|truck|lorry|train|plane) (?:\w+ )?(?:hit|
+  needs crash\w*|ran|runs|run|went|goes|came|comes|fell|falls|knocked|took|swerved|mounted|
+  needs flipped|derailed|ploughed|plowed|skidded)|if something (?:just )?
+  needs happened|if i (?:didn'?t|did not|never|don'?t) (?:wake|woke)|if i (?:just )?died|
+  needs if i (?:wasn'?t|weren'?t) (?:here|around)|accident|hit me|in my sleep
     (?:wouldn'?t|would not|won'?t) (?:really |honestly |even |actually )?(?:mind|care|be sad|be
      upset|fight it)|(?:i'?d|i would|i will|i'?ll) be (?:relieved|glad|ok|okay|fine with it)|
     (?:that'?d|it'?d|that would|it would|that'?s|it'?s) (?:honestly |really |probably )?(?:be )?
@@ -875,6 +880,102 @@ crisis.self_harm active_ideation self
   when still_cutting keep_cutting kept_cutting the_urge
     (?:still|keep|kept) cutting|the urges? (?:to cut )?(?:won'?t|wont|will not|doesn'?t|does
      not) (?:leave|go|stop)
+crisis.passive passive_ideation self
+  when wake
+    (?:hope|hoping|praying|pray) i (?:just |simply )?(?:don't|never|won't|do not) wake(?!
+     (?:up )?(?:late|early|in time|before|till|until|at|with|too|to|on|when|hungover|sick|stiff|
+    grumpy)\b)
+crisis.passive passive_ideation self
+  when got_me get_me take_me taken_me took_me
+    wish(?:es|ed|ing)? (?:that )?(?:the|that|a|it|this|my) (?:\w+ ){0,3}(?:had (?:got|taken|killed)|
+    would (?:\w+ ){0,3}(?:get|take|kill)|got|took|killed) me
+crisis.passive passive_ideation self
+  when worst_thing
+  needs if i (?:\w+ ){0,4}(?:died|crashed|fell|didn'?t wake|never woke|got (?:sick|ill|hit)|
+  needs was(?:n'?t| gone)|disappeared)|if (?:a|the|some) (?:\w+ )?(?:bus|car|truck|lorry|train)
+    (?:wouldn'?t|would not|won'?t) (?:really |honestly |even )?be the worst (?:thing|outcome)
+crisis.passive passive_ideation self
+  when bother
+  needs if (?:i|it|that|this|the|my) (?:\w+ ){0,3}(?:sick|ill|cancer|serious|terminal|came back|
+  needs comes back|lump|tumou?r|heart|worse)
+    (?:wouldn'?t|would not|don'?t think i'?d|not sure i'?d|i'?d not|won'?t|wouldn'?t even)
+     (?:even )?bother (?:going to |seeing |calling |ringing |with )?(?:the |a |an )?(?:doctors?|
+    gp|hospital|treatment|ambulance|a&e|chemo)
+crisis.passive passive_ideation self
+  when death_ dying_
+    (?:death|dying) (?:[^.!?]{0,40} )?(?:looks|seems|sounds|feels) (?:\w+ )?(?:restful|peaceful|
+    like (?:a )?(?:rest|relief|peace)|appealing|inviting|kind)
+crisis.passive passive_ideation self
+  when eulogy funeral
+    (?:writing|planning|rehearsing|picturing|imagining) my (?:own )?(?:eulogy|funeral)
+crisis.passive passive_ideation self
+  when if_i
+    if i (?:just )?(?:disappeared|died|vanished|was gone|went),? (?:\w+ ){0,2}(?:no ?one|nobody|
+    noone) would (?:even |really |ever )?(?:notice|care|miss me)
+crisis.passive passive_ideation self
+  when better_off
+    (?:everyone|everybody|they|you all|my \w+)(?:'d| would|'ll| will)? (?:\w+ )?be better off
+     (?:if i (?:wasn'?t|weren'?t|was not|were not) (?:here|around|alive)|without me)
+final.letters decisive final
+  when notes letters
+    (?:written|wrote|left|finished) (?:the|my|some|all the) (?:notes|letters),? (?:one for|for
+     (?:each|every|everyone|all of))
+final.clear weak final
+  when paid_off deleted wiped cleared
+    paid off (?:all )?my (?:debts?|bills)|(?:deleted|wiped|cleared) (?:all )?my (?:socials|
+    accounts|laptop|phone|browser|history|messages|profiles?)
+final.after strong final
+  when go_through deal_with has_to have_to
+    (?:so |that )?(?:nobody|no one|noone) (?:has|will have|needs|would have) to (?:go through|
+    deal with|sort|find|clear out) (?:it|them|my \w+|anything|things)
+final.sorted weak final
+  when sorted
+    (?:it'?s|everything'?s|everything is|all) (?:all )?(?:sorted|tied up|arranged|in order)
+     (?:now|out now)?(?= ?(?:$|[.,!]))
+crisis.act imminent self
+  when top_level top_floor top_deck roof edge
+  unless parked|parking|ticket|my car|shopping|meeting|office|view|photo|sunset|party|drinks|
+  unless gig|lift|smok
+    (?:i'?m|i am) (?:sat |sitting |standing |stood )?(?:on|at|up) (?:the )?(?:top (?:floor|level|
+    deck)|roof|edge) of (?:the |a )?(?:multi[ -]?stor(?:e)?y|car ?park|tower|block|flats|bridge|
+    cliff)
+crisis.act imminent self
+  when engine running
+    (?:in|inside) the car in (?:the|my) garage with the engine (?:on|running)|in (?:the|my) garage
+     with the (?:engine|car) (?:on|running)
+crisis.plan active_ideation self
+  when walk_in walk_into
+    (?:going to|about to|will|planning to|want to) walk (?:in|into) (?:the )?(?:sea|water|river|
+    lake|waves|ocean)|(?:going to|about to|will) walk in (?:when|once|after|tonight)
+crisis.means active_ideation self
+  when stockpil hoard stash saving_up saved_up
+    (?:stockpil|hoard|stash)\w* (?:up )?(?:my |all my |the )?(?:\w+ )?(?:pills|tablets|meds|
+    medication)|sav(?:ing|ed) up (?:my |all my )?(?:pills|tablets|meds|medication|\w+(?:pine|pam|
+    lam|done|zole|xetine|traline|codeine|madol|barbital))
+crisis.act imminent self
+  when took taken swallowed downed
+  needs \d+ ?(?:mins?|minutes?|hours?|hrs?) ago|(?:an|half an) hour ago|feeling (?:\w+ )?(?:floaty|
+  needs dizzy|sick|sleepy|drowsy|numb|weird|strange|fine)|heart (?:is )?racing
+    (?:^|[.!?,] ?|i(?:'ve| have)? (?:just )?|just )(?:took|taken|swallowed|downed) (?:the whole|
+    all the|a whole|every|both) (?:box|packet|bottle|strip|pack|tub)(?:s|es)?(?! of (?!pills|
+    tablets|meds|paracetamol|ibuprofen|sleeping))(?! (?:to|into|home|back|out|with|round|over))
+crisis.indirect active_ideation self
+  when decided
+    (?:i'?ve|i have|i'?m|i am|already) decided (?:\w+ ){0,2}(?:i'?m |i am )?not (?:doing|seeing|
+    having|facing|getting through|going through) another (?:winter|year|christmas|birthday|
+    summer|month|week)(?! (?:at|with|in|of|for|like|there|here|alone|sober|on))
+crisis.passive passive_ideation self
+  when deserve
+    (?:don'?t|do not|doesn'?t feel like i) deserve to (?:live|be alive|be here|exist|keep living)
+crisis.want_to_die active_ideation self
+  when dood
+    ik wil (?:echt |gewoon )?dood(?: gaan)?\b
+crisis.passive passive_ideation self
+  when żyć zyc
+    nie chc[eę] (?:już |juz )?(?:dłużej |dluzej )?(?:żyć|zyc)
+crisis.act imminent self
+  when cachets médicaments medicaments comprimés comprimes
+    j'ai (?:\w+ )?pris tou(?:s|tes) mes (?:cachets|m[ée]dicaments|comprim[ée]s|pilules)
 """
 _FRAGMENTS = {
     "<GO>": _GO,
@@ -978,15 +1079,16 @@ def _twin(pattern: str) -> Twin:
 _IDIOMS = _twin(
     _space(
         r"\b(?:(?:is|are|was|'s|s|it'?s|they'?re|you'?re|these|this|that|"
-        r"those) (?:\w+ )?(?:literally )?(?:killing|murdering) (?:me|my)|kill(?:ing|ed|s)? it|"
+        r"those) (?:\w+ )?(?:literally )?(?:killing|murdering) (?:me|my)|kill(?:ing|ed|s)? it\b|"
         r"kill(?:ing)? (?:time|the (?:vibe|mood|lights|engine|game|bugs?))|(?:could|would) (?:kill|"
         r"die) for|dying (?:to|for|of|laughing)|(?:i'm|im|i am|literally|i'm literally|"
         r"i'm actually) (?:so )?(?:dead|dying|deceased|ded)"
         r"(?= ?(?:💀|😂|🤣|😭|lol|lmao|haha|rn|omg|!|$))|"
         r"dead (?:tired|serious|set|on|wrong|right|easy|good|heavy|quiet|end)|to die for|"
         r"die (?:of|from) (?:embarrassment|boredom|laughter|shame|cringe)|over my dead body|killer|"
-        r"kill (?:switch|count)|shoot me a (?:text|message)|end it (?:with|on)|"
-        r"(?:my )?feet are killing me)"
+        r"kill (?:switch|count)|shoot me a (?:text|message)|end it (?:with|on)\b|"
+        r"(?:my )?feet are killing me|mi (?:ammazza|uccide|sta ammazzando) (?:questo|questa|il|"
+        r"la|lo|sto) (?:\w+ )?(?:turno|lavoro|caldo|traffico|fatica|settimana|giornata|capo|mal))"
     )
 )
 _LAUGH = _twin(r"[💀😂🤣🙈🤦]|\b(?:lo+l|lmf?ao|ha(?:ha)+|jk|cringe|mortified)\b|\bembarrass")
@@ -1008,6 +1110,17 @@ _NEGATION_FRAME = re.compile(
         r"(?: (?:that|saying|say|said|think|thinking|mean|meaning|like|because|feel like))? ?$"
     )
 )
+# "once" tells the past only as an adverb: before a verb in the past ("I once tried", "he
+# once said"), at a clause's end ("she told me that once", "once, years ago") or "once or
+# twice", "once upon a time". Followed by a clause it is a time ("once everyone's asleep",
+# "once the park empties"), "for once" and "at once" are neither.
+_ONCE_PAST = (
+    r"(?<!\bfor )(?<!\bat )\bonce(?: *(?:[,.!?;:]|$)| (?:or twice|upon a time|before)\b|"
+    r" (?:(?:really|actually|even|almost|nearly) )?(?:\w+(?<!e)ed|was|were|had|did|said|told|"
+    r"took|went|got|made|saw|thought|felt|wrote|came|ran|drank|ate|gave|left|knew|found|sat|"
+    r"stood|fell|cut|hit|held|kept|lost|met|paid|put|sent|slept|spent|threw|woke|bought|"
+    r"brought|caught|taught|began|drove|broke|spoke|swallowed|overdosed|could)\b)"
+)
 _PAST = _twin(
     _space(
         r"\b(?:(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|many|a few|few|"
@@ -1016,10 +1129,12 @@ _PAST = _twin(
         r"in the past|in my (?:teens|twenties|thirties|youth|past)|at my (?:lowest|worst)|"
         r"as a (?:kid|teen|teenager|child)|used to|years ago|long ago|last (?:year|summer|winter|"
         r"spring|autumn|fall|decade)|in (?:19|20)\d\d|survived|survivor|after my attempt|"
-        r"since my attempt|my (?:first|last|second) attempt|i was suicidal|once|aged? \d+|"
+        r"since my attempt|my (?:first|last|second) attempt|i was suicidal|aged? \d+|"
         r"when i (?:wanted|tried|felt|thought)|"
         r"at (?:sixteen|fifteen|seventeen|fourteen|thirteen|twelve))\b"
     )
+    + "|"
+    + _ONCE_PAST
 )
 _NOW = re.compile(
     _space(
@@ -1031,17 +1146,17 @@ _TIMED = _twin(
     _space(
         r"\b(?:tonight|tonite|2nite|2night|tomorrow|this (?:evening|weekend|afternoon)|in (?:an|"
         r"one|a few|\d+) (?:hours?|minutes?|mins?)|after (?:this|the) (?:session|call|circle|"
-        r"meeting)|(?:on |this |next |by )?(?:monday|tuesday|wednesday|thursday|friday|saturday|"
-        r"sunday)|before (?:sunrise|dawn|morning)|by (?:sunrise|dawn|morning)|esta noche|ce soir|"
-        r"heute nacht|stasera|hoje [àa] noite|vanavond)\b"
+        r"meeting|shift)|(?:on |this |next |by )?(?:monday|tuesday|wednesday|thursday|friday|"
+        r"saturday|sunday)|before (?:sunrise|dawn|morning)|by (?:sunrise|dawn|morning)|"
+        r"esta noche|ce soir|heute nacht|stasera|hoje [àa] noite|vanavond)\b"
     )
 )
 _SOON = _twin(
     _space(
         r"\b(?:tonight|tonite|2nite|2night|this (?:evening|afternoon)|in (?:an|one|a few|\d+) "
-        r"(?:hours?|minutes?|mins?)|when (?:everyone|everybody|they)(?:'s|'re| is| are)? "
-        r"(?:asleep|gone|out)|after (?:this|the) (?:session|call|circle|meeting)|esta noche|"
-        r"ce soir|heute nacht|stasera)\b"
+        r"(?:hours?|minutes?|mins?)|(?:when|once) (?:everyone|everybody|they)(?:'s|'re| is| are)? "
+        r"(?:asleep|gone|out)|after (?:this|the|my) (?:session|call|circle|meeting|shift)|"
+        r"esta noche|ce soir|heute nacht|stasera)\b"
     )
 )
 _WISHES = {"crisis.want_to_die", "crisis.passive", "crisis.distress", "crisis.joking"}
@@ -1133,8 +1248,9 @@ _ESCALATORS = _twin(
     _space(
         r"\b(?:(?P<time>tonight|tonite|2nite|2night|today|right now|"
         r"this (?:evening|weekend|afternoon)|tomorrow|"
-        r"in (?:an|one|a few|\d+) (?:hours?|minutes?|mins?)|when (?:everyone|everybody|they)(?:'s|"
-        r"'re| is| are)? (?:asleep|gone|out)|after (?:this|the) (?:session|call|circle|meeting)|"
+        r"in (?:an|one|a few|\d+) (?:hours?|minutes?|mins?)|(?:when|once) (?:everyone|everybody|"
+        r"they)(?:'s|'re| is| are)? (?:asleep|gone|out)|"
+        r"after (?:this|the) (?:session|call|circle|meeting)|"
         r"(?:by |on |this |next )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
         r"by (?:the weekend|morning)|esta noche|hoy|ce soir|heute(?: nacht| abend)?|stasera|hoje)|"
         r"(?P<plan>(?:have|got|made|'ve got|wrote|written|worked out|figured out|picked) (?:a|the|"

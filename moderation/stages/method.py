@@ -35,7 +35,7 @@ _DRUG = (
     r"effexor|quetiapine|seroquel|lithium|diazepam|valium|xanax|alprazolam|oxycodone|oxycontin|"
     r"fentanyl|morphine|heroin|methadone|insulin|benadryl|diphenhydramine|zopiclone|zolpidem|"
     r"ambien|tramadol|codeine|lorazepam|ativan|clonazepam|klonopin|propranolol|mirtazapine|"
-    r"trazodone|olanzapine|sleeping (?:pills|tablets)|painkillers|pills|tablets|meds|"
+    r"trazodone|olanzapine|sleeping (?:pills?|tablets?)|painkillers|pills|tablets|meds|"
     r"medication|antidepressants|opioids)"
 )
 _PILLS = (
@@ -85,9 +85,7 @@ _RULES: tuple[tuple[str, str], ...] = (
         "method.lethality",
         rf"(?:more|most|less|least) (?:certain|lethal|reliable|effective|painless|deadly|sure|"
         rf"likely to work|dangerous (?:together|combined|mixed|with))|"
-        rf"(?:which|what) (?:\w+ ){{0,2}}(?:overdoses?|drugs?|pills|tablets|medications?|meds) "
-        rf"(?:\w+ ){{0,3}}(?:cause|causes|lead to|leads to|are (?:most |the most )?(?:dangerous|"
-        rf"lethal|deadly|fatal))|(?:tablets|pills|meds|medication) (?:she|he|they|i)(?:'d| had| "
+        rf"(?:tablets|pills|meds|medication) (?:she|he|they|i)(?:'d| had| "
         rf"has| have)? (?:stockpiled|hoarded|saved up|stashed)|barriers? (?:on|at) (?:\w+ ){{0,2}}"
         rf"bridges?|(?:make sure|be sure|certain) (?:it|this) works|"
         rf"(?:would|will|is) (?:it|that|this) be (?:quick|painless|fatal|enough)|"
@@ -159,6 +157,24 @@ _RULES: tuple[tuple[str, str], ...] = (
         r"veins?|arms?|legs?|thighs?)|my ?self|your ?self) (?:\w+ )?(?:deep|deeper)|(?:which|what) "
         r"(?:vein|artery)|down the road,? not across|vertical(?:ly)? (?:not|instead of) horizontal",
     ),
+    (
+        # questions of lethality or means that name no way of dying: held, and the
+        # speaker's only when they say so (see _ASKING)
+        "method.means",
+        rf"(?:which|what) (?:\w+ ){{0,2}}(?:overdoses?|drugs?|pills|tablets|medications?|meds) "
+        rf"(?:\w+ ){{0,3}}(?:cause|causes|lead to|leads to|are (?:most |the most )?(?:dangerous|"
+        rf"lethal|deadly|fatal))|(?:dangerous|lethal|deadly|fatal|kill (?:you|someone|a person)) "
+        rf"if (?:you|someone|one|"
+        rf"a person|i) (?:took|take|swallow(?:ed)?|had|have|necked|downed) (?:\w+ )?(?:loads|lots|"
+        rf"a load|a lot|the lot|a handful|a bunch|the whole|all of them|all at once|\d{{2,}}|"
+        rf"twenty|thirty|fifty|a hundred)|{_DRUG}[^.!?]{{0,80}}how (?:many|much) (?:\S+ ){{0,4}}"
+        rf"(?:does it|would it|do you|would you|to|until|before)(?: take| need)?(?: to)? "
+        rf"(?:\w+ )?(?:knock (?:you|me|someone|a person) (?:out|unconscious)|put (?:you|me|"
+        rf"someone) (?:out|under)|make (?:you|me|someone) pass out)|how (?:high|tall|far down|"
+        rf"deep) (?:does|would|should|must|do) (?:a |the |your )?(?:bridge|building|roof|drop|"
+        rf"fall|cliff|balcony|window|floor|car park|tower|ledge)s? (?:\w+ )?(?:need|have|has) "
+        rf"to be(?! (?:for|to|so|by|under|in|at|on)\b)",
+    ),
 )
 
 #: Plain substrings, one of which every match of a rule holds ("_" for a space): a rule is
@@ -186,6 +202,8 @@ _TRIGGERS: dict[str, str] = {
     "method.poison": "carbon charcoal exit_bag helium hose running bleach antifreeze killer "
     "pesticide poison",
     "method.cutting": "cut slit slash vein artery across vertical",
+    "method.means": "overdose drugs pills tablets medication meds dangerous lethal deadly fatal "
+    "kill knock put_you put_me put_someone pass_out need_to have_to has_to",
 }
 _COMPILED = {tag: Scanned(re.compile(rf"(?<!\w)(?:{pattern})")) for tag, pattern in _RULES}
 _BY_TRIGGER: dict[str, set[str]] = {}
@@ -208,7 +226,8 @@ _NEGATED = re.compile(
 _FIRST = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|myself)\b")
 _OTHER = re.compile(
     r"\b(?:he|she|they|his|her|him|them|someone|somebody|people|character|man|woman|guy|girl|"
-    r"friend|brother|sister|mum|mom|dad|son|daughter|news|film|movie|show|book|article|police)\b"
+    r"friend|mate|flatmate|brother|sister|cousin|mum|mom|dad|son|daughter|husband|wife|partner|"
+    r"boyfriend|girlfriend|news|film|movie|show|book|article|police)\b"
 )
 _PAST = re.compile(
     r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|many|a few|"
@@ -227,7 +246,7 @@ _TIME = re.compile(
     r"garage|cupboard|drawer|car)|with me|in front of me|next to me|in my (?:room|bag|drawer|"
     r"wardrobe|hand|pocket|car))|tonight|tonite|2nite|today|right now|"
     r"this (?:evening|weekend|afternoon)|tomorrow|in (?:an|one|a few|"
-    r"\d+) (?:hours?|minutes?|mins?)|when (?:everyone|everybody)(?:'s| is) asleep)\b"
+    r"\d+) (?:hours?|minutes?|mins?)|(?:when|once) (?:everyone|everybody)(?:'s| is) asleep)\b"
 )
 _ESCALATION = {Risk.ACTIVE_IDEATION: Escalation.ERROR, Risk.IMMINENT: Escalation.CRITICAL}
 _SEVERITIES = {e.label: e for e in (Escalation.NONE, Escalation.INFO, Escalation.WARNING)}
@@ -242,12 +261,15 @@ def find_methods(canonical: str) -> tuple[tuple[str, ...], bool]:
     now (rather than someone else, or the speaker's past)."""
     text = canonical.lower().replace("\u2019", "'")
     hits = _TRIGGER_WORDS.found(text)
-    if not hits:
+    # "asking for myself" makes a question about a place the speaker's: it names no
+    # trigger word of its own
+    own_question = "asking for m" in text and _ASKING_FOR_SELF.search(text) is not None
+    if not hits and not own_question:
         return (), False
     candidates = _NO_TAGS.union(*map(_BY_TRIGGER.__getitem__, hits))
     rules = [(tag, pattern) for tag, pattern in _COMPILED.items() if tag in candidates]
     rules = [(tag, pattern) for tag, pattern in rules if pattern.search(text)]
-    if not rules:
+    if not rules and not own_question:
         return (), False
     tags: list[str] = []
     about_speaker = False
@@ -257,17 +279,74 @@ def find_methods(canonical: str) -> tuple[tuple[str, ...], bool]:
         for tag, pattern in rules:
             for found in pattern.finditer(sentence):
                 start = found.start()
-                if _NEGATED.search(sentence, max(0, start - 30), start):
+                if _NEGATED.search(sentence, max(0, start - 30), start) or _ordinary(
+                    tag, found.group(0), sentence, start, text
+                ):
                     continue
                 tags.append(tag)
+                if tag == "method.means":
+                    # a question that names no way of dying is the asker's only when they
+                    # say so ("is my sertraline dangerous if i take loads")
+                    speaker = _FIRST.search(sentence) or _FIRST_INTENT.search(text)
+                    about_speaker = about_speaker or (
+                        not framed and speaker is not None and _is_speaker(sentence, "", start)
+                    )
+                    continue
                 about_speaker = about_speaker or (
                     not framed and _is_speaker(sentence, found.group(0), start)
                 )
+    if own_question and not framed and _PLACE_QUESTION.search(text):
+        # "asking for myself" makes a question about a place of danger the speaker's
+        tags.append("method.means")
+        about_speaker = True
     return tuple(dict.fromkeys(tags)), about_speaker
 
 
+# A bare mention of a fall, about someone else, said as hyperbole ("he'll jump off the
+# roof if we lose again, so dramatic") is a figure of speech, not method detail.
+_MENTION = re.compile(r"(?:jump|jumping|leap|leaping|throw \w+self|step) (?:off|from) ")
+_HYPERBOLE = re.compile(
+    r"\b(?:so dramatic|being dramatic|(?:over|melo)dramatic|drama queen|exaggerat\w*|joking|"
+    r"jokes|kidding|lol|lmao|haha\w*|if (?:\w+ ){0,2}(?:lose|lost|loses|win|wins|miss|misses|"
+    r"runs? out of|breaks?|cancel\w*) )|[🙄😂🤣]"
+)
+_DETAIL = re.compile(r"\b(?:tonight|today|tomorrow|right now|how|which|\d+|plan\w*|note)\b")
+# "is it safe with alcohol?" asks about an ordinary interaction (the medical stage's)
+_SAFE_QUESTION = re.compile(r"\b(?:safe|ok|okay|alright|fine|allowed)\b")
+_DRINK = re.compile(r"\b(?:vodka|alcohol|wine|booze|whisky|whiskey|gin|rum|drink)\b")
+
+
+def _ordinary(tag: str, matched: str, sentence: str, start: int, text: str) -> bool:
+    """Method words in an ordinary reading: hyperbole about someone else with no detail,
+    or whether a medicine is safe with a drink."""
+    if tag == "method.lethality":
+        return _DRINK.search(matched) is not None and _SAFE_QUESTION.search(sentence) is not None
+    if tag != "method.height" or not _MENTION.match(matched):
+        return False
+    if not _HYPERBOLE.search(text) or _DETAIL.search(text):
+        return False
+    prefix = sentence[:start]
+    first = max((m.end() for m in _FIRST.finditer(prefix)), default=-1)
+    other = max((m.end() for m in _OTHER.finditer(prefix)), default=-1)
+    return other > first
+
+
+_ASKING_FOR_SELF = re.compile(r"\basking for (?:myself|me)\b")
+# A question about a place of danger: whether it can be reached, or when it is quiet.
+_PLACE_QUESTION = re.compile(
+    r"\b(?:(?:do|does|are|is|when do|when does|what time do|what time does|how often do|how "
+    r"often does)(?: the)?(?: \w+)? (?:trains?|bridge|cliffs?|roof|rooftop|car ?park|"
+    r"multi-?stor(?:e)?y|tracks|railway|line|crossing|viaduct|tower|quarry|reservoir)s? "
+    r"(?:still )?(?:run|pass|go through|come through|open|locked|closed|fenced|watched|have "
+    r"cameras)|(?:can|could) (?:you|i|anyone|someone) (?:still )?(?:get|climb) (?:up )?(?:onto "
+    r"|on to |to |into )?(?:the )?(?:\w+ )?(?:roof|bridge|tracks|railway|cliff|top (?:level|floor)|"
+    r"viaduct|tower|quarry))\b"
+)
+
+
 _FIRST_INTENT = re.compile(
-    r"\b(?:for me|asking for me|i (?:want|need|plan|am going|'m going)|my (?:own )?(?:life|plan))\b"
+    r"\b(?:for me|for myself|asking for me|i (?:want|need|plan|am going|'m going)|"
+    r"my (?:own )?(?:life|plan))\b"
 )
 _FRAMED = re.compile(
     r"\b(?:(?:for|in) (?:my|a|our) (?:nursing|medical|pharmacology|"

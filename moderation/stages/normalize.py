@@ -25,7 +25,19 @@ The folding, in order:
    but only in words that also have letters and that are not a number with a unit
    (``10pm``, ``3rd``, ``50mg``), nor hold a digit that has no letter meaning
    (``covid19``, ``gr8``); so times, numbers and phone numbers stay digits;
-7. a letter or mark repeated three times or more is kept twice (``sooooo`` to ``soo``).
+7. a letter or mark repeated three times or more is kept twice (``sooooo`` to ``soo``);
+8. chat spellings fold to the standard ones where the reading is not in doubt:
+   contractions typed without their apostrophe (``dont``, ``wasnt``, ``im``, ``ive``,
+   ``cant``, ``wont``) gain it, and ``tonite``, ``gonna``, ``wanna``, ``u``, ``thru``,
+   ``cuz``/``cos`` become ``tonight``, ``going to``, ``want to``, ``you``, ``through``,
+   ``because``; so every later rule reads one spelling. ``id`` and ``hell`` become
+   ``i'd`` and ``he'll`` only before a verb that follows them (``id never``, ``hell
+   be``) and never after a word that makes them nouns (``my id never came``, ``what the
+   hell do you``, ``go to hell``). Words with two everyday readings stay as typed:
+   ``ill``, ``its``, ``were``, ``well``, ``shed``, ``lets``, ``ur`` (your or you're), and
+   ``rn`` (in chat a filler more often than a time). A slip of the keys (a letter left
+   out, two swapped) in a few long risk words is corrected too (``myslef``,
+   ``suicdal``), never into a word that is one in its own right (``overdoes``).
 
 The result is idempotent: normalising a canonical form gives it back unchanged.
 Plain ASCII text skips steps 1 to 3, which keeps the common case to a few microseconds.
@@ -172,6 +184,115 @@ _LEET_CLASSES = bytes.maketrans(
 
 _MAX_ROUNDS = 4
 
+# Step 8: chat spellings with one reading. ("cant" and "wont" are English words too, but
+# rare enough in a support circle that the contraction is the reading to keep.)
+_CHAT = {
+    **{
+        word: word[:-1] + "'t"
+        for word in (
+            "dont",
+            "doesnt",
+            "didnt",
+            "cant",
+            "wont",
+            "wouldnt",
+            "couldnt",
+            "shouldnt",
+            "isnt",
+            "wasnt",
+            "werent",
+            "arent",
+            "havent",
+            "hasnt",
+            "hadnt",
+            "aint",
+            "mustnt",
+            "neednt",
+        )
+    },
+    "im": "i'm",
+    "ive": "i've",
+    "youre": "you're",
+    "youve": "you've",
+    "theyre": "they're",
+    "theyve": "they've",
+    "hes": "he's",
+    "shes": "she's",
+    "thats": "that's",
+    "whats": "what's",
+    "theres": "there's",
+    "everythings": "everything's",
+    "tonite": "tonight",
+    "2nite": "tonight",
+    "2night": "tonight",
+    "tmrw": "tomorrow",
+    "2moro": "tomorrow",
+    "gonna": "going to",
+    "wanna": "want to",
+    "u": "you",
+    "thru": "through",
+    "cuz": "because",
+    "cos": "because",
+    "coz": "because",
+    "thinkin": "thinking",
+    "nothin": "nothing",
+    "somethin": "something",
+}
+
+
+def _typos(word: str) -> set[str]:
+    """The spellings one slip away from ``word``: a letter left out, two letters swapped."""
+    dropped = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    return (dropped | swapped) - {word}
+
+
+# A slip of the keys in one of the few long words that carry risk ("myslef", "suicdal")
+# folds to the word; a slip that is itself an English word ("overdoes") or a risk word
+# does not, and no short or everyday word is ever corrected.
+_RISK_WORDS = ("myself", "suicide", "suicidal", "overdose", "overdosing", "unalive")
+_NOT_TYPOS = frozenset({"overdoes", "suicides", "unlive", *_RISK_WORDS})
+_CHAT.update((typo, word) for word in _RISK_WORDS for typo in sorted(_typos(word) - _NOT_TYPOS))
+# Two words are contractions only before a verb that follows one, and never after a word
+# that makes them nouns: "id never" is "I'd never" (not "my id card"), "hell be" is "he'll
+# be" (not "what the hell do you", "go to hell").
+_AMBIGUOUS = {"id": "i'd", "hell": "he'll"}
+_THEN_VERB = (
+    "never|rather|sooner|be|have|had|just|probably|honestly|really|only|still|already|always|"
+    "love|like|hate|prefer|want|go|do|say|tell|give|get|take|kill|die|end|bother|not|gladly|"
+    "happily|better|even|jump|hurt|find|come|know|make|hit|beat|stab|shoot|wait|leave"
+)
+_NOUN_AFTER = frozenset(
+    {"my", "your", "his", "her", "their", "our", "the", "a", "an", "photo", "valid", "no"}
+    | {"student", "user", "to", "of", "in", "from", "like", "as", "bloody", "what", "who"}
+)
+_CHAT_WORD = re.compile(
+    r"(?<![\w'@#/.-])(?:(?:id|hell)(?= (?:"
+    + _THEN_VERB
+    + r")\b)|"
+    + "|".join(sorted(_CHAT, key=len, reverse=True))
+    + r")(?![\w'@#-]|\.\w)"
+)
+# For ASCII text, the cheap test: the words, split at every byte that is not a letter or
+# a digit, with one of the spellings among them.
+_CHAT_KEYS = frozenset(word.encode() for word in (*_CHAT, *_AMBIGUOUS))
+_WORD_BYTES = set((string.ascii_lowercase + string.digits).encode())
+_SPLIT_WORDS = bytes.maketrans(
+    bytes(byte for byte in range(256) if byte not in _WORD_BYTES),
+    b" " * (256 - len(_WORD_BYTES)),
+)
+_CHAT_HINT = re.compile(r"\b(?:id|hell|" + "|".join(_CHAT) + r")\b")
+# One pattern a word, for ASCII text whose words the cheap test already knows: one or two
+# short searches with a literal start are faster than the whole alternation.
+_CHAT_ONE = {
+    word.encode(): re.compile(
+        rf"(?<![\w'@#/.-]){word}"
+        + (rf"(?= (?:{_THEN_VERB})\b)" if word in _AMBIGUOUS else "")
+        + r"(?![\w'@#-]|\.\w)"
+    )
+    for word in (*_CHAT, *_AMBIGUOUS)
+}
+
 
 def _fold_homoglyph_word(match: re.Match[str]) -> str:
     word = match[0]
@@ -272,6 +393,26 @@ def _leet_start(text: str, is_ascii: bool) -> int:
     return -1 if at == end - 1 else text.rfind(" ", 0, at) + 1
 
 
+def _fold_chat_word(match: re.Match[str]) -> str:
+    word = match[0]
+    if word in _AMBIGUOUS:
+        before = match.string[: match.start()].rsplit(None, 1)
+        return word if before and before[-1] in _NOUN_AFTER else _AMBIGUOUS[word]
+    return _CHAT[word]
+
+
+def _fold_chat(text: str, is_ascii: bool) -> str:
+    """Step 8: chat spellings, after a cheap test that says whether any can occur."""
+    if is_ascii:
+        hits = _CHAT_KEYS.intersection(text.encode().translate(_SPLIT_WORDS).split())
+        for hit in hits:
+            text = _CHAT_ONE[hit].sub(_fold_chat_word, text)
+        return text
+    if _CHAT_HINT.search(text) is None:
+        return text
+    return _CHAT_WORD.sub(_fold_chat_word, text)
+
+
 def canonical(text: str) -> str:
     """The canonical form of ``text`` (see the module docstring)."""
     is_ascii = text.isascii()
@@ -294,7 +435,7 @@ def canonical(text: str) -> str:
         repeat = _REPEATS_HINT.search(text, repeat.end())
     if repeat is not None:
         text = _REPEATS.sub(r"\1\1", text)
-    return text
+    return _fold_chat(text, is_ascii)
 
 
 class Normalize:

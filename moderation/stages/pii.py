@@ -22,7 +22,8 @@ each kind is looked for in the forms people use:
   unit or apartment before or after (``flat 3, 12 Elm Road``, ``42B Baker St``,
   ``apt 5 221 Main Street``, ``3/12 Elm St``, ``221 Main St #5``), a postcode after
   (``..., London SW1A 1AA``), and post-office boxes;
-* handles: ``@name``, ``u/name``, ``insta: name``, and a name offered on a platform
+* handles: ``@name`` offered as contact (``add me @name``; a bare ``@name`` mentions a
+  member and stays), ``u/name``, ``insta: name``, and a name offered on a platform
   (``find me on insta: name``, ``add me on snap name``, ``my discord is name#1234``,
   ``I'm name_99 on tiktok``). A plain word there is a handle only when it ends the
   phrase and is not an ordinary word (``my insta is private`` stays).
@@ -240,6 +241,14 @@ _PO_BOX = re.compile(r"\b(?i:p\.?\s?o\.?\s*box|post\s+office\s+box)\s*\d{1,6}\b"
 # --- handles --------------------------------------------------------------------------
 # "@name", with the "@" first so that the search can skip to it.
 _AT_HANDLE = re.compile(r"@(?<![\w@.]@)[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@])")
+# "@name" alone addresses a member of the circle ("happy birthday @sam", "@sam please
+# ring 988"): it is a contact detail only where the message offers it as one, with a
+# platform named (a cue key), words that offer a way to reach someone elsewhere, or
+# other contact details beside it.
+_OFFERS_CONTACT = re.compile(
+    r"(?i)\b(?:add|follow|find|dm|pm|message|msg|hmu|reach|contact|text|socials?|profile"
+    r"|on\s+there|over\s+there|handle|user\s?name)\b"
+)
 _REDDIT_HANDLE = re.compile(r"(?<![\w/])u/[A-Za-z0-9_-]{3,20}\b")
 _PLATFORMS = (
     r"insta(?:gram)?|ig|snap(?:chat)?|sc|tik\s?tok|twitter|discord|telegram|kik|signal"
@@ -406,7 +415,11 @@ class Pii:
             if not cues.isdisjoint(_WEBMAIL_KEYS):
                 found.extend(_find_webmail(text))
         if self._handles:
-            if at >= 0:
+            if at >= 0 and (
+                found  # among other contact details
+                or not cues.isdisjoint(_PLATFORM_KEYS)
+                or _OFFERS_CONTACT.search(text) is not None
+            ):
                 found.extend(_spans(_AT_HANDLE, text, "handle", at))
             if "u/" in text:
                 found.extend(_spans(_REDDIT_HANDLE, text, "handle"))

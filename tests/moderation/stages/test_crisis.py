@@ -519,3 +519,127 @@ def test_lines_no_rule_was_written_for(text: str, risk: Risk) -> None:
     from moderation.stages.normalize import canonical
 
     assert assess(canonical(text)).risk is risk
+
+
+# --- classes from the seventh set's misses, each in new words ----------------------------
+
+
+def risk_of(text: str) -> Risk:
+    return assess(_canonical(text)).risk
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        # text-speak with no apostrophes reads as the standard spelling
+        ("honestly i dont want to be alive anymore", Risk.PASSIVE_IDEATION),
+        ("ive been thinkin about killing myslef", Risk.ACTIVE_IDEATION),
+        ("gonna end it all tonite", Risk.IMMINENT),
+        ("u know what, id rather be dead", Risk.PASSIVE_IDEATION),
+        # a passive wish said as a hope, a wish, "wouldn't mind"
+        ("most mornings i pray i just dont wake up", Risk.PASSIVE_IDEATION),
+        ("i keep wishing the heart thing had taken me instead", Risk.PASSIVE_IDEATION),
+        ("wouldnt mind if the 6am train derailed, if a lorry hit me", Risk.PASSIVE_IDEATION),
+        ("if i crashed on the motorway it wouldnt be the worst thing", Risk.PASSIVE_IDEATION),
+        ("if that lump is cancer i dont think id bother with the treatment", Risk.PASSIVE_IDEATION),
+        ("dying kind of sounds peaceful lately", Risk.PASSIVE_IDEATION),
+        ("caught myself planning my own funeral on the bus again", Risk.PASSIVE_IDEATION),
+        ("if i vanished tomorrow nobody would even notice", Risk.PASSIVE_IDEATION),
+        ("my family would honestly be better off if i wasnt here", Risk.PASSIVE_IDEATION),
+        ("i dont deserve to be alive", Risk.PASSIVE_IDEATION),
+        # goodbyes as deeds
+        ("finished the letters, one for each of the kids", Risk.ACTIVE_IDEATION),
+        (
+            "cancelled my bank cards and deleted all my accounts so no one has to deal with it",
+            Risk.ACTIVE_IDEATION,
+        ),
+        # places and means
+        ("im sitting on the roof of the car park, it's cold up here", Risk.IMMINENT),
+        ("in my garage with the car running, just wanted to tell someone", Risk.IMMINENT),
+        ("going to walk into the river when the park empties", Risk.ACTIVE_IDEATION),
+        ("been stockpiling my tablets for a month", Risk.ACTIVE_IDEATION),
+        ("swallowed both packets an hour ago and my heart is racing", Risk.IMMINENT),
+        ("ive decided im not facing another christmas. no idea how yet", Risk.ACTIVE_IDEATION),
+        # other languages, direct statements
+        ("ik wil echt dood", Risk.ACTIVE_IDEATION),
+        ("nie chce juz zyc", Risk.PASSIVE_IDEATION),
+        ("j'ai pris tous mes comprimés", Risk.IMMINENT),
+    ],
+)
+def test_new_shapes_of_risk(text: str, risk: Risk) -> None:
+    assert risk_of(text) is risk
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the same words, ordinary: idioms, negation, past, third persons, quotes
+        "i hope i dont wake up late tomorrow, big exam",
+        "i wish the rain had held off for the barbecue",
+        "wouldnt mind if the bus was on time for once",
+        "if i got a dog it wouldnt be the worst thing",
+        "i wouldnt bother with the doctor for a cold",
+        "the death scene in that film looks so fake",
+        "wrote the eulogy for my gran, it went well",
+        "she thinks everyone would be better off if she wasnt here, how do i help her",
+        "my dad says i dont deserve to live at home rent free lol",
+        "wrote the notes for my sons teacher",
+        "cancelled my phone contract, the new one is cheaper",
+        "deleted all my socials for a month, best decision, i feel great",
+        "it's all sorted now, the car passed its mot",
+        "im on the top floor of the car park, cant remember where i parked",
+        "we're on the roof of the tower for drinks, amazing view",
+        "going to walk into town once the rain stops",
+        "saving up my money for a holiday",
+        "took the whole box of chocolates to work",
+        "ive decided im not doing another christmas at my in-laws",
+        "mi ammazza questo caldo, ma stasera esco",
+        "my brother keeps saying hell jump in the lake at the wedding",
+        "i used to feel like i dont deserve to live, im in a much better place now",
+    ],
+)
+def test_new_shapes_keep_their_ordinary_readings(text: str) -> None:
+    assert risk_of(text) < Risk.ACTIVE_IDEATION
+    assert risk_of(text) <= Risk.DISTRESS or "dont deserve" in text
+
+
+# "once" with a clause after it is a time, not the past.
+@pytest.mark.parametrize(
+    ("text", "at_least"),
+    [
+        ("going to walk into the sea once the campsite goes quiet", Risk.ACTIVE_IDEATION),
+        ("i'm going to end it once my shift is over", Risk.ACTIVE_IDEATION),
+        ("gonna do it once everybody's asleep", Risk.IMMINENT),
+        ("i'm going to jump once the last bus has gone tonight", Risk.IMMINENT),
+    ],
+)
+def test_once_with_a_clause_is_a_time(text: str, at_least: Risk) -> None:
+    assert assess(_canonical(text)).self_risk >= at_least
+
+
+# "once" as an adverb of the past still scopes a statement out.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i once tried to end it, a long time before i found this group",
+        "my counsellor once asked whether i wanted to kill myself",
+        "i wanted to end it once, and that's behind me",
+        "thought about killing myself once or twice at uni",
+    ],
+)
+def test_once_as_the_past_is_still_the_past(text: str) -> None:
+    assert assess(_canonical(text)).self_risk <= Risk.PASSIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "for once i'm proud of myself",
+        "take them all at once or one by one, the vitamins i mean",
+        "i'm going to jump on the trampoline with my kids",
+        "thinking about jumping into the pool after work",
+        "we will end it on a high note once everyone has arrived",
+    ],
+)
+def test_once_and_jump_in_ordinary_talk(text: str) -> None:
+    assert assess(_canonical(text)).self_risk is Risk.NONE

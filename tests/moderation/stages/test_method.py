@@ -169,3 +169,85 @@ def test_long_hostile_input_stays_linear(text: str) -> None:
     started = time.perf_counter()
     screen(text)
     assert time.perf_counter() - started < 0.25
+
+
+# Hyperbole: a bare mention of a fall, about someone else, said as a figure of speech.
+HYPERBOLE = [
+    "my sister says she'll throw herself off the balcony if her team lose the final lol",
+    "dad always jokes he'll jump off the pier if the boiler breaks again 🙄",
+    "my flatmate reckons she'll leap off the roof if the wifi goes again, such a drama queen",
+]
+# The same shapes that are detail, or the speaker's, or a real report: still held.
+NOT_HYPERBOLE = [
+    # detail about someone else: which place, how high
+    ("my mate keeps asking which bridge is high enough, he's being dramatic i think", False),
+    # a time is detail
+    ("my brother says he'll jump off the roof tonight lol", False),
+    # the speaker's own, whatever the laughter
+    ("i'll jump off the roof if we lose again lol", True),
+    # a real report of someone else at risk, no hyperbole
+    ("my brother keeps saying he'll jump off the bridge, i'm really scared for him", False),
+]
+
+
+@pytest.mark.parametrize("text", HYPERBOLE)
+def test_hyperbole_about_someone_else_is_not_held(text: str) -> None:
+    assert screen(text) == Verdict()
+
+
+@pytest.mark.parametrize(("text", "speaker"), NOT_HYPERBOLE)
+def test_detail_the_speaker_or_a_report_is_still_held(text: str, speaker: bool) -> None:
+    verdict = screen(text)
+    assert verdict.action is Action.HOLD
+    assert (verdict.escalate >= Escalation.ERROR) is speaker
+
+
+# Questions of lethality or means that name no way of dying.
+MEANS_QUESTIONS = [
+    "is the stuff they hand out at the walk-in centre deadly if you take a handful",
+    "what meds are the most dangerous, like for real",
+    "how far down does a cliff need to be",
+    "the strongest sleeping pill you can buy, how many would it take to knock someone out",
+]
+MEANS_ORDINARY = [
+    "how high is the bridge for the lorry",
+    "how high does the bridge need to be for the new double-decker buses",
+    "is sertraline safe with alcohol? my gp said a glass is fine",
+    "is it ok to take my tablets with a drink",
+    "is ibuprofen dangerous if you take too many? asking because of my stomach",
+    "how many beers does it take to knock you out lol",
+    "do the trains still run on sundays? need to get to my mum's",
+    "what time does the last train go, asking for me and my sister",
+]
+
+
+@pytest.mark.parametrize("text", MEANS_QUESTIONS)
+def test_means_questions_are_held_without_escalation(text: str) -> None:
+    verdict = screen(text)
+    assert verdict.action is Action.HOLD
+    assert "method.means" in verdict.tags
+    assert verdict.risk is Risk.NONE
+    assert verdict.escalate is Escalation.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "are my quetiapine deadly if i take the lot",
+        "do the fast trains still go through the crossing at night? asking for myself",
+        "can you still get up onto the top level of the multistorey? asking for myself",
+    ],
+)
+def test_means_questions_of_ones_own_are_escalated(text: str) -> None:
+    verdict = screen(text)
+    assert "method.means" in verdict.tags
+    assert verdict.escalate >= Escalation.ERROR
+
+
+@pytest.mark.parametrize("text", MEANS_ORDINARY)
+def test_ordinary_questions_of_height_drink_and_trains_are_not_held(text: str) -> None:
+    assert screen(text).action is not Action.HOLD
+
+
+def test_the_drink_that_is_a_plan_is_still_held() -> None:
+    assert screen("going to take all my sertraline with the vodka tonight").action is Action.HOLD

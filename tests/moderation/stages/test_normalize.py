@@ -222,3 +222,72 @@ def test_the_ascii_hint_finds_what_the_general_one_finds(text: str) -> None:
     general = normalize._SPELLED_HINT.search(text)
     ascii_only = normalize._SPELLED_HINT_ASCII.search(text)
     assert (general and general.span()) == (ascii_only and ascii_only.span())
+
+
+# --- chat spellings (step 8) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i just dont get it", "i just don't get it"),
+        ("she wasnt there and i didnt ask", "she wasn't there and i didn't ask"),
+        ("im tired, ive had enough", "i'm tired, i've had enough"),
+        ("i cant sleep and i wont lie", "i can't sleep and i won't lie"),
+        ("Thats not what hes saying", "that's not what he's saying"),
+        ("gonna see u tonite", "going to see you tonight"),
+        (
+            "wanna walk thru the park cuz its sunny",
+            "want to walk through the park because its sunny",
+        ),
+        ("id rather stay in", "i'd rather stay in"),
+        ("honestly id never thought of that", "honestly i'd never thought of that"),
+        ("hell be here at six", "he'll be here at six"),
+        ("i cut myslef shaving", "i cut myself shaving"),
+        ("feeling suicdal", "feeling suicidal"),
+        ("dont worry 🙂 im here", "don't worry 🙂 i'm here"),
+    ],
+)
+def test_chat_spellings_fold(text: str, expected: str) -> None:
+    assert canonical(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the other reading of an ambiguous word stays as typed
+        "i feel ill",
+        "its collar is red",
+        "we were fine",
+        "well done",
+        "the shed roof leaks",
+        "lets go",
+        "is ur mum ok",
+        "busy rn",
+        # "id" and "hell" as nouns
+        "my id never came in the post",
+        "bring photo id please",
+        "the id be checked at the door",
+        "what the hell do you want",
+        "go to hell",
+        "hell no",
+        # the letter u, and u inside other words or abbreviations
+        "a u-turn",
+        "the u.s. election",
+        "umbrella",
+        # a slip that is a word in its own right
+        "he overdoes the salt",
+        # a word that contains a spelling
+        "imagine that",
+        "the cosine rule",
+        "dontcha know",
+    ],
+)
+def test_chat_spellings_leave_other_readings(text: str) -> None:
+    assert canonical(text) == text
+
+
+@pytest.mark.parametrize("text", ["dont", "im ok", "id rather not", "hell be back", "myslef"])
+def test_chat_spellings_are_idempotent(text: str) -> None:
+    once = canonical(text)
+    assert canonical(once) == once != text

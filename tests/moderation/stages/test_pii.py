@@ -462,3 +462,28 @@ def test_the_ascii_digit_test_is_the_unicode_one_on_every_ascii_character() -> N
     for code in range(128):
         char = chr(code)
         assert (pii._ASCII_DIGIT.match(char) is None) == (pii._HAS_DIGIT.match(char) is None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "well done @jules, that took guts",
+        "@ash_88 same here, the mornings are the worst",
+        "morning @Bea! ring 988 if tonight gets bad",
+        "thinking of you @tom.k",
+    ],
+)
+def test_a_mention_of_a_member_is_not_contact_details(text: str) -> None:
+    assert screen(text) == Verdict()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("follow @jules_art for the drawings", "follow [handle removed] for the drawings"),
+        ("dm @ash_88 if you want to talk", "dm [handle removed] if you want to talk"),
+        ("text me 07700 900123 or @bea_b", "text me [phone removed] or [handle removed]"),
+    ],
+)
+def test_a_handle_offered_as_contact_is_redacted(text: str, expected: str) -> None:
+    assert redacted(text) == expected
