@@ -8,12 +8,15 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import redis
 import redis.asyncio
 
+from circles.backends.base import Backend
+from circles.backends.memory import MemoryBackend
+from circles.backends.redis import RedisBackend, RedisSettings
 from tests.redis_server import free_port
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -78,3 +81,18 @@ async def delete_prefix(url: str, prefix: str) -> None:
             await client.delete(*keys)
     finally:
         await client.aclose()
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    """A backend for a node (which starts and closes it), once per kind; a test module
+    that needs other settings defines its own."""
+    if request.param == "memory":
+        yield MemoryBackend()
+        return
+    url: str = request.getfixturevalue("redis_url")
+    prefix: str = request.getfixturevalue("redis_prefix")
+    try:
+        yield RedisBackend(RedisSettings(url=url, prefix=prefix))
+    finally:
+        await delete_prefix(url, prefix)

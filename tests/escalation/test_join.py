@@ -20,8 +20,6 @@ import pytest
 from circles.auth import verify_token
 from circles.backends.base import Backend
 from circles.backends.controls import EndCircle
-from circles.backends.memory import MemoryBackend
-from circles.backends.redis import RedisBackend, RedisSettings
 from circles.clock import SystemClock
 from circles.escalations.join import DEFAULT_NAME, TOKEN_MS, clinician_id
 from circles.escalations.links import Links, Purpose
@@ -42,7 +40,6 @@ from protocol import (
     Remove,
     Role,
 )
-from tests.conftest import delete_prefix
 from tests.escalation.support import config, has_status, until
 from tests.escalation.support import request as escalation_request
 from tests.support import SECRET, Client, Node, make_settings, node, open_circle, token_for
@@ -95,19 +92,6 @@ async def _served(backend: Backend, **circle: Any) -> AsyncIterator[Served]:
     service = build_service(settings, config([{"use": "log"}]), store, SystemClock())
     async with node(settings, escalations=service, backend=backend) as n:
         yield Served(n, service, await open_circle(n.backend, **circle))
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    if request.param == "memory":
-        yield MemoryBackend()
-        return
-    url: str = request.getfixturevalue("redis_url")
-    prefix: str = request.getfixturevalue("redis_prefix")
-    try:
-        yield RedisBackend(RedisSettings(url=url, prefix=prefix))
-    finally:
-        await delete_prefix(url, prefix)
 
 
 def _membership(location: str) -> Membership:

@@ -8,13 +8,7 @@ keeps participants out or quiet, and carries out no facilitator command.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from circles.backends.base import Backend
-from circles.backends.memory import MemoryBackend
-from circles.backends.redis import RedisBackend, RedisSettings
 from circles.escalations.service import EscalationService
 from protocol import (
     Accept,
@@ -46,7 +40,6 @@ from protocol import (
     Support,
     Unmute,
 )
-from tests.conftest import delete_prefix
 from tests.integration.test_controls import (
     CRISIS,
     _commands,
@@ -62,20 +55,6 @@ from tests.support import Client, open_circle, token_for
 
 #: Facilitator-only frames: a participant must never see one.
 VIEW = (Review, Alert, EscalationNotice, Decided)
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    """A backend for the node (which starts and closes it)."""
-    if request.param == "memory":
-        yield MemoryBackend()
-        return
-    url: str = request.getfixturevalue("redis_url")
-    prefix: str = request.getfixturevalue("redis_prefix")
-    try:
-        yield RedisBackend(RedisSettings(url=url, prefix=prefix))
-    finally:
-        await delete_prefix(url, prefix)
 
 
 async def test_a_clinician_is_shown_as_one_and_sees_what_the_facilitators_see(

@@ -17,8 +17,6 @@ import pytest
 from structlog.testing import capture_logs
 
 from circles.backends.base import Backend
-from circles.backends.memory import MemoryBackend
-from circles.backends.redis import RedisBackend, RedisSettings
 from circles.clock import Clock, ManualClock, SystemClock
 from circles.escalations.model import NoticeAction
 from circles.escalations.service import EscalationService
@@ -73,25 +71,10 @@ from protocol import (
     Unmuted,
     Welcome,
 )
-from tests.conftest import delete_prefix
 from tests.support import Client, Node, make_settings, node, open_circle, token_for
 
 CRISIS = "I want to kill myself"
 NOTICES = (State, Muted, Unmuted, Removed, Retracted, Approved, Rejected, Decided)
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    """A backend for the node (which starts and closes it)."""
-    if request.param == "memory":
-        yield MemoryBackend()
-        return
-    url: str = request.getfixturevalue("redis_url")
-    prefix: str = request.getfixturevalue("redis_prefix")
-    try:
-        yield RedisBackend(RedisSettings(url=url, prefix=prefix))
-    finally:
-        await delete_prefix(url, prefix)
 
 
 @dataclasses.dataclass

@@ -7,7 +7,6 @@ with comes from the backend's records.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -16,8 +15,6 @@ from structlog.testing import capture_logs
 
 from circles.app import create_app
 from circles.backends.base import Backend
-from circles.backends.memory import MemoryBackend
-from circles.backends.redis import RedisBackend, RedisSettings
 from circles.config import ConfigError
 from circles.screening import hold_id
 from protocol import (
@@ -33,7 +30,6 @@ from protocol import (
     Role,
     Say,
 )
-from tests.conftest import delete_prefix
 from tests.support import Client, make_settings, node, open_circle, token_for
 
 #: The shipped stages these tests rely on, with their shipped settings: the repeat and
@@ -102,20 +98,6 @@ def test_a_bad_moderation_configuration_stops_the_node_at_start(
 
 
 # --- carrying out the pipeline's decisions, on both backends --------------------------------
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    """A backend for the node (which starts and closes it)."""
-    if request.param == "memory":
-        yield MemoryBackend()
-        return
-    url: str = request.getfixturevalue("redis_url")
-    prefix: str = request.getfixturevalue("redis_prefix")
-    try:
-        yield RedisBackend(RedisSettings(url=url, prefix=prefix))
-    finally:
-        await delete_prefix(url, prefix)
 
 
 def _screening(tmp_path: Path, extra: str = "") -> Path:

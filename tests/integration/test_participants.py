@@ -14,8 +14,6 @@ import httpx
 import pytest
 
 from circles.backends.base import Backend
-from circles.backends.memory import MemoryBackend
-from circles.backends.redis import RedisBackend, RedisSettings
 from circles.escalation import EscalationRequest
 from circles.escalations.model import Trigger
 from circles.model import Circle, MemberId, Membership
@@ -47,7 +45,6 @@ from protocol import (
     Unhide,
     Welcome,
 )
-from tests.conftest import delete_prefix
 from tests.integration.test_controls import quiet_until_marker, until
 from tests.support import (
     ADMIN_KEY,
@@ -72,20 +69,6 @@ class Recorded:
 
     async def request(self, request: EscalationRequest) -> None:
         self.requests.append(request)
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    """A backend for the node (which starts and closes it)."""
-    if request.param == "memory":
-        yield MemoryBackend()
-        return
-    url: str = request.getfixturevalue("redis_url")
-    prefix: str = request.getfixturevalue("redis_prefix")
-    try:
-        yield RedisBackend(RedisSettings(url=url, prefix=prefix))
-    finally:
-        await delete_prefix(url, prefix)
 
 
 @contextlib.asynccontextmanager
