@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -59,7 +58,7 @@ from moderation.scan import Literals, Scanned
 from moderation.stage import Submission
 from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
 
-__all__ = ["Assessment", "Crisis", "assess"]
+__all__ = ["Assessment", "Crisis", "assess", "kept"]
 
 _P, _A, _D = Risk.PASSIVE_IDEATION, Risk.ACTIVE_IDEATION, Risk.DISTRESS
 _I = Risk.IMMINENT
@@ -1443,10 +1442,30 @@ def _plan(signals: set[str], level: Risk, finality: dict[str, int], timed: bool)
     return Risk.NONE
 
 
-@functools.lru_cache(maxsize=1)
+#: (text, its assessment) for the last text assessed.
+_last: tuple[str, Assessment] = ("", _NOTHING_FOUND)  # (what "" is found to be)
+
+
 def assess(canonical: str) -> Assessment:
     """Assess a canonical (normalised, lower-case) text. The last answer is kept: the
     risk model stage asks again about the message the crisis stage just read."""
+    global _last
+    last = _last
+    if last[0] == canonical:
+        return last[1]
+    found = _assess(canonical)
+    _last = (canonical, found)
+    return found
+
+
+def kept(canonical: str) -> Assessment | None:
+    """The assessment of ``canonical`` if it is the last text assessed, else None (and
+    nothing is worked out)."""
+    last = _last
+    return last[1] if last[0] == canonical else None
+
+
+def _assess(canonical: str) -> Assessment:
     text = canonical.lower().replace("\u2019", "'").replace("\u2018", "'")
     if not text.isascii():
         text = text.translate(_EMOJI)

@@ -219,6 +219,8 @@ _BY_TRIGGER = {
     for short in _BY_TRIGGER
 }
 _NO_TAGS: frozenset[str] = frozenset()
+# the rules are tried in the order they are written (the order of the tags found)
+_ORDER = {tag: index for index, tag in enumerate(_COMPILED)}
 _NEGATED = re.compile(
     r"\b(?:never|not|no|don'?t|dont|won'?t|wouldn'?t|didn'?t|isn'?t)\b(?! know| understand|"
     r" care)(?: \S+)? ?$"
@@ -267,8 +269,11 @@ def find_methods(canonical: str) -> tuple[tuple[str, ...], bool]:
     if not hits and not own_question:
         return (), False
     candidates = _NO_TAGS.union(*map(_BY_TRIGGER.__getitem__, hits))
-    rules = [(tag, pattern) for tag, pattern in _COMPILED.items() if tag in candidates]
-    rules = [(tag, pattern) for tag, pattern in rules if pattern.search(text)]
+    rules = [
+        (tag, pattern)
+        for tag in sorted(candidates, key=_ORDER.__getitem__)
+        if (pattern := _COMPILED[tag]).search(text)
+    ]
     if not rules and not own_question:
         return (), False
     tags: list[str] = []

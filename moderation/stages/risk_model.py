@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from moderation.stage import Submission
-from moderation.stages.crisis import DEFAULT_RESOURCES, assess
+from moderation.stages.crisis import DEFAULT_RESOURCES, assess, kept
 from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
 
 __all__ = ["Model", "RiskModel", "features", "load_model"]
@@ -126,11 +126,14 @@ class RiskModel:
 
     def screen(self, submission: Submission) -> Verdict:
         """Hold what the model finds escalation-worthy and the rules did not."""
-        probability = self._model.probability(features(submission.canonical))
+        canonical = submission.canonical
+        seen = kept(canonical)  # the crisis stage's answer, when it has just read this text
+        if seen is not None and seen.risk >= Risk.ACTIVE_IDEATION:
+            return ALLOW  # the rules saw it: their level, tags and words stand
+        probability = self._model.probability(features(canonical))
         if probability < self._threshold:
             return ALLOW
-        if assess(submission.canonical).risk >= Risk.ACTIVE_IDEATION:
-            # the rules saw it: their level, tags and words stand
+        if seen is None and assess(canonical).risk >= Risk.ACTIVE_IDEATION:
             return ALLOW
         held = (
             ""

@@ -7,6 +7,7 @@ import pytest
 from moderation import Action, Escalation, Risk, Verdict
 from moderation.stage import Submission
 from moderation.stages import risk_model
+from moderation.stages.crisis import Crisis
 from moderation.stages.normalize import canonical
 from moderation.stages.risk_model import Model, RiskModel, features, load_model
 from moderation.train import main as train_main
@@ -54,6 +55,21 @@ def test_below_the_threshold_it_allows(toy_model: Model) -> None:
 def test_what_the_rules_see_is_left_to_them(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(risk_model, "_LOADED", Model({"myself": 9.0}, 0.0))
     assert screen("I want to kill myself") == Verdict()
+
+
+def test_the_rules_answer_is_asked_whether_or_not_the_crisis_stage_has_just_read_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # after the crisis stage (its answer for this very text is kept), and alone (a
+    # pipeline without it, or another text read last): the same verdicts
+    monkeypatch.setattr(risk_model, "_LOADED", Model({"myself": 9.0, "lighthouse": 9.0}, 0.0))
+    for text, held in (("I want to kill myself", False), ("the lighthouse keeper", True)):
+        Crisis().screen(Submission(text=text, canonical=canonical(text)))
+        after_crisis = screen(text)
+        Crisis().screen(Submission(text="something else", canonical="something else"))
+        alone = screen(text)
+        assert after_crisis == alone
+        assert (alone.action is Action.HOLD) is held
 
 
 def test_deliver_setting_delivers_flagged(toy_model: Model) -> None:
