@@ -28,7 +28,7 @@ import functools
 import operator
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Literal
 
 import ahocorasick  # type: ignore[import-not-found]  # (a C extension without type hints)
@@ -170,34 +170,65 @@ class Scanned:
         self._rests = rests
         _SCANNER.add(word for way in self.ways for need in way for word in need)
 
-    def possible(self, text: str) -> bool:
-        """False only when the pattern cannot match anywhere in ``text``."""
-        last = _SCANNER.last
-        if self.firsts is None or last is None or last[0] != text:
-            return True  # no answer for this text: the search runs
-        present = last[1]
-        for string in present.intersection(self.firsts):
+    def possible(self, text: str, *, within: frozenset[str] | None = None) -> bool:
+        """False only when the pattern cannot match anywhere in ``text``. ``within``: the
+        pass's answer (:func:`found`) for a text that holds ``text`` (the message a
+        sentence or a window of it was cut from): a string missing there is missing from
+        every part of it too. Without it, the pass's last answer counts if it was for
+        ``text`` itself; otherwise nothing is known and the search runs."""
+        if self.firsts is None:
+            return True
+        if within is None:
+            last = _SCANNER.last
+            if last is None or last[0] != text:
+                return True  # no answer for this text: the search runs
+            within = last[1]
+        for string in within.intersection(self.firsts):
             for rest in self._rests[string]:
                 for need in rest:
-                    if present.isdisjoint(need):
+                    if within.isdisjoint(need):
                         break
                 else:
                     return True  # every set of this way has a string in the text
         return False
 
-    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
-        """As :meth:`re.Pattern.search`."""
-        if not self.possible(text):
+    def search(
+        self,
+        text: str,
+        pos: int = 0,
+        endpos: int = sys.maxsize,
+        *,
+        within: frozenset[str] | None = None,
+    ) -> re.Match[str] | None:
+        """As :meth:`re.Pattern.search` (``within``: as for :meth:`possible`)."""
+        if not self.possible(text, within=within):
             return None
         return (self._ascii if plain(text) else self.pattern).search(text, pos, endpos)
 
     def finditer(
-        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+        self,
+        text: str,
+        pos: int = 0,
+        endpos: int = sys.maxsize,
+        *,
+        within: frozenset[str] | None = None,
     ) -> Iterator[re.Match[str]]:
-        """As :meth:`re.Pattern.finditer`."""
-        if not self.possible(text):
+        """As :meth:`re.Pattern.finditer` (``within``: as for :meth:`possible`)."""
+        if not self.possible(text, within=within):
             return iter(_NEVER)
         return (self._ascii if plain(text) else self.pattern).finditer(text, pos, endpos)
+
+    def sub(
+        self,
+        repl: str | Callable[[re.Match[str]], str],
+        text: str,
+        *,
+        within: frozenset[str] | None = None,
+    ) -> str:
+        """As :meth:`re.Pattern.sub` (``within``: as for :meth:`possible`)."""
+        if not self.possible(text, within=within):
+            return text
+        return (self._ascii if plain(text) else self.pattern).sub(repl, text)
 
 
 @functools.lru_cache(maxsize=1)

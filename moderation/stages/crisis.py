@@ -1075,7 +1075,17 @@ def _twin(pattern: str) -> Twin:
     return Twin(re.compile(pattern))
 
 
-_IDIOMS = _twin(
+def _scope(pattern: str) -> Scanned:
+    """A scope of many alternatives, searched only when the shared pass found in the message
+    the words one of its ways of matching needs: a long alternation costs the regex engine
+    microseconds at every search, and the words are missing from most messages. Searched
+    over a sentence or a window of the message with ``within=`` the message's answer (a
+    word missing from the message is missing from every part of it). A plain ASCII text is
+    searched as with :func:`_twin`."""
+    return Scanned(re.compile(pattern), shortest=3)
+
+
+_IDIOMS = _scope(
     _space(
         r"\b(?:(?:is|are|was|'s|s|it'?s|they'?re|you'?re|these|this|that|"
         r"those) (?:\w+ )?(?:literally )?(?:killing|murdering) (?:me|my)|kill(?:ing|ed|s)? it\b|"
@@ -1120,7 +1130,7 @@ _ONCE_PAST = (
     r"stood|fell|cut|hit|held|kept|lost|met|paid|put|sent|slept|spent|threw|woke|bought|"
     r"brought|caught|taught|began|drove|broke|spoke|swallowed|overdosed|could)\b)"
 )
-_PAST = _twin(
+_PAST = _scope(
     _space(
         r"\b(?:(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|many|a few|few|"
         r"couple of|some) (?:years?|months?|decades?) ago|when i was|back (?:then|when|in (?:the "
@@ -1135,13 +1145,13 @@ _PAST = _twin(
     + "|"
     + _ONCE_PAST
 )
-_NOW = re.compile(
+_NOW = _scope(
     _space(
         r"\b(?:still|again|now|today|tonight|lately|these days|this (?:week|month)|currently|"
         r"right now|anymore|any more|this time|keep|keeps|back there|back to that)\b"
     )
 )
-_TIMED = _twin(
+_TIMED = _scope(
     _space(
         r"\b(?:tonight|tonite|2nite|2night|tomorrow|this (?:evening|weekend|afternoon)|in (?:an|"
         r"one|a few|\d+) (?:hours?|minutes?|mins?)|after (?:this|the) (?:session|call|circle|"
@@ -1150,7 +1160,7 @@ _TIMED = _twin(
         r"esta noche|ce soir|heute nacht|stasera|hoje [àa] noite|vanavond)\b"
     )
 )
-_SOON = _twin(
+_SOON = _scope(
     _space(
         r"\b(?:tonight|tonite|2nite|2night|this (?:evening|afternoon)|in (?:an|one|a few|\d+) "
         r"(?:hours?|minutes?|mins?)|(?:when|once) (?:everyone|everybody|they)(?:'s|'re| is| are)? "
@@ -1159,7 +1169,7 @@ _SOON = _twin(
     )
 )
 _WISHES = {"crisis.want_to_die", "crisis.passive", "crisis.distress", "crisis.joking"}
-_HEDGE = _twin(
+_HEDGE = _scope(
     _space(
         r"\b(?:(?:not|never) (?:going|gonna) (?:to )?(?:do|act on) (?:anything|it)|(?:won'?t|wont|"
         r"wouldn'?t|will not|would not) (?:ever )?(?:do|act on) (?:anything|it)|(?:i'?m|i am) safe|"
@@ -1167,7 +1177,7 @@ _HEDGE = _twin(
         r"part of me|in a way)\b"
     )
 )
-_RECENT = _twin(
+_RECENT = _scope(
     _space(r"\b(?:last night|yesterday|this morning|earlier|an hour ago|just now|today|tonight)\b")
 )
 _FIRST = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|myself|mine|ich|je|j'ai|yo|me)\b")
@@ -1177,7 +1187,7 @@ _OTHER = re.compile(
     r"protagonist|friend|sister|brother|mum|mom|dad|son|daughter|cousin|husband|wife|partner|"
     r"boyfriend|girlfriend|member|client|patient|kid|teen|man|woman|guy|girl|who|one|folks)\b"
 )
-_REPORTED = _twin(
+_REPORTED = _scope(
     _space(
         r"\b(?:(?:counsell?or|counselor|therapist|psychiatrist|psychologist|doctor|gp|nurse|"
         r"facilitator|teacher|friend|he|she|they|someone|people|hotline|crisis line|helpline|"
@@ -1243,7 +1253,7 @@ _GLUED_I_AFTER = re.compile(r"\b(tonight|today|now|then|and|so)i(?= )")
 _BANG = re.compile(r"(?<=[a-z])!(?=[a-z])")
 _CLAUSE_BREAK = _twin(r",|\bbut\b|\bhowever\b|\u2014|\u2013| - ")
 
-_ESCALATORS = _twin(
+_ESCALATORS = _scope(
     _space(
         r"\b(?:(?P<time>tonight|tonite|2nite|2night|today|right now|"
         r"this (?:evening|weekend|afternoon)|tomorrow|"
@@ -1324,17 +1334,21 @@ class _Sentence:
     past: bool
     reported_end: int
     joking: bool
+    #: The shared pass's answer for the whole message.
+    present: frozenset[str]
 
     @classmethod
     def of(cls, text: str, message: _Message) -> _Sentence:
         # each scope is looked for in a sentence only if the message has it at all
-        reported = _REPORTED.search(text) if message.reported else None
+        present = message.present
+        reported = _REPORTED.search(text, within=present) if message.reported else None
         return cls(
             text=text,
             breaks=tuple(b.span() for b in _CLAUSE_BREAK.finditer(text)),
-            past=message.past and _PAST.search(text) is not None,
+            past=message.past and _PAST.search(text, within=present) is not None,
             reported_end=reported.end() if reported else len(text) + 1,
             joking=message.joking and _LAUGH.search(text) is not None,
+            present=present,
         )
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
@@ -1355,13 +1369,17 @@ class _Message:
     past: bool
     reported: bool
     joking: bool
+    #: The shared pass's answer for the message (its words, for the scopes).
+    present: frozenset[str]
 
     @classmethod
-    def of(cls, text: str) -> _Message:
+    def of(cls, text: str, present: frozenset[str]) -> _Message:
         return cls(
-            past=_PAST.search(text) is not None,
-            reported=_REPORTED.search(text) is not None,
-            joking=_EARNEST.search(text) is None and _LAUGH.search(text) is not None,
+            past=_PAST.search(text, within=present) is not None,
+            reported=_REPORTED.search(text, within=present) is not None,
+            # (laughter first: it is rarer than the words that would take it back)
+            joking=_LAUGH.search(text) is not None and _EARNEST.search(text) is None,
+            present=present,
         )
 
 
@@ -1381,8 +1399,8 @@ def _scoped_out(sentence: _Sentence, start: int, end: int, kind: str) -> bool:
     if negation.search(prefix[-40:]):
         return True
     clause = text[max(clause_start, start - _WINDOW) : min(clause_end, end + _WINDOW)]
-    if sentence.past and not _NOW.search(clause):
-        return kind != FROM_OTHERS or not _RECENT.search(clause)
+    if sentence.past and not _NOW.search(clause, within=sentence.present):
+        return kind != FROM_OTHERS or not _RECENT.search(clause, within=sentence.present)
     if kind in (FROM_OTHERS, TIME):
         # Threats are reported speech by nature ("he said he'd kill me"); a time is
         # anyone's ("when everyone is asleep").
@@ -1399,11 +1417,13 @@ def _scoped_out(sentence: _Sentence, start: int, end: int, kind: str) -> bool:
     )
 
 
-def _findings(text: str, candidates: list[int]) -> Iterable[tuple[str, Risk, str, bool]]:
+def _findings(
+    text: str, candidates: list[int], present: frozenset[str]
+) -> Iterable[tuple[str, Risk, str, bool]]:
     """(tag, risk, kind, joking) for every statement of the candidate rules that survives
-    its scopes."""
+    its scopes (``present``: the shared pass's answer for ``text``)."""
     found: set[tuple[int, bool]] = set()
-    message = _Message.of(text)
+    message = _Message.of(text, present)
     for raw in _SENTENCE.split(text):
         matches = [(i, f.span()) for i in candidates for f in _COMPILED[i].finditer(raw)]
         if not matches:
@@ -1505,13 +1525,18 @@ def _assess(canonical: str) -> Assessment:
     ]
     if not candidates:
         return _NOTHING_FOUND
-    text = _IDIOMS.sub(_blank, _unquote(text))
+    unquoted = _unquote(text)
+    # (the pass's answer is this text's only while the text is unchanged)
+    blanked = _IDIOMS.sub(_blank, unquoted, within=present if unquoted is text else None)
+    if blanked is not text:
+        present = scan.found(blanked)
+    text = blanked
     levels = {SELF: Risk.NONE, TO_OTHERS: Risk.NONE, FROM_OTHERS: Risk.NONE}
     tags: list[str] = []
     signs = 0
     finality: dict[str, int] = {}
     signals: set[str] = set()
-    for tag, risk, kind, joking in _findings(text, candidates):
+    for tag, risk, kind, joking in _findings(text, candidates, present):
         if kind in (SIGNAL, TIME):
             signals.add(tag)
             continue
@@ -1532,12 +1557,12 @@ def _assess(canonical: str) -> Assessment:
         levels[SELF] is Risk.ACTIVE_IDEATION
         and "crisis.want_to_die" in tags
         and set(tags) <= _WISHES
-        and _HEDGE.search(text)
+        and _HEDGE.search(text, within=present)
     ):
         # "I want to die" said with what keeps it a wish ("I'm not going to do anything")
         levels[SELF] = Risk.PASSIVE_IDEATION
     if signals or finality:
-        timed = "sig.time" in signals or _TIMED.search(text) is not None
+        timed = "sig.time" in signals or _TIMED.search(text, within=present) is not None
         planned = _plan(signals, levels[SELF], finality, timed)
         if planned > levels[SELF]:
             levels[SELF] = planned
@@ -1551,11 +1576,11 @@ def _assess(canonical: str) -> Assessment:
         return _NOTHING_FOUND
     found = {
         m.lastgroup
-        for m in _ESCALATORS.finditer(text)
+        for m in _ESCALATORS.finditer(text, within=present)
         # "I don't have a plan", "not today"
         if m.lastgroup and not _NEGATION.search(text, max(0, m.start() - 24), m.start())
     }
-    if levels[SELF] is Risk.PASSIVE_IDEATION and _SOON.search(text):
+    if levels[SELF] is Risk.PASSIVE_IDEATION and _SOON.search(text, within=present):
         # a wish to be dead with a time on it ("I want to die tonight") is more than a wish
         levels[SELF] = Risk.ACTIVE_IDEATION
         signs += 1
@@ -1572,7 +1597,11 @@ def _assess(canonical: str) -> Assessment:
         for kind in levels:
             if levels[kind] >= Risk.ACTIVE_IDEATION:
                 levels[kind] = Risk.IMMINENT
-    if "crisis.attempt" in tags and _RECENT.search(text) and not _PAST.search(text):
+    if (
+        "crisis.attempt" in tags
+        and _RECENT.search(text, within=present)
+        and not _PAST.search(text, within=present)
+    ):
         levels[SELF] = Risk.IMMINENT
     if max(levels.values()) >= Risk.DISTRESS:
         names = {

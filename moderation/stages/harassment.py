@@ -52,7 +52,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from moderation import scan
-from moderation.literals import Guarded
+from moderation.scan import Scanned
 from moderation.stage import Submission
 from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
 
@@ -437,10 +437,11 @@ _CHECKS = (
     (_HATE_, _HATE, _SOFTENED, "harassment.hate", "hateful generalisation about a group"),
 )
 # Each pattern is skipped when the text lacks the words every match needs: a cue (a word's
-# head) is not enough ("end" starts "ending" and "endless").
-_GUARDED_THREATS = tuple((flag, Guarded(pattern)) for flag, pattern in _THREATS)
+# head) is not enough ("end" starts "ending" and "endless"). The shared pass says which of
+# those words the message has (one look-up a set of them, rather than ``in`` tests).
+_GUARDED_THREATS = tuple((flag, Scanned(pattern, shortest=3)) for flag, pattern in _THREATS)
 _GUARDED_CHECKS = tuple(
-    (flag, Guarded(pattern), softened, tag, reason)
+    (flag, Scanned(pattern, shortest=3), softened, tag, reason)
     for flag, pattern, softened, tag, reason in _CHECKS
 )
 
@@ -553,12 +554,13 @@ class Harassment:
 
     def _findings(self, text: str, cued: int) -> Iterator[tuple[str, tuple[Action, str]]]:
         """(tag, (action, reason)) for each kind of harassment found."""
+        present = scan.found(text)  # (kept: usually the text the stages before read)
         if cued & _THREAT_:
-            yield from self._threats(text, cued)
+            yield from self._threats(text, cued, present)
         for flag, pattern, softened, tag, reason in _GUARDED_CHECKS:
             if not cued & flag:
                 continue
-            for match in pattern.finditer(text):
+            for match in pattern.finditer(text, within=present):
                 if _reported(text, match.start()):
                     yield "harassment.reported", (self._reported_action, f"reported: {reason}")
                 elif not softened.search(_clause_before(text, match.start())):
@@ -570,12 +572,14 @@ class Harassment:
         if cued & _SLUR_:
             yield from self._slurs(text)
 
-    def _threats(self, text: str, cued: int) -> Iterator[tuple[str, tuple[Action, str]]]:
+    def _threats(
+        self, text: str, cued: int, present: frozenset[str]
+    ) -> Iterator[tuple[str, tuple[Action, str]]]:
         matches = (
             match
             for flag, pattern in _GUARDED_THREATS
             if cued & flag
-            for match in pattern.finditer(text)
+            for match in pattern.finditer(text, within=present)
         )
         for match in matches:
             start = match.start()

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from moderation import scan
 from moderation.scan import PUNCTUATION, Literals, Scanned, found, heads
-from moderation.stages import crisis, method
+from moderation.stages import crisis, harassment, method
 from moderation.stages.normalize import canonical
 
 SETS = Path(__file__).parent
@@ -89,9 +89,19 @@ def test_a_scanned_pattern_finds_what_the_pattern_finds() -> None:
     assert scanned.possible("never scanned")  # no answer for it: the search runs
 
 
+def _scopes() -> list[Scanned]:
+    """The crisis stage's scopes and the harassment stage's patterns: searched over a
+    message, or over a sentence or window of it with ``within=`` the message's answer."""
+    scopes = [each for each in vars(crisis).values() if isinstance(each, Scanned)]
+    scopes += [guard for _, guard in harassment._GUARDED_THREATS]
+    scopes += [check[1] for check in harassment._GUARDED_CHECKS]
+    return scopes
+
+
 def test_the_stages_scanned_patterns_let_through_every_line_they_match() -> None:
     patterns = [*method._COMPILED.values(), crisis._GLUED_I_SEEN, crisis._GLUED_I_AFTER_SEEN]
     assert sum(bool(pattern.ways) for pattern in patterns) >= len(patterns) - 1
+    patterns += _scopes()
     for path in sorted(SETS.glob("*.jsonl")):
         for line in path.read_text().splitlines():
             text = canonical(json.loads(line)["text"]).lower().replace("\u2019", "'")
@@ -99,6 +109,30 @@ def test_the_stages_scanned_patterns_let_through_every_line_they_match() -> None
             for pattern in patterns:
                 if pattern.pattern.search(text):
                     assert pattern.possible(text), (pattern.pattern.pattern[:60], text)
+
+
+def test_a_scope_searched_over_part_of_a_message_finds_what_its_pattern_finds() -> None:
+    # each sentence, and every window of 30 characters, of every labelled line, searched
+    # with the whole line's answer: a word missing from the line is missing from its parts
+    scopes = _scopes()
+    assert sum(bool(scope.ways) for scope in scopes) >= len(scopes) - 4
+    for path in sorted(SETS.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            text = canonical(json.loads(line)["text"]).lower().replace("\u2019", "'")
+            present = found(text)
+            parts = [
+                *re.split(r"[.!?\n]+|;", text),
+                *(text[i : i + 30] for i in range(0, len(text), 7)),
+            ]
+            for part in parts:
+                found("another text")  # (so that the answer cannot come from the last pass)
+                for scope in scopes:
+                    expected = [m.span() for m in scope.pattern.finditer(part)]
+                    assert [m.span() for m in scope.finditer(part, within=present)] == expected
+                    match = scope.search(part, within=present)
+                    assert (match and match.span()) == (expected[0] if expected else None)
+                    replaced = scope.pattern.sub("_", part)
+                    assert scope.sub("_", part, within=present) == replaced
 
 
 @settings(max_examples=300, deadline=None)
