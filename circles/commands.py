@@ -43,9 +43,8 @@ from circles.escalation import EscalationRequest, Excerpt
 from circles.escalations.model import Trigger
 from circles.hub import Connection, Hub, dedup_key
 from circles.lifecycle import Stage
-from circles.logging import exception_fields
 from circles.model import MemberId
-from circles.refused import Refused
+from circles.refused import Refused, answering
 from moderation import Escalation, Risk
 from protocol import (
     Approve,
@@ -98,33 +97,10 @@ _Handler = Callable[[Any, Connection, Hub, int], Awaitable[Concerned | None]]
 async def carry_out(command: Command, conn: Connection, hub: Hub, now_ms: int) -> None:
     """Carry out ``command`` from ``conn`` and answer it: ``done``, or raise Refused
     (the session answers with its error frame). Nothing changes unless it is done."""
-    outcome = "done"
     concerned: Concerned | None = None
-    try:
-        if conn.member.role is not Role.FACILITATOR:
-            why = _NOT_FACILITATOR.get(conn.member.role, _NOT_FACILITATOR[Role.PARTICIPANT])
-            raise Refused(ErrorCode.FORBIDDEN, why, ref=command.ref)
-        concerned = await _HANDLERS[type(command)](command, conn, hub, now_ms)
-    except Refused as refused:
-        outcome = refused.code.value
-        raise
-    except BackendUnavailable:
-        outcome = ErrorCode.UNAVAILABLE.value
-        raise Refused(ErrorCode.UNAVAILABLE, "not done; try again", ref=command.ref) from None
-    except Exception as exc:
-        outcome = ErrorCode.INTERNAL.value
-        log.error("command.failed", circle=conn.circle_id, **exception_fields(exc))
-        raise Refused(ErrorCode.INTERNAL, "not done; server error", ref=command.ref) from None
-    finally:
-        # the one line and the one audit entry every command leaves, whatever became of it
-        log.info(
-            "command",
-            command=command.TYPE,
-            circle=conn.circle_id,
-            by=conn.membership.member_id,
-            subject=_subject(command),
-            outcome=outcome,
-        )
+
+    async def audit(outcome: str) -> None:
+        # the one audit entry every command leaves, whatever became of it
         member, text = concerned or (getattr(command, "member", None), None)
         subject = _subject(command, ("id", "hold", "seconds", "minutes"))
         await hub.audit.command(
@@ -136,6 +112,20 @@ async def carry_out(command: Command, conn: Connection, hub: Hub, now_ms: int) -
             subject=None if subject is None else str(subject),
             text=text,
         )
+
+    async with answering(
+        "command",
+        command,
+        conn.circle_id,
+        log,
+        by=conn.membership.member_id,
+        subject=_subject(command),
+        then=audit,
+    ):
+        if conn.member.role is not Role.FACILITATOR:
+            why = _NOT_FACILITATOR.get(conn.member.role, _NOT_FACILITATOR[Role.PARTICIPANT])
+            raise Refused(ErrorCode.FORBIDDEN, why, ref=command.ref)
+        concerned = await _HANDLERS[type(command)](command, conn, hub, now_ms)
     conn.send(Done(ref=command.ref))
 
 

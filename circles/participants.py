@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import structlog
 
-from circles.backends.base import BackendUnavailable, CircleStore
+from circles.backends.base import CircleStore
 from circles.escalation import EscalationRequest, Escalations, Excerpt
 from circles.escalations.model import Trigger
 from circles.hub import Connection, Hub
 from circles.logging import exception_fields
-from circles.refused import Refused
+from circles.refused import Refused, answering
 from circles.rules import rules_of
 from moderation import Escalation, Pipeline, Risk, Screened, Submission
 from protocol import (
@@ -84,8 +84,7 @@ async def attend(
 ) -> None:
     """Carry out a participant's ``request`` from ``conn`` and answer it, or raise
     Refused (the session answers with its error frame). Nothing changes unless done."""
-    outcome = "done"
-    try:
+    async with answering("request", request, conn.circle_id, log, member=conn.member.handle):
         match request:
             case Accept():
                 await _accept(request, conn, hub, circles)
@@ -93,24 +92,6 @@ async def attend(
                 await _hide(request, conn, hub)
             case Support():
                 await _support(request, conn, hub, circles, pipeline, escalations, now_ms)
-    except Refused as refused:
-        outcome = refused.code.value
-        raise
-    except BackendUnavailable:
-        outcome = ErrorCode.UNAVAILABLE.value
-        raise Refused(ErrorCode.UNAVAILABLE, "not done; try again", ref=request.ref) from None
-    except Exception as exc:
-        outcome = ErrorCode.INTERNAL.value
-        log.error("request.failed", circle=conn.circle_id, **exception_fields(exc))
-        raise Refused(ErrorCode.INTERNAL, "not done; server error", ref=request.ref) from None
-    finally:
-        log.info(
-            "request",
-            request=request.TYPE,
-            circle=conn.circle_id,
-            member=conn.member.handle,
-            outcome=outcome,
-        )
 
 
 async def _accept(request: Accept, conn: Connection, hub: Hub, circles: CircleStore) -> None:

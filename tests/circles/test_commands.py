@@ -22,6 +22,7 @@ from protocol import (
     Command,
     Done,
     End,
+    Error,
     ErrorCode,
     Frame,
     Lock,
@@ -138,6 +139,47 @@ async def test_a_store_that_cannot_answer_is_unavailable_and_a_bug_internal() ->
         "unavailable", "internal",
     ]  # fmt: skip
     assert "MARKER" not in repr(more)
+    assert _drain(zoe) == []  # no done
+
+
+async def test_a_failed_command_is_refused_logged_and_audited_by_type_never_by_words() -> None:
+    hub, backend, zoe, _ = await _circle()
+
+    async def unavailable(*args: object) -> object:
+        raise BackendUnavailable("down")
+
+    async def broken(*args: object) -> object:
+        raise RuntimeError("MARKER words a bug could quote")
+
+    backend.controls.change = unavailable  # type: ignore[method-assign]
+    with capture_logs() as logs, pytest.raises(Refused) as refused:
+        await carry_out(Slow(ref="s1", seconds=9), zoe, hub, NOW)
+    assert refused.value.frame() == Error(
+        code=ErrorCode.UNAVAILABLE, detail="not done; try again", ref="s1"
+    )
+    assert logs == [
+        {
+            "event": "command", "log_level": "info", "command": "slow",
+            "circle": zoe.circle_id, "by": "acct-Zoe", "subject": 9, "outcome": "unavailable",
+        }
+    ]  # fmt: skip
+    backend.controls.change = broken  # type: ignore[method-assign]
+    with capture_logs() as logs, pytest.raises(Refused) as refused:
+        await carry_out(Slow(ref="s2", seconds=9), zoe, hub, NOW)
+    assert refused.value.frame() == Error(
+        code=ErrorCode.INTERNAL, detail="not done; server error", ref="s2"
+    )
+    failed, line = logs
+    assert (failed["event"], failed["log_level"], failed["circle"], failed["error"]) == (
+        "command.failed", "error", zoe.circle_id, "RuntimeError",
+    )  # fmt: skip
+    assert set(failed) == {"event", "log_level", "circle", "error", "where"}
+    assert (line["event"], line["outcome"]) == ("command", "internal")
+    assert "MARKER" not in repr(logs)
+    entries = [e for _, e in await backend.audit.read(zoe.circle_id, after=None, limit=10)]
+    assert [(e.kind, e.action, e.outcome, e.subject) for e in entries] == [
+        ("command", "slow", "unavailable", "9"), ("command", "slow", "internal", "9"),
+    ]  # fmt: skip
     assert _drain(zoe) == []  # no done
 
 

@@ -7,7 +7,9 @@ import dataclasses
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
+from circles.backends.base import BackendUnavailable
 from circles.backends.controls import Refusal
 from circles.backends.memory import MemoryBackend
 from circles.clock import ManualClock
@@ -29,6 +31,7 @@ from protocol import (
     Accepted,
     Alert,
     Done,
+    Error,
     ErrorCode,
     Frame,
     Heard,
@@ -192,6 +195,49 @@ async def test_an_acceptance_made_elsewhere_is_found_before_a_say_is_refused() -
     await rig.backend.personal.accept(rig.circle.id, rig.handle("Sam"), sam.rules_version)
     sam.rules_accepted = False
     assert (await rig.hub.may_speak(sam)).refusal is None
+
+
+# --- failures ---------------------------------------------------------------------------
+
+
+async def test_a_request_the_store_cannot_take_is_unavailable_and_a_bug_internal() -> None:
+    rig = await _rig()
+    sam = rig.conns["Sam"]
+    version = version_of(DEFAULT_RULES)
+
+    async def unavailable(*args: object) -> object:
+        raise BackendUnavailable("down")
+
+    async def broken(*args: object) -> object:
+        raise RuntimeError("MARKER words a bug could quote")
+
+    rig.backend.personal.accept = unavailable  # type: ignore[method-assign]
+    with capture_logs() as logs:
+        refused = await rig.refused("Sam", Accept(ref="p1", version=version))
+    assert refused.frame() == Error(
+        code=ErrorCode.UNAVAILABLE, detail="not done; try again", ref="p1"
+    )
+    assert logs == [
+        {
+            "event": "request", "log_level": "info", "request": "accept",
+            "circle": sam.circle_id, "member": rig.handle("Sam"), "outcome": "unavailable",
+        }
+    ]  # fmt: skip
+    rig.backend.personal.accept = broken  # type: ignore[method-assign]
+    with capture_logs() as logs:
+        refused = await rig.refused("Sam", Accept(ref="p2", version=version))
+    assert refused.frame() == Error(
+        code=ErrorCode.INTERNAL, detail="not done; server error", ref="p2"
+    )
+    failed, line = logs
+    assert (failed["event"], failed["log_level"], failed["circle"], failed["error"]) == (
+        "request.failed", "error", sam.circle_id, "RuntimeError",
+    )  # fmt: skip
+    assert set(failed) == {"event", "log_level", "circle", "error", "where"}
+    assert (line["event"], line["request"], line["outcome"]) == ("request", "accept", "internal")
+    assert "MARKER" not in repr(logs)
+    assert not sam.rules_accepted
+    assert _drain(sam) == []  # no done
 
 
 # --- hiding -----------------------------------------------------------------------------
