@@ -84,7 +84,17 @@ async def attend(
 ) -> None:
     """Carry out a participant's ``request`` from ``conn`` and answer it, or raise
     Refused (the session answers with its error frame). Nothing changes unless done."""
-    async with answering("request", request, conn.circle_id, log, member=conn.member.handle):
+
+    async def unanswered(outcome: str) -> None:
+        # A request for support leaves an entry however it ends (the one carried out, with
+        # its risk and escalation, is written by _support): a reviewer must see that
+        # someone asked, even when it was refused or failed.
+        if isinstance(request, Support) and outcome != "done":
+            await hub.audit.request(conn, "support", outcome, now_ms)
+
+    async with answering(
+        "request", request, conn.circle_id, log, member=conn.member.handle, then=unanswered
+    ):
         match request:
             case Accept():
                 await _accept(request, conn, hub, circles)

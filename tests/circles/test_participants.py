@@ -418,6 +418,32 @@ async def test_a_request_for_support_leaves_an_audit_entry_without_its_note() ->
     assert "MARKER" not in str(entry.to_json())
 
 
+async def test_a_request_for_support_refused_or_failed_leaves_an_audit_entry_too() -> None:
+    rig = await _rig()
+
+    async def unavailable(*args: object) -> object:
+        raise BackendUnavailable("down")
+
+    await rig.ask("Sam", Support(ref="p1"))
+    refused = await rig.refused("Sam", Support(ref="p2"))  # (told a moment ago)
+    assert refused.code is ErrorCode.RATE_LIMITED
+    rig.backend.personal.support = unavailable  # type: ignore[method-assign]
+    refused = await rig.refused("Bo", Support(ref="p3", note="MARKER-note"))
+    assert refused.code is ErrorCode.UNAVAILABLE
+    await rig.refused("Zoe", Support(ref="p4"))  # a facilitator: forbidden
+    entries = await rig.backend.audit.read(rig.circle.id, after=None, limit=10)
+    assert [(e.action, e.outcome, e.member) for _, e in entries] == [
+        ("support", "done", rig.handle("Sam")),
+        ("support", "rate_limited", rig.handle("Sam")),
+        ("support", "unavailable", rig.handle("Bo")),
+        ("support", "forbidden", rig.handle("Zoe")),
+    ]
+    assert "MARKER" not in repr(entries)
+    # other requests leave none, as before
+    await rig.refused("Sam", Accept(ref="p5", version="not-the-version"))
+    assert len(await rig.backend.audit.read(rig.circle.id, after=None, limit=10)) == 4
+
+
 # --- who is in the circle ---------------------------------------------------------------
 
 
