@@ -124,7 +124,9 @@ _RULES: tuple[tuple[str, str], ...] = (
         r"how (?:high|tall|many (?:floors|storeys|stories)) (?:\S+ ){0,7}(?:to die|fatal|"
         r"is (?:enough|lethal|high enough)|would kill|do you need|does it need|to be sure|survive)|"
         r"(?:bridges?|buildings?|cliffs?|roofs?|car ?parks?|towers?|floors?|balcon(?:y|ies)) "
-        r"(?:\S+ ){0,7}(?:barriers?|fences?|cameras?|railings?|security|nets?)|"
+        r"(?:\S+ ){0,7}(?:no|without|any|don'?t have|doesn'?t have|do not have|does not have|"
+        r"have no|has no|lacks?|not|have) (?:\S+ )?(?:barriers?|fences?|cameras?|"
+        r"railings?|security|nets?)|"
         r"(?:which|what) (?:bridge|building|cliff|floor|roof|car park|tower) (?:\S+ ){0,3}(?:is|"
         r"would be|'s) (?:high|tall|best|enough|the highest|the tallest)|(?:step|walk|lie|lay) "
         r"(?:down )?in front of (?:a |the )?(?:train|bus|truck|lorry|car)",
