@@ -204,9 +204,10 @@ crisis.self_harm active_ideation self
     burn) my ?self|(?:relapsed|cut) (?:again|last night|tonight|today)|self ?harm(?:ed|
     ing)? (?:again|tonight|last night|today)
 crisis.slang active_ideation self
-  when kms unalive ctb sewer slide suiside sooicide suicde delete sudoku toaster yeet rope the_bus
+  when kms unaliv un-aliv ctb sewer slide suiside sooicide suicde delete sudoku toaster yeet rope
+  when the_bus
   when thebus
-    (?<![\d.])(?<!\d\s)kms|unalive|ctb|sewer ?slide|suiside|sooicide|suicde|self ?delete|
+    (?<![\d.])(?<!\d\s)kms|un-?aliv(?:e|ing)|ctb|sewer ?slide|suiside|sooicide|suicde|self ?delete|
     commit (?:sudoku|
     toaster bath|die)|toaster bath|yeet my ?self (?:off|out)|rope my ?self|
     catch(?:ing)? the bus(?! to| home| into| from| at| back| in | there| because| so| with|
@@ -544,6 +545,11 @@ crisis.plan active_ideation self
     (?:thinking|thought|think|dreaming) (?:about|of) (?:the )?(?:rope|bridge|pills|edge|tracks|gun)
      (?:again|a lot|lately|all the time|every day|constantly|tonight|today)
 crisis.plan active_ideation self
+  when railway tracks train_line level_crossing
+    (?:keep|kept|can'?t stop|cannot stop) (?:thinking|dreaming) (?:about|of) (?:the )?(?:railway|
+    tracks|train line|level crossing)(?: line)?(?! (?:we|in|at|they|you|he|she|from|that|strike|
+    strikes|closure|works|repairs|project|delays?|fares?)\b)
+crisis.plan active_ideation self
   when flip dive jump leap
     (?:<GO>|thinking (?:of|about)) (?:do )?(?:a )?(?:flip|dive|swan ?dive|jump|leap) off (?:the|a|
     that) (?:bridge|roof|building|cliff|balcony|car ?park|tower)
@@ -571,7 +577,8 @@ final.cancel weak final
 final.giving strong final
   when gave giving given give_away give_my give_the
     (?:gave|giving|give|given) (?:away )?(?:the |my )?(?:dog|cat|pets?|guitar|plants|things|stuff|
-    jewell?ery|books|car) (?:\w+ ){0,2}(?:to|away)
+    jewell?ery|books|car|rings?|wedding ring|watch|necklace|medals|bracelet) (?:\w+ ){0,2}(?:to|
+    away)
 final.farewell strong final
   when wanted_to_say one_last
     (?:just )?wanted to say (?:thanks|thank you|goodbye|bye|sorry) to (?:this group|you all|
@@ -860,9 +867,11 @@ final.note strong final
   when note_on left_a_note left_the_note
     left (?:a|the) note (?:\w+ ){0,5}for
 final.nocall strong final
-  when ring_anyone call_anyone phone_anyone contact_anyone tell_anyone
+  when ring_anyone call_anyone phone_anyone contact_anyone tell_anyone stop_me
     (?:don'?t|do not|dont|please don'?t) (?:ring|call|phone|contact|tell|look for) (?:anyone|
-    anybody|the police|an ambulance|my (?:mum|mom|family))
+    anybody|the police|an ambulance|my (?:mum|mom|family))|(?:not|n't) (?:telling|saying this to|
+    telling this to|posting this so) (?:you|anyone|you all|you guys) (?:so|for) (?:you|anyone|
+    someone|somebody)(?:'ll| will| can| could| to)? (?:try to )?stop me
 final.farewell strong final
   when you_lot say_bye
     (?:wanted to |just )?say (?:bye|goodbye|thanks|thank you) to (?:you lot|you guys|you all|
@@ -1097,6 +1106,29 @@ crisis.passive passive_ideation self
     (?:hope|hoping|wish|wishing|pray|praying) (?:that )?(?:the|a|my) (?:car|bus|plane|train|lorry|
     truck|coach) would (?:just )?(?:skid|swerve|spin off|crash|come off the road|go off the road|
     leave the road)
+final.note weak final
+  when someone_knows somebody_knows someone_know somebody_know
+    (?:just )?so (?:someone|somebody) (?:here )?knows?(?= ?(?:$|[.,!]))
+sig.means strong signal
+  when slow_down doesn't_slow does_not_slow never_slow won't_slow fast_train fast_one express
+  when freight
+    (?:trains?|express|freight|\d{1,2}[:.]\d{2}|fast one) (?:\w+ ){0,3}(?:doesn'?t|does not|never|
+    won'?t|don'?t) slow(?: down)?(?= ?(?:$|[.,!]|there|here|at|through|thru|past|for))|(?:fast|
+    express|freight|non-?stop(?:ping)?) (?:trains?|ones?) (?:\w+ ){0,2}(?:go(?:es)?|come(?:s)?|
+    pass(?:es)?|run(?:s)?|fly|flies) (?:through|thru|past|by)
+sig.means strong signal
+  when safe cabinet combo combination the_code
+    (?:guns?|rifles?|shotguns?|pistols?|firearms?|revolver)(?:'s|s| is| are)? (?:still )?(?:in|
+    under|on top of|behind) (?:the|my|his|dad'?s|my dad'?s) (?:gun )?(?:safe|cabinet|drawer|
+    wardrobe|loft|cupboard)|(?:i )?(?:know|have|got|found|i'?ve got) the (?:combo|combination|code)
+     (?:to|for) (?:the|his|my dad'?s|dad'?s) (?:gun )?(?:safe|cabinet)|(?:i )?know the (?:combo|
+    combination|code)(?= ?(?:$|[.,!]))
+harm_to_others active_ideation harm_to_others
+  when what_it_feels what_it_felt what_it's_like
+  needs watch|follow|outside (?:his|her|their)|(?:his|her|their) (?:\w+ )?(?:\w+'s )?(?:house|flat|
+  needs place|address|car|work)|found out where|revenge|pay for
+    (?:want|wanna|going to|gonna|will|'ll|need) (?:to )?(?:make )?(?:her|him|them|that \w+|his \w+|
+    her \w+) (?:to )?(?:know|feel|find out) what it (?:felt|feels|'s|is) like(?= ?(?:$|[.,!]))
 """
 _FRAGMENTS = {
     "<GO>": _GO,

@@ -903,3 +903,59 @@ def test_danger_from_others_told_by_the_situation(text: str) -> None:
 )
 def test_danger_from_others_situations_in_ordinary_talk(text: str) -> None:
     assert assess(_canonical(text)).from_others is Risk.NONE
+
+
+# Means and deeds without a risk word: trains that do not slow, a gun in its safe with
+# the code known, rings given away, "not telling you so you'll stop me"; a threat said
+# as "I want her to know what it feels like" beside watching her house.
+@pytest.mark.parametrize(
+    ("text", "at_least"),
+    [
+        (
+            "Gave my wedding ring to my son this morning. I think I'm ready now.",
+            Risk.ACTIVE_IDEATION,
+        ),
+        (
+            "tonight i'm doing it. not telling you so you can stop me, just so somebody knows",
+            Risk.IMMINENT,
+        ),
+        (
+            "I keep thinking about the tracks behind the school. The fast trains don't slow down.",
+            Risk.ACTIVE_IDEATION,
+        ),
+        ("thinking about unaliving tonight ngl", Risk.IMMINENT),
+        ("un-aliving myself after this", Risk.ACTIVE_IDEATION),
+    ],
+)
+def test_means_and_deeds_without_a_risk_word(text: str, at_least: Risk) -> None:
+    assert level_of(text) >= at_least
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gave my old watch to my grandson for his birthday, he loved it",
+        "not telling you so you'll stop me, i'm just proud i finally left him",
+        "I keep thinking about the railway strike, so annoying",
+        "the 7:40 doesn't slow down at the crossing, someone will get hurt",
+        "dad's rifle is in the gun safe, he takes it to the range on sundays",
+    ],
+)
+def test_means_and_deeds_in_ordinary_talk(text: str) -> None:
+    assert level_of(text) < Risk.ACTIVE_IDEATION
+
+
+def test_a_threat_without_a_threat_verb() -> None:
+    text = "I've been outside her flat most nights. I want her to know what it feels like."
+    assert assess(_canonical(text)).to_others >= Risk.ACTIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want my kids to know what it feels like, a proper Christmas",
+        "he made me pay for his car, I want him to know what it feels like to be skint",
+    ],
+)
+def test_knowing_what_it_feels_like_in_ordinary_talk(text: str) -> None:
+    assert assess(_canonical(text)).to_others is Risk.NONE

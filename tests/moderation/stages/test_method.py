@@ -277,3 +277,26 @@ def test_barriers_and_cameras_asked_about_are_method(text: str) -> None:
 )
 def test_barriers_and_cameras_as_safety_are_ordinary(text: str) -> None:
     assert screen(text) == Verdict()
+
+
+# Checking the height of a place of danger is method research.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "been looking up how tall the bridge over the bypass is",
+        "checked how many floors the car park by the hospital has",
+    ],
+)
+def test_checking_heights_of_places_is_method(text: str) -> None:
+    assert screen(text).action is Action.HOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we checked how high the bridge is for the van before we set off",
+        "the kids counted how many floors the hotel has, they loved the lift",
+    ],
+)
+def test_heights_in_ordinary_talk(text: str) -> None:
+    assert screen(text) == Verdict()
