@@ -289,7 +289,7 @@ crisis.distress distress self
     it all|fighting|trying|pretending|being)
 crisis.distress distress self
   when hopeless pointless lonel exhausted drowning crying too_much failure don't_see done
-  when what's_wrong believes_me believe_me
+  when what's_wrong believes_me
     hopeless(?:ness)?|pointless|lonel(?:y|iness)|exhausted|drowning|crying (?:all|every|on and off|
     since|for hours)|(?:nobody|no one|noone) (?:ever )?believes? me|(?:it's|it is|
     everything is) (?:all )?too much|(?:such|a total|a complete) failure|don'?t see the point|
@@ -346,7 +346,7 @@ crisis.passive passive_ideation self
     would be) (?:peaceful|nice|good|like a relief|easier|appealing|better)|wish i (?:'d|had)
      (?:died|never woken|not survived|not woken)
 crisis.plan active_ideation self
-  when ways methods searching googling
+  when ways methods
     (?:thinking (?:of|about)|looking (?:at|up|into)|researching|reading about|searching (?:for |
     up )?|
     googling) (?:ways|methods)(?= ?(?:$|[.,!]|to (?:do it|die|end (?:it|my|things)|kill|go\b|not
@@ -375,8 +375,7 @@ danger_from_others active_ideation danger_from_others
     keeps threatening to|swore (?:he|she)(?:'d| would)|
     says (?:he|she)(?:'ll| will)) <THREAT> (?:me|us|my kids|my \w+)
 danger_from_others imminent danger_from_others
-  when bang break gun knife weapon lock hid where_i where_we where_the_kids where_my where_the_re
-  when where_the_sh where_the_sa where_our
+  when bang break gun knife weapon lock hid where_i out_where know_where knows_where
     (?:he|she|they|my ex|my husband|my partner)(?:'s| is| are|'re) (?:outside )?(?:banging on|
     breaking in|
     trying to (?:get|break) in)|(?:has|got|grabbed|pulled out|pulled) a (?:gun|knife|weapon)
@@ -689,7 +688,6 @@ crisis.passive passive_ideation self
     hoping) (?:\w+ ){0,3}takes? me
 crisis.passive passive_ideation self
   when wouldn't would_not relieved be_sad mind be_fine be_okay be_ok be_alright be_a_relief
-  when bothered fussed
   when no_loss mercy
   needs if (?:a|the|some|my) (?:\w+ )?(?:bus|car|truck|lorry|train|plane) (?:\w+ )?(?:hit|
   needs crash\w*|ran|runs|run|went|goes|came|comes|fell|falls|knocked|took|swerved|mounted|
@@ -770,11 +768,11 @@ crisis.direct active_ideation self
     (?:suicide|dying|death|ending it|killing my ?self|ending my life) (?:feels|seems|is|looks|
     sounds) like (?:the )?only (?:way out|option|answer|choice|way)
 crisis.want_to_die active_ideation self
-  when stop_being stop_living stop_existing alive_any
+  when stop_being stop_living stop_existing be_alive_any
     (?:want|wanna|going) to (?:stop being alive|stop living|stop existing|not be alive anymore)|
     (?:don'?t|do not) (?:want|wanna) (?:to )?be alive (?:anymore|any more|any longer)
 crisis.want_to_die active_ideation self
-  when here_any
+  when be_here_any
   needs \balive\b
     (?:don'?t|do not) (?:want|wanna) (?:to )?be here (?:anymore|any more|any longer)
 crisis.self_harm active_ideation self
@@ -846,7 +844,7 @@ crisis.passive passive_ideation self
     dormir(?:me)? y no despertar(?:me)?|(?:seria )?melhor n[aã]o (?:existir|estar aqui)|(?:sería|
     seria) mejor no (?:existir|estar aqui|estar aquí)
 crisis.direct active_ideation self
-  when round_my around_my in_my_head of_my_head through_my_head in_my_mind of_my_mind
+  when suicide killing_my ending_it ending_my taking_my
     (?:(?:^|[.!?,] ?)|(?:the )?(?:thoughts?|idea|word) of )(?:suicide|killing my ?self|ending it|
     ending my life|taking my (?:own )?life) (?:just )?(?:keeps?|won'?t stop|is|has been) (?:going|
     spinning|running|swirling|circling|playing|coming back|going round|round) (?:\w+ ){0,5}(?:in
@@ -1025,8 +1023,7 @@ crisis.act imminent self
   when cachets médicaments medicaments comprimés comprimes
     j'ai (?:\w+ )?pris tou(?:s|tes) mes (?:cachets|m[ée]dicaments|comprim[ée]s|pilules)
 crisis.indirect active_ideation self
-  when self_making self_living self_alive self_still self_being self_getting self_reaching
-  when self_around self_here
+  when see_myself see_my_self imagine_myself imagine_my_self picture_myself picture_my_self
     (?:don'?t|do not|can'?t|cannot|never) (?:see|imagine|picture) my ?self (?:still )?(?:making
      it|living|getting|reaching|being alive|being here|being around|alive|around|here) (?:to |
     past |at |by |until |till )?(?:[1-3]\d|(?:twenty|thirty)(?:[ -]\w+)?|eighteen|nineteen|my
@@ -1035,35 +1032,36 @@ crisis.indirect active_ideation self
     month)))(?! (?:without|
     with|if|unless|in|at|like|on|before|after|dinner|party|lunch|market|shopping|do|eve|day|time)\b)
 crisis.indirect active_ideation self
-  when of_reasons reasons_left reason_left
+  when of_reasons no_reasons any_reasons many_reasons
     (?:running|run|ran) out of reasons? (?:left )?not to (?:end it|do it|kill my ?self|die|go
      through with it|end my life|end things)|(?:no|not (?:many|any)) reasons? left not to (?:end
      it|do it|kill my ?self|die|go through with it|end my life)
 crisis.passive passive_ideation self
-  when of_reasons reasons_left reason_left
+  when of_reasons no_reasons any_reasons many_reasons
     (?:running|run|ran) out of reasons? (?:left )?to (?:live|stay alive|keep living|keep going|be
      here|go on|carry on|stick around|be alive)|(?:no|not (?:many|any)) reasons? left to (?:live|
     stay alive|keep living|keep going|be here|go on|be alive)
 crisis.indirect active_ideation self
-  when around_to here_to alive_to
+  when around_to_see here_to_see be_alive_to
   unless holiday|away|abroad|travel|trip|flight|shift|working|at work|visit|moving|moved
     (?:won'?t|will not|wont|shan'?t|shall not) be (?:around|here|alive) to see (?:it|that|this|
     the day|them|him|her)(?= ?(?:$|[.,!]))
 crisis.indirect active_ideation self
-  when going_too go_too go_with going_with follow_him follow_her follow_them
+  when going_too go_too go_with_h go_with_t going_with_h going_with_t follow_him follow_her
+  when follow_them
     (?:when|once|after|if) (?:my )?(?:\w+ )?(?:mum|mam|mom|mother|dad|father|nan|gran|grandma|
     grandad|husband|wife|partner|he|she|dog|cat|son|daughter) (?:dies|passes(?: away| on)?|is
      gone|has gone|'s gone|leaves us),? (?:i'?m|i am|i'?ll|i will) (?:going|go|be going|be
      following|follow) (?:too|as well|with (?:him|her|them)|(?:him|her|them)(?= ?(?:$|[.,!])))
 crisis.indirect active_ideation self
-  when going_too go_too go_with going_with
+  when going_too go_too go_with_h go_with_t going_with_h going_with_t
   needs \b(?:decided|keeping me (?:here|alive|going)|only (?:reason|thing)|can'?t (?:live|go on|be
   needs here) without|no (?:point|reason) (?:in )?(?:staying|being here)|after that)\b
     (?:when|once) (?:my )?(?:\w+ )?(?:mum|mam|mom|mother|dad|father|nan|gran|grandma|grandad|
     husband|wife|partner) goes,? (?:i'?m|i am|i'?ll|i will) (?:going|go|be going) (?:too|as well|
     with (?:him|her|them))(?= ?(?:$|[.,!]))
 final.deeds strong final
-  when driving_back walking_back driving_home walking_home swimming_back
+  when not_driving not_walking not_swimming be_driving be_walking be_swimming
     (?:i'?m|i am) not (?:driving|walking|swimming) (?:back|home)(?= ?(?:$|[.!]))|(?:won'?t|will
      not) be (?:driving|walking|swimming) (?:back|home)(?= ?(?:$|[.!]))
 final.place weak final
@@ -1072,7 +1070,7 @@ final.place weak final
     pier|quarry|reservoir|river|bridge|dam|viaduct|lookout|railway|tracks|level crossing|harbour|
     headland)
 final.giving strong final
-  when home_for homes_for
+  when a_home_for new_home_for homes_for
     (?:found|finding|got) (?:a )?(?:new )?homes? for (?:the |my )?(?:dog|cat|pets?|rabbits?|budgie|
     animals|fish|horse)
 final.sorted weak final
@@ -1097,7 +1095,7 @@ crisis.slang active_ideation self
     (?:<GO>|wanna|want to) (?:go |be )?(?:in (?:a|the|my) )?(?:coffin|gravestone)(?= ?(?:$|[.,!]|
     soon|tonight|now|fr|ngl|rn|tbh))
 crisis.passive passive_ideation self
-  when over_now to_be_over to_end
+  when ready_for
   needs \b(?:life|lived|living|alive|dying|death|die|hasten|my time)\b
     ready for (?:it|this|life|my life|everything)(?: all)? to (?:be over|end)(?= ?(?:$|[.,!;]|now|
     for good))
@@ -1107,28 +1105,36 @@ crisis.passive passive_ideation self
     truck|coach) would (?:just )?(?:skid|swerve|spin off|crash|come off the road|go off the road|
     leave the road)
 final.note weak final
-  when someone_knows somebody_knows someone_know somebody_know
+  when someone_know somebody_know
     (?:just )?so (?:someone|somebody) (?:here )?knows?(?= ?(?:$|[.,!]))
 sig.means strong signal
-  when slow_down doesn't_slow does_not_slow never_slow won't_slow fast_train fast_one express
-  when freight
+  when slow_down t_slow never_slow fast_train fast_one express_train the_express freight
     (?:trains?|express|freight|\d{1,2}[:.]\d{2}|fast one) (?:\w+ ){0,3}(?:doesn'?t|does not|never|
     won'?t|don'?t) slow(?: down)?(?= ?(?:$|[.,!]|there|here|at|through|thru|past|for))|(?:fast|
     express|freight|non-?stop(?:ping)?) (?:trains?|ones?) (?:\w+ ){0,2}(?:go(?:es)?|come(?:s)?|
     pass(?:es)?|run(?:s)?|fly|flies) (?:through|thru|past|by)
 sig.means strong signal
-  when safe cabinet combo combination the_code
+  when gun rifle pistol firearm revolver combo combination the_code_to the_code_for
     (?:guns?|rifles?|shotguns?|pistols?|firearms?|revolver)(?:'s|s| is| are)? (?:still )?(?:in|
     under|on top of|behind) (?:the|my|his|dad'?s|my dad'?s) (?:gun )?(?:safe|cabinet|drawer|
     wardrobe|loft|cupboard)|(?:i )?(?:know|have|got|found|i'?ve got) the (?:combo|combination|code)
      (?:to|for) (?:the|his|my dad'?s|dad'?s) (?:gun )?(?:safe|cabinet)|(?:i )?know the (?:combo|
     combination|code)(?= ?(?:$|[.,!]))
 harm_to_others active_ideation harm_to_others
-  when what_it_feels what_it_felt what_it's_like
+  when know_what_it feel_what_it out_what_it
   needs watch|follow|outside (?:his|her|their)|(?:his|her|their) (?:\w+ )?(?:\w+'s )?(?:house|flat|
   needs place|address|car|work)|found out where|revenge|pay for
     (?:want|wanna|going to|gonna|will|'ll|need) (?:to )?(?:make )?(?:her|him|them|that \w+|his \w+|
     her \w+) (?:to )?(?:know|feel|find out) what it (?:felt|feels|'s|is) like(?= ?(?:$|[.,!]))
+final.giving strong final
+  when who_gets who_should_get who_will_get who_should_have who_can_have
+  unless (?:my|the|a|his|her|mum'?s|dad'?s) will\b|solicitor|lawyer|probate|executor|testament
+    (?<!and\s)(?:i'?ve been|i'?m|i am|been|i|i have|i'?ve) (?:writing|wrote|written|sorting|
+    sorted|working|worked|making|made|deciding|decided|listing|listed) (?:out |up )?(?:a list of )?
+    who (?:gets|should get|will get|should have|can have) (?:what|my)
+final.note weak final
+  when in_case
+    (?<!\w\s)(?<!\w)just in case(?= ?(?:$|[.!]))
 """
 _FRAGMENTS = {
     "<GO>": _GO,

@@ -959,3 +959,23 @@ def test_a_threat_without_a_threat_verb() -> None:
 )
 def test_knowing_what_it_feels_like_in_ordinary_talk(text: str) -> None:
     assert assess(_canonical(text)).to_others is Risk.NONE
+
+
+# Deciding who gets one's things, with "just in case": a goodbye's deed; a will made with a
+# solicitor, or someone else's things, is not.
+def test_who_gets_what_just_in_case_is_a_goodbye() -> None:
+    text = "I've made a list of who gets my books and records. Just in case."
+    assert level_of(text) >= Risk.ACTIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've been sorting out who gets what in my will with the solicitor, just in case.",
+        "Mum and I sorted who gets what at the allotment, just in case",
+        "bring a coat, just in case.",
+        "I've decided who gets what at the party: cake for everyone",
+    ],
+)
+def test_who_gets_what_in_ordinary_talk(text: str) -> None:
+    assert level_of(text) < Risk.ACTIVE_IDEATION
