@@ -76,7 +76,7 @@ _GOODBYE_WEIGHT = 3
 _ME = r"(?:i|i'm|im|i am|i've|ive|i'll|i'd|id|i will|i would)"
 _GO = (
     r"(?:going to|gonna|gunna|about to|ready to|want to|wanna|plan(?:ning)? to|planning on|"
-    r"decided to|will|'ll|'m going to|need to|have to)"
+    r"decided to|will|'ll|'m going to|need to|have to|intend to|intending to)"
 )
 _PERSON = (
     r"(?:him|her|them|someone|somebody|some ?one|everyone|people|my (?:ex|husband|wife|"
@@ -93,7 +93,9 @@ _AGENT = (
 )
 _DIE = (
     r"(?:die(?! of old age| peacefully| happy| laughing)|be dead|not (?:be )?alive|not exist|"
-    r"disappear(?! into| for a| from| off)|be gone|sleep forever)"
+    r"disappear(?! into| for a| from| off(?! the face))|vanish(?! into| for a| from| off(?! the "
+    r"face)| to| with| in)|be gone|sleep forever|be (?:six|6) ?(?:feet|ft) under|be in (?:a|the|"
+    r"my) grave)"
 )
 
 # The rules, one a paragraph: "tag level kind", then "when" lines naming the triggers
@@ -201,9 +203,10 @@ crisis.self_harm active_ideation self
     burn) my ?self|(?:relapsed|cut) (?:again|last night|tonight|today)|self ?harm(?:ed|
     ing)? (?:again|tonight|last night|today)
 crisis.slang active_ideation self
-  when kms unalive ctb sewer slide suiside sooicide suicde delete sudoku toaster yeet rope the_bus
+  when kms unaliv un-aliv ctb sewer slide suiside sooicide suicde delete sudoku toaster yeet rope
+  when the_bus
   when thebus
-    (?<![\d.])(?<!\d\s)kms|unalive|ctb|sewer ?slide|suiside|sooicide|suicde|self ?delete|
+    (?<![\d.])(?<!\d\s)kms|un-?aliv(?:e|ing)|ctb|sewer ?slide|suiside|sooicide|suicde|self ?delete|
     commit (?:sudoku|
     toaster bath|die)|toaster bath|yeet my ?self (?:off|out)|rope my ?self|
     catch(?:ing)? the bus(?! to| home| into| from| at| back| in | there| because| so| with|
@@ -228,20 +231,24 @@ crisis.giving_away passive_ideation self
 crisis.passive passive_ideation self
   when wish hope_i hoping_i pray part_of exist all_be all_to wake dying death for_good forever
   when permanently
-    wish (?:i (?:was|were|could be|'d be)|to be) (?:dead|gone|never born|not alive|not here)|
+    wish (?:i (?:was|were|could be|'d be)|to be) (?:dead|gone|never born|not alive|not here|(?:six|
+    6) ?(?:feet|ft) under|in (?:a|the|my) (?:grave|coffin))|
     wish i (?:could )?(?:just )?(?:go to sleep|sleep|fall asleep) and (?:not|never) wake|
-    wish i (?:wouldn't|didn't|would not|did not|won't|never) wake|wish i (?:wasn't|
+    wish i (?:could )?(?:just )?(?:wouldn't|didn't|would not|did not|won't|never|not) wake(?!
+     (?:up )?(?:so |this )?(?:early|late|at|before|till|until|with|every|in the night))|
+    wish i (?:wasn't|
     had never been|was never|hadn't been|were never) born|(?:hope|hoping|praying) i (?:don't|
     never|won't|do not) wake up(?! (?:late|early|in time|before|till|until|at|with|too|to|on|
     when|hungover|sick|stiff|grumpy)\b)|wish i could (?:just )?(?:die|disappear|stop existing|
     not exist)|pray(?:ing)? i (?:don't|never|won't|do not) wake|wish i (?:wasn't|weren't|
-    was not) (?:alive|here|around)|part of me wants to die|if i (?:just )?(?:didn'?t|
+    was not) (?:alive|here|around)|part of me (?:wants|wishes|would like|longs) to <DIE>|
+    if i (?:just )?(?:didn'?t|
     did not) exist|(?:want|wanna) to (?:go to )?sleep and (?:never|not) wake|(?:thinking|think|
     thoughts) (?:about|of) (?:dying|death|being dead)|want (?:it|this|
     everything) (?:all )?(?:to be|to) (?:over|end|stop) (?:for good|forever|permanently)|(?:it|
     everything) (?:would|could|will)? ?all be over|want it all to (?:stop|end)
 crisis.passive passive_ideation self
-  when die dead alive exist disappear gone forever
+  when die dead alive exist disappear gone forever vanish feet_under ft_under grave
     (?:want|wanna|wanted|want(?:ed)? to|longing to|ready to) <DIE>
 crisis.passive passive_ideation self
   when die death dead
@@ -272,16 +279,18 @@ crisis.distress distress self
   when can't cant can_not cannot burden hopeless worthless trapped empty numb alone exhausted
   when broken useless failure way_out no_hope nothing give_up giving_up hate falling cares tired
     can'?t (?:do this|take (?:it|this|any more|anymore)|cope|go on|keep (?:doing|going|living|
-    fighting)|handle (?:it|this|anything)|live like this)|(?:i'm|im|i am|feel|feeling|
-    being) (?:such |so |a )*(?:burden|hopeless|worthless|trapped|empty|numb|so alone|
+    fighting)|handle (?:it|this|anything)|live like this)|(?:i'm|im|i am|feel|feeling|feel like|
+    feeling like|being) (?:such |so |a |an )*(?:burden|hopeless|worthless|trapped|empty|numb|
+    so alone|
     completely alone|all alone|exhausted|broken|useless|a failure)|no way out|no hope|
     nothing (?:will|is going to|ever) (?:change|get better|gets better)|(?:i )?give up\b|
     giving up|hate my ?self|falling apart|nobody cares|no one cares|so tired of (?:everything|
     it all|fighting|trying|pretending|being)
 crisis.distress distress self
-  when hopeless pointless lonely exhausted drowning crying too_much failure don't_see done
-  when what's_wrong
-    hopeless(?:ness)?|pointless|lonely|exhausted|drowning|crying (?:all|every)|(?:it's|it is|
+  when hopeless pointless lonel exhausted drowning crying too_much failure don't_see done
+  when what's_wrong believes_me
+    hopeless(?:ness)?|pointless|lonel(?:y|iness)|exhausted|drowning|crying (?:all|every|on and off|
+    since|for hours)|(?:nobody|no one|noone) (?:ever )?believes? me|(?:it's|it is|
     everything is) (?:all )?too much|(?:such|a total|a complete) failure|don'?t see the point|
     what'?s wrong with me|(?:i'm|im|i am) (?:so |just |completely )?done(?= ?(?:$|[.!,]|
     with (?:it all|everything|life|this life)))
@@ -337,8 +346,11 @@ crisis.passive passive_ideation self
      (?:died|never woken|not survived|not woken)
 crisis.plan active_ideation self
   when ways methods
-    (?:thinking (?:of|about)|looking (?:at|up|into)|researching|reading about) (?:ways|methods)
-    (?= ?(?:$|[.,!]|to |i |of |online))
+    (?:thinking (?:of|about)|looking (?:at|up|into)|researching|reading about|searching (?:for |
+    up )?|
+    googling) (?:ways|methods)(?= ?(?:$|[.,!]|to (?:do it|die|end (?:it|my|things)|kill|go\b|not
+     wake|hang|overdose|disappear)|i (?:could|would|might|'d)|of (?:doing it|dying|ending|killing)|
+    online|again|and then|and delet))
 crisis.direct active_ideation self
   when pensando quitarme denke
     pensando en (?:suicidarme|matarme|el suicidio|quitarme la vida)|quitarme la vida|
@@ -362,18 +374,24 @@ danger_from_others active_ideation danger_from_others
     keeps threatening to|swore (?:he|she)(?:'d| would)|
     says (?:he|she)(?:'ll| will)) <THREAT> (?:me|us|my kids|my \w+)
 danger_from_others imminent danger_from_others
-  when bang break gun knife weapon lock hid where_i
+  when bang break gun knife weapon lock hid where_i out_where know_where knows_where
     (?:he|she|they|my ex|my husband|my partner)(?:'s| is| are|'re) (?:outside )?(?:banging on|
     breaking in|
     trying to (?:get|break) in)|(?:has|got|grabbed|pulled out|pulled) a (?:gun|knife|weapon)
      (?:on me)?|(?:locked|hiding|hid) (?:my ?self )?in (?:the|my) (?:bathroom|bedroom|car|
-    room|closet)|(?:he|she|they) (?:found|knows|know) where i (?:live|am|'m staying)
+    room|closet)|(?:he|she|they|my ex|my husband|my partner|my dad|my stepdad|my abuser)(?: has|
+    's| have|'ve)? (?:found out|found|knows|know|worked out) where (?:i|we|the kids|my kids)
+     (?:live|am|are|'m|'re|stay|work)|(?:he|she|they|my ex|my husband|my partner|my dad|my
+     stepdad|my abuser)(?: has|'s| have|'ve)? (?:found out|found|knows|know|worked out) where
+     (?:the|my|our) (?:refuge|shelter|safe house) is
 danger_from_others imminent danger_from_others
   when he's hes he_is she's shes she_is they're they_are theyre ex's ex_is ex_s husband
   when partner friend's friend_is dad's dad_is stepdad
   needs scared|afraid|terrified|frightened|drunk|wasted|angry|furious|raging|violent|threat|
   needs (?:hit|hurt|kill|beat|hits|hurts|hitting|hurting)s? (?:me|us)|abus|dangerous|weapon|gun|
-  needs knife|hid(?:e|ing)|not safe|unsafe|panick?|help me|shaking
+  needs knife|hid(?:e|ing)|not safe|unsafe|panick?|help me|shaking|released from|on bail|
+  needs got out(?= ?(?:$|[.,!]|and|early|of (?:prison|jail|the nick)))|restraining order|
+  needs injunction|non-?molestation|protection order|refuge|shelter
     (?:he|she|they|my ex|my husband|my partner|my (?:boy|girl)friend|my dad|my stepdad)(?:'s|
     s| is| are|'re) (?:\w+ )?(?:outside|at (?:my|the) (?:door|window|house)|in the house|
     (?:back |at )?home|here|downstairs|upstairs|in the (?:next|other) room|coming (?:back|
@@ -525,6 +543,11 @@ crisis.plan active_ideation self
     (?:thinking|thought|think|dreaming) (?:about|of) (?:the )?(?:rope|bridge|pills|edge|tracks|gun)
      (?:again|a lot|lately|all the time|every day|constantly|tonight|today)
 crisis.plan active_ideation self
+  when railway tracks train_line level_crossing
+    (?:keep|kept|can'?t stop|cannot stop) (?:thinking|dreaming) (?:about|of) (?:the )?(?:railway|
+    tracks|train line|level crossing)(?: line)?(?! (?:we|in|at|they|you|he|she|from|that|strike|
+    strikes|closure|works|repairs|project|delays?|fares?)\b)
+crisis.plan active_ideation self
   when flip dive jump leap
     (?:<GO>|thinking (?:of|about)) (?:do )?(?:a )?(?:flip|dive|swan ?dive|jump|leap) off (?:the|a|
     that) (?:bridge|roof|building|cliff|balcony|car ?park|tower)
@@ -552,7 +575,8 @@ final.cancel weak final
 final.giving strong final
   when gave giving given give_away give_my give_the
     (?:gave|giving|give|given) (?:away )?(?:the |my )?(?:dog|cat|pets?|guitar|plants|things|stuff|
-    jewell?ery|books|car) (?:\w+ ){0,2}(?:to|away)
+    jewell?ery|books|car|rings?|wedding ring|watch|necklace|medals|bracelet) (?:\w+ ){0,2}(?:to|
+    away)
 final.farewell strong final
   when wanted_to_say one_last
     (?:just )?wanted to say (?:thanks|thank you|goodbye|bye|sorry) to (?:this group|you all|
@@ -579,8 +603,9 @@ sig.intent strong signal
     i'?m|i am) (?:i'?m |i am )?not (?:going to|gonna) keep (?:doing it|going|living|doing this|
     being here)
 sig.do_it weak signal
-  when do_it doing_it
-    (?:<GO>|i'?m|i am|i'?ll|i will|i'?ve decided|decided to|time to) (?:\w+ )?(?:do it|doing it)
+  when do_it doing_it finish_it finishing_it
+    (?:<GO>|i'?m|i am|i'?ll|i will|i'?ve decided|decided to|time to) (?:\w+ )?(?:do it|doing it|
+    finish it|finishing it)
     (?! (?:with|for|on|off|at work|in class|again)\b)|(?:^|[.!?,] ?)doing it (?:tonight|tomorrow|
     2nite|on|at|when|after|this|friday|saturday|sunday|monday|tuesday|wednesday|thursday|before)
 sig.time strong time
@@ -599,10 +624,11 @@ sig.means strong signal
      months? supply|what'?s in (?:my|the|our|my mum'?s|my mom'?s) (?:\w+ )?cabinet|the key is
      (?:on|in|under)
 final.deeds strong final
-  when letters log_in goodbye last_time peace spare_key fed_the left_the
+  when letters log_in goodbye last_time peace spare_key fed_the left_the be_gone
     (?:written|wrote) (?:\w+ ){0,2}letters|last time i'?ll (?:log in|post|be here|write)|made
      (?:my )?peace with it|left the spare key|fed the (?:cat|dog)|(?:sorry|apologi[sz]e) for
-     (?:all )?the trouble|deserved (?:someone|something) better|(?:i'?ll|i will) be gone
+     (?:all )?the trouble|deserved (?:someone|something) better|(?:i'?ll|i will) be gone(?= ?(?:$|
+    [.!]|by (?:the )?(?:morning|then|sunrise|dawn)|soon|forever|for good))
 crisis.self_harm active_ideation self
   when hurting cutting burning harming burned burnt razor blade self_harm selfharm
     (?:keep|kept|been|started|start) (?:hurting|cutting|burning|harming) my ?self|(?:burned|burnt|
@@ -668,7 +694,8 @@ crisis.passive passive_ideation self
   needs happened|if i (?:didn'?t|did not|never|don'?t) (?:wake|woke)|if i (?:just )?died|
   needs if i (?:wasn'?t|weren'?t) (?:here|around)|accident|hit me|in my sleep
     (?:wouldn'?t|would not|won'?t) (?:really |honestly |even |actually )?(?:mind|care|be sad|be
-     upset|fight it)|(?:i'?d|i would|i will|i'?ll) be (?:relieved|glad|ok|okay|fine with it)|
+     upset|fight it|be (?:that |too |all that |very |overly )?(?:bothered|fussed))|(?:i'?d|i would|
+    i will|i'?ll|part of me would|part of me'?d) be (?:relieved|glad|ok|okay|fine with it)|
     (?:that'?d|it'?d|that would|it would|that'?s|it'?s) (?:honestly |really |probably )?(?:be )?
     (?:fine|okay|ok|alright|a relief|no loss|a mercy)
 crisis.distress distress self
@@ -740,8 +767,13 @@ crisis.direct active_ideation self
     (?:suicide|dying|death|ending it|killing my ?self|ending my life) (?:feels|seems|is|looks|
     sounds) like (?:the )?only (?:way out|option|answer|choice|way)
 crisis.want_to_die active_ideation self
-  when stop_being stop_living stop_existing alive_anymore
-    (?:want|wanna|going) to (?:stop being alive|stop living|stop existing|not be alive anymore)
+  when stop_being stop_living stop_existing be_alive_any
+    (?:want|wanna|going) to (?:stop being alive|stop living|stop existing|not be alive anymore)|
+    (?:don'?t|do not) (?:want|wanna) (?:to )?be alive (?:anymore|any more|any longer)
+crisis.want_to_die active_ideation self
+  when be_here_any
+  needs \balive\b
+    (?:don'?t|do not) (?:want|wanna) (?:to )?be here (?:anymore|any more|any longer)
 crisis.self_harm active_ideation self
   when sh_urges sh_again sh_tonight
     \bsh urges|\bsh (?:again|tonight)
@@ -811,6 +843,13 @@ crisis.passive passive_ideation self
     dormir(?:me)? y no despertar(?:me)?|(?:seria )?melhor n[aã]o (?:existir|estar aqui)|(?:sería|
     seria) mejor no (?:existir|estar aqui|estar aquí)
 crisis.direct active_ideation self
+  when suicide killing_my ending_it ending_my taking_my
+    (?:(?:^|[.!?,] ?)|(?:the )?(?:thoughts?|idea|word) of )(?:suicide|killing my ?self|ending it|
+    ending my life|taking my (?:own )?life) (?:just )?(?:keeps?|won'?t stop|is|has been) (?:going|
+    spinning|running|swirling|circling|playing|coming back|going round|round) (?:\w+ ){0,5}(?:in
+     )?my (?:head|mind)|(?:can'?t|cannot) get (?:the (?:thoughts?|idea) of )?(?:suicide|killing
+     my ?self|ending it|ending my life) out of my (?:head|mind)
+crisis.direct active_ideation self
   when seriously rehears on_my_mind
     (?:think|thinking|thought) (?:\w+ )?(?:seriously|properly|constantly|a lot) (?:about|of)
      (?:suicide|killing my ?self|ending (?:it|my life|things)|taking my (?:own )?life)|
@@ -825,9 +864,11 @@ final.note strong final
   when note_on left_a_note left_the_note
     left (?:a|the) note (?:\w+ ){0,5}for
 final.nocall strong final
-  when ring_anyone call_anyone phone_anyone contact_anyone tell_anyone
+  when ring_anyone call_anyone phone_anyone contact_anyone tell_anyone stop_me
     (?:don'?t|do not|dont|please don'?t) (?:ring|call|phone|contact|tell|look for) (?:anyone|
-    anybody|the police|an ambulance|my (?:mum|mom|family))
+    anybody|the police|an ambulance|my (?:mum|mom|family))|(?:not|n't) (?:telling|saying this to|
+    telling this to|posting this so) (?:you|anyone|you all|you guys) (?:so|for) (?:you|anyone|
+    someone|somebody)(?:'ll| will| can| could| to)? (?:try to )?stop me
 final.farewell strong final
   when you_lot say_bye
     (?:wanted to |just )?say (?:bye|goodbye|thanks|thank you) to (?:you lot|you guys|you all|
@@ -920,8 +961,9 @@ final.letters decisive final
     (?:written|wrote|left|finished) (?:the|my|some|all the) (?:notes|letters),? (?:one for|for
      (?:each|every|everyone|all of))
 final.clear weak final
-  when paid_off deleted wiped cleared
-    paid off (?:all )?my (?:debts?|bills)|(?:deleted|wiped|cleared) (?:all )?my (?:socials|
+  when paid_off deleted wiped cleared settled
+    (?:paid off|cleared|settled) (?:all )?my (?:debts?|bills)|(?:deleted|wiped|
+    cleared) (?:all )?my (?:socials|
     accounts|laptop|phone|browser|history|messages|profiles?)
 final.after strong final
   when go_through deal_with has_to have_to
@@ -948,8 +990,9 @@ crisis.plan active_ideation self
     lake|waves|ocean)|(?:going to|about to|will) walk in (?:when|once|after|tonight)
 crisis.means active_ideation self
   when stockpil hoard stash saving_up saved_up
-    (?:stockpil|hoard|stash)\w* (?:up )?(?:my |all my |the )?(?:\w+ )?(?:pills|tablets|meds|
-    medication)|sav(?:ing|ed) up (?:my |all my )?(?:pills|tablets|meds|medication|\w+(?:pine|pam|
+    (?:stockpil|hoard|stash)\w* (?:up )?(?:of )?(?:my |all my |the )?(?:\w+(?:'s)? ){0,2}(?:pills|
+    tablets|meds|medication|sleepers|sleeping pills|painkillers)|sav(?:ing|ed) up (?:my |
+    all my )?(?:pills|tablets|meds|medication|\w+(?:pine|pam|
     lam|done|zole|xetine|traline|codeine|madol|barbital))
 crisis.act imminent self
   when took taken swallowed downed
@@ -959,9 +1002,12 @@ crisis.act imminent self
     all the|a whole|every|both) (?:box|packet|bottle|strip|pack|tub)(?:s|es)?(?! of (?!pills|
     tablets|meds|paracetamol|ibuprofen|sleeping))(?! (?:to|into|home|back|out|with|round|over))
 crisis.indirect active_ideation self
-  when decided
-    (?:i'?ve|i have|i'?m|i am|already) decided (?:\w+ ){0,2}(?:i'?m |i am )?not (?:doing|seeing|
-    having|facing|getting through|going through) another (?:winter|year|christmas|birthday|
+  when decided made_up
+    (?:i'?ve|i have|i'?m|i am|already) (?:decided|made up my mind),? (?:\w+ ){0,2}(?:i'?m |i am )?
+    (?:not|won'?t|will not|shall not|shan'?t) (?:be )?(?:doing|seeing|see|do|having|have|facing|
+    face|getting through|get through|going
+     through|go through|living through|live through|surviving|survive) another (?:winter|year|
+    christmas|birthday|
     summer|month|week)(?! (?:at|with|in|of|for|like|there|here|alone|sober|on))
 crisis.passive passive_ideation self
   when deserve
@@ -975,6 +1021,119 @@ crisis.passive passive_ideation self
 crisis.act imminent self
   when cachets médicaments medicaments comprimés comprimes
     j'ai (?:\w+ )?pris tou(?:s|tes) mes (?:cachets|m[ée]dicaments|comprim[ée]s|pilules)
+crisis.indirect active_ideation self
+  when see_myself see_my_self imagine_myself imagine_my_self picture_myself picture_my_self
+    (?:don'?t|do not|can'?t|cannot|never) (?:see|imagine|picture) my ?self (?:still )?(?:making
+     it|living|getting|reaching|being alive|being here|being around|alive|around|here) (?:to |
+    past |at |by |until |till )?(?:[1-3]\d|(?:twenty|thirty)(?:[ -]\w+)?|eighteen|nineteen|my
+     (?:[1-3]\d(?:st|nd|rd|th)|next birthday|birthday)|(?:another|next) (?:year|birthday|
+    christmas|winter|summer|spring)|christmas|the (?:new year|end of the (?:year|
+    month)))(?! (?:without|
+    with|if|unless|in|at|like|on|before|after|dinner|party|lunch|market|shopping|do|eve|day|time)\b)
+crisis.indirect active_ideation self
+  when of_reasons no_reasons any_reasons many_reasons
+    (?:running|run|ran) out of reasons? (?:left )?not to (?:end it|do it|kill my ?self|die|go
+     through with it|end my life|end things)|(?:no|not (?:many|any)) reasons? left not to (?:end
+     it|do it|kill my ?self|die|go through with it|end my life)
+crisis.passive passive_ideation self
+  when of_reasons no_reasons any_reasons many_reasons
+    (?:running|run|ran) out of reasons? (?:left )?to (?:live|stay alive|keep living|keep going|be
+     here|go on|carry on|stick around|be alive)|(?:no|not (?:many|any)) reasons? left to (?:live|
+    stay alive|keep living|keep going|be here|go on|be alive)
+crisis.indirect active_ideation self
+  when around_to_see here_to_see be_alive_to
+  unless holiday|away|abroad|travel|trip|flight|shift|working|at work|visit|moving|moved
+    (?:won'?t|will not|wont|shan'?t|shall not) be (?:around|here|alive) to see (?:it|that|this|
+    the day|them|him|her)(?= ?(?:$|[.,!]))
+crisis.indirect active_ideation self
+  when going_too go_too go_with_h go_with_t going_with_h going_with_t follow_him follow_her
+  when follow_them
+    (?:when|once|after|if) (?:my )?(?:\w+ )?(?:mum|mam|mom|mother|dad|father|nan|gran|grandma|
+    grandad|husband|wife|partner|he|she|dog|cat|son|daughter) (?:dies|passes(?: away| on)?|is
+     gone|has gone|'s gone|leaves us),? (?:i'?m|i am|i'?ll|i will) (?:going|go|be going|be
+     following|follow) (?:too|as well|with (?:him|her|them)|(?:him|her|them)(?= ?(?:$|[.,!])))
+crisis.indirect active_ideation self
+  when going_too go_too go_with_h go_with_t going_with_h going_with_t
+  needs \b(?:decided|keeping me (?:here|alive|going)|only (?:reason|thing)|can'?t (?:live|go on|be
+  needs here) without|no (?:point|reason) (?:in )?(?:staying|being here)|after that)\b
+    (?:when|once) (?:my )?(?:\w+ )?(?:mum|mam|mom|mother|dad|father|nan|gran|grandma|grandad|
+    husband|wife|partner) goes,? (?:i'?m|i am|i'?ll|i will) (?:going|go|be going) (?:too|as well|
+    with (?:him|her|them))(?= ?(?:$|[.,!]))
+final.deeds strong final
+  when not_driving not_walking not_swimming be_driving be_walking be_swimming
+    (?:i'?m|i am) not (?:driving|walking|swimming) (?:back|home)(?= ?(?:$|[.!]))|(?:won'?t|will
+     not) be (?:driving|walking|swimming) (?:back|home)(?= ?(?:$|[.!]))
+final.place weak final
+  when parked
+    parked (?:up )?(?:at|by|on|near|above) the (?:coast|cliffs?|sea ?front|seaside|sea|beach|
+    pier|quarry|reservoir|river|bridge|dam|viaduct|lookout|railway|tracks|level crossing|harbour|
+    headland)
+final.giving strong final
+  when a_home_for new_home_for homes_for
+    (?:found|finding|got) (?:a )?(?:new )?homes? for (?:the |my )?(?:dog|cat|pets?|rabbits?|budgie|
+    animals|fish|horse)
+final.sorted weak final
+  when left_to_sort else_to_sort left_to_arrange left_to_do left_to_tidy left_to_organ
+    nothing (?:left|else|more) to (?:sort|arrange|do|tidy|organi[sz]e)(?: out)?(?= ?(?:$|[.!]|
+    now))
+danger_from_others imminent danger_from_others
+  when vor_meiner vor_unserer vor_der_t an_meiner an_der_t
+  needs angst|hilfe|droht|schl[äa]gt|betrunken|h[äa]mmert|tritt|schreit|polizei
+    (?:er|sie) (?:steht|ist|wartet|h[äa]mmert|klopft|tritt) (?:\w+ ){0,3}(?:vor|an) (?:meiner|
+    unserer|der) (?:t[üu]r|wohnung|haus)
+sig.means strong signal
+  when klaar
+    (?:pillen|tabletten|medicijnen) (?:\w+ )?(?:klaar(?:liggen|leggen|gelegd|staan)?|liggen
+     klaar)
+sig.do_it weak signal
+  when doe_ik_het ik_doe_het
+    (?:vanavond|vannacht|morgen|nu|straks) doe ik het|ik doe het (?:vanavond|vannacht|morgen|
+    straks)
+crisis.slang active_ideation self
+  when gravestone coffin
+    (?:<GO>|wanna|want to) (?:go |be )?(?:in (?:a|the|my) )?(?:coffin|gravestone)(?= ?(?:$|[.,!]|
+    soon|tonight|now|fr|ngl|rn|tbh))
+crisis.passive passive_ideation self
+  when ready_for
+  needs \b(?:life|lived|living|alive|dying|death|die|hasten|my time)\b
+    ready for (?:it|this|life|my life|everything)(?: all)? to (?:be over|end)(?= ?(?:$|[.,!;]|now|
+    for good))
+crisis.passive passive_ideation self
+  when skid swerve off_the_road would_crash just_crash
+    (?:hope|hoping|wish|wishing|pray|praying) (?:that )?(?:the|a|my) (?:car|bus|plane|train|lorry|
+    truck|coach) would (?:just )?(?:skid|swerve|spin off|crash|come off the road|go off the road|
+    leave the road)
+final.note weak final
+  when someone_know somebody_know
+    (?:just )?so (?:someone|somebody) (?:here )?knows?(?= ?(?:$|[.,!]))
+sig.means strong signal
+  when slow_down t_slow never_slow fast_train fast_one express_train the_express freight
+    (?:trains?|express|freight|\d{1,2}[:.]\d{2}|fast one) (?:\w+ ){0,3}(?:doesn'?t|does not|never|
+    won'?t|don'?t) slow(?: down)?(?= ?(?:$|[.,!]|there|here|at|through|thru|past|for))|(?:fast|
+    express|freight|non-?stop(?:ping)?) (?:trains?|ones?) (?:\w+ ){0,2}(?:go(?:es)?|come(?:s)?|
+    pass(?:es)?|run(?:s)?|fly|flies) (?:through|thru|past|by)
+sig.means strong signal
+  when gun rifle pistol firearm revolver combo combination the_code_to the_code_for
+    (?:guns?|rifles?|shotguns?|pistols?|firearms?|revolver)(?:'s|s| is| are)? (?:still )?(?:in|
+    under|on top of|behind) (?:the|my|his|dad'?s|my dad'?s) (?:gun )?(?:safe|cabinet|drawer|
+    wardrobe|loft|cupboard)|(?:i )?(?:know|have|got|found|i'?ve got) the (?:combo|combination|code)
+     (?:to|for) (?:the|his|my dad'?s|dad'?s) (?:gun )?(?:safe|cabinet)|(?:i )?know the (?:combo|
+    combination|code)(?= ?(?:$|[.,!]))
+harm_to_others active_ideation harm_to_others
+  when know_what_it feel_what_it out_what_it
+  needs watch|follow|outside (?:his|her|their)|(?:his|her|their) (?:\w+ )?(?:\w+'s )?(?:house|flat|
+  needs place|address|car|work)|found out where|revenge|pay for
+    (?:want|wanna|going to|gonna|will|'ll|need) (?:to )?(?:make )?(?:her|him|them|that \w+|his \w+|
+    her \w+) (?:to )?(?:know|feel|find out) what it (?:felt|feels|'s|is) like(?= ?(?:$|[.,!]))
+final.giving strong final
+  when who_gets who_should_get who_will_get who_should_have who_can_have
+  unless (?:my|the|a|his|her|mum'?s|dad'?s) will\b|solicitor|lawyer|probate|executor|testament
+    (?<!and\s)(?:i'?ve been|i'?m|i am|been|i|i have|i'?ve) (?:writing|wrote|written|sorting|
+    sorted|working|worked|making|made|deciding|decided|listing|listed) (?:out |up )?(?:a list of )?
+    who (?:gets|should get|will get|should have|can have) (?:what|my)
+final.note weak final
+  when in_case
+    (?<!\w\s)(?<!\w)just in case(?= ?(?:$|[.!]))
 """
 _FRAGMENTS = {
     "<GO>": _GO,
@@ -1174,7 +1333,8 @@ _HEDGE = _scope(
         r"\b(?:(?:not|never) (?:going|gonna) (?:to )?(?:do|act on) (?:anything|it)|(?:won'?t|wont|"
         r"wouldn'?t|will not|would not) (?:ever )?(?:do|act on) (?:anything|it)|(?:i'?m|i am) safe|"
         r"just a (?:wish|feeling|thought)|no plans?\b|not planning|sometimes|some days|some nights|"
-        r"part of me|in a way)\b"
+        r"part of me|in a way|(?:don'?t|do not) (?:also )?(?:want|wanna) to (?:die|kill my ?self))"
+        r"\b"
     )
 )
 _RECENT = _scope(
@@ -1185,7 +1345,9 @@ _OTHER = re.compile(
     r"\b(?:you|you're|youre|your|u|ur|he|he's|hes|she|she's|shes|they|they're|his|her|him|"
     r"them|we|someone|somebody|anyone|anybody|people|person|everyone|everybody|character|"
     r"protagonist|friend|sister|brother|mum|mom|dad|son|daughter|cousin|husband|wife|partner|"
-    r"boyfriend|girlfriend|member|client|patient|kid|teen|man|woman|guy|girl|who|one|folks)\b"
+    r"boyfriend|girlfriend|member|client|patient|kid|teen|man|woman|guy|girl|who|one|folks|"
+    r"nan|nana|gran|granny|grandma|grandad|grandpa|aunt|auntie|uncle|niece|nephew|stepdad|"
+    r"stepmum|stepmom|neighbou?r|ex)\b"
 )
 _REPORTED = _scope(
     _space(
@@ -1202,7 +1364,8 @@ _REPORTED = _scope(
 _HYPOTHETICAL = re.compile(
     _space(
         r"\b(?:if (?:i |you |anyone |someone )?ever|whenever|in case|next time|if you|when you|"
-        r"if i (?:took|take|were to|did))\b"
+        r"if i (?:took|take|were to|did|had ever|'d ever|have ever|'ve ever)|whether i "
+        r"(?:had |have |'d |'ve )?ever)\b"
     )
     # "if" right before the statement ("if i took the whole box ...")
     + r"|\bif\s*$"

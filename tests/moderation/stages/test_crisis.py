@@ -532,7 +532,9 @@ def risk_of(text: str) -> Risk:
     ("text", "risk"),
     [
         # text-speak with no apostrophes reads as the standard spelling
-        ("honestly i dont want to be alive anymore", Risk.PASSIVE_IDEATION),
+        # (and "I don't want to be alive anymore" is "I want to die" said another way: active
+        # unless hedged, as the policy reads the plain wish)
+        ("honestly i dont want to be alive anymore", Risk.ACTIVE_IDEATION),
         ("ive been thinkin about killing myslef", Risk.ACTIVE_IDEATION),
         ("gonna end it all tonite", Risk.IMMINENT),
         ("u know what, id rather be dead", Risk.PASSIVE_IDEATION),
@@ -643,3 +645,337 @@ def test_once_as_the_past_is_still_the_past(text: str) -> None:
 )
 def test_once_and_jump_in_ordinary_talk(text: str) -> None:
     assert assess(_canonical(text)).self_risk is Risk.NONE
+
+
+# Classes from the eighth blind set, each with sentences of our own.
+
+
+def level_of(text: str) -> Risk:
+    return assess(_canonical(text)).self_risk
+
+
+# "I don't want to be alive anymore" is "I want to die" said another way: active, and kept
+# a wish by what hedges it; "here" is read as alive when the message says so.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "honestly i do not want to be alive any more",
+        "i dont wanna be alive anymore",
+        "I don't want to be here any longer. Alive, I mean.",
+    ],
+)
+def test_not_wanting_to_be_alive_is_active(text: str) -> None:
+    assert level_of(text) >= Risk.ACTIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't want to be alive anymore, but I don't want to die either. I want the pain gone.",
+        "some days i don't want to be alive anymore. i'm not going to do anything",
+        "I don't want to be here anymore. Not at this job, I'm handing in my notice",
+    ],
+)
+def test_not_wanting_to_be_alive_hedged_stays_a_wish(text: str) -> None:
+    assert level_of(text) <= Risk.PASSIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I didn't want to be alive anymore back then; now I'm doing much better",
+        "My brother says he doesn't want to be alive anymore and I don't know what to say",
+        "I'd never say I don't want to be alive anymore, I'm just tired",
+    ],
+)
+def test_not_wanting_to_be_alive_past_or_others_is_not_held(text: str) -> None:
+    assert level_of(text) <= Risk.PASSIVE_IDEATION
+
+
+# A resolve with no risk word: a future that stops, reasons running out, "I won't be
+# around to see it", "when he dies I'm going with him".
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't see myself making it to 30 honestly",
+        "i don't see myself still being here by christmas",
+        "I've made up my mind, I won't face another christmas",
+        "I have decided I shall not live through another winter.",
+        "i'm running out of reasons not to do it",
+        "ran out of reasons not to end it tbh",
+        "If they take the house I won't be around to see it.",
+        "When my husband dies, I'm going with him.",
+        "once my nan passes away i'll follow her",
+        "When dad goes I'm going too. I've decided, there's no point staying after that",
+    ],
+)
+def test_resolve_without_a_risk_word_is_active(text: str) -> None:
+    assert level_of(text) >= Risk.ACTIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't see myself reaching 30 without a mortgage lol",
+        "I can't see myself living to 90 like my gran",
+        "I don't see myself making it to christmas dinner, the trains are off",
+        "I don't see myself getting to the party on time",
+        "I have decided I won't do another Christmas at my mother-in-law's",
+        "My therapist and I wrote my reasons not to end it, the list is on the fridge",
+        "We ran out of reasons to stay in that town",
+        "If it's on the 14th I won't be around to see it, we're on holiday",
+        "My grandad won't be around to see it, he died last year",
+        "When mum goes to bingo I'm going too",
+        "when she goes I'm going too, she's my lift",
+        "when my sister goes abroad i'll follow her on insta",
+    ],
+)
+def test_resolve_shapes_in_ordinary_talk(text: str) -> None:
+    assert risk_of(text) < Risk.ACTIVE_IDEATION
+
+
+def test_reasons_to_live_running_out_is_passive() -> None:
+    assert level_of("running out of reasons to keep going tbh") is Risk.PASSIVE_IDEATION
+
+
+# Goodbyes as deeds: a pet rehomed, debts cleared, nothing left to sort, "I'll be gone",
+# parked by the sea and not driving back; "finish it" with such a goodbye.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Found a new home for my cat and settled all my debts. Nothing else to sort now.",
+        "Everything's in order. By morning I'll be gone.",
+        "Parked up by the cliffs. I won't be driving back.",
+        "I've put my affairs in order, and I intend to finish it tomorrow.",
+    ],
+)
+def test_goodbye_deeds_without_a_risk_word(text: str) -> None:
+    assert level_of(text) >= Risk.ACTIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not going back to him. Thank you all for everything.",
+        "I'm parked at the beach with the kids, thanks for everything everyone",
+        "We found a new home for the cat because of my allergy",
+        "I'll be gone for the weekend, thanks for everything",
+        "I'm going to finish it tonight, the scarf is nearly done",
+        "I intend to finish the degree next year",
+        "cleared my debts at last, nothing left to sort but the party!",
+        "I'm not driving back tonight, staying at my sister's, love you all",
+    ],
+)
+def test_goodbye_deeds_in_ordinary_talk(text: str) -> None:
+    assert level_of(text) < Risk.ACTIVE_IDEATION
+
+
+# Searching for ways, and suicide going round one's head.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've been googling ways to do it at night",
+        "I keep searching for ways and then clearing the browser",
+        "the thought of killing myself keeps coming back into my head",
+        "I can't get suicide out of my head",
+        "Ending it just keeps spinning round my mind at night",
+    ],
+)
+def test_searching_for_ways_and_thoughts_that_return(text: str) -> None:
+    assert level_of(text) >= Risk.ACTIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm searching for ways to save money on the food shop",
+        "researching ways to get the kids to sleep",
+        "I looked into ways of coping with flashbacks, grounding helps",
+        "Researching methods of contraception with my GP",
+        "that podcast about suicide keeps going round my head, so sad",
+        "a song about suicide keeps playing in my head, it's catchy",
+    ],
+)
+def test_ways_and_thoughts_in_ordinary_talk(text: str) -> None:
+    assert level_of(text) < Risk.ACTIVE_IDEATION
+
+
+# Graves and coffins as slang and wishes; Dutch means and a time; a stash of tablets.
+@pytest.mark.parametrize(
+    ("text", "at_least"),
+    [
+        ("wanna be in a coffin ngl", Risk.ACTIVE_IDEATION),
+        ("gonna go ⚰️ tonight", Risk.IMMINENT),
+        ("wish i was six feet under", Risk.PASSIVE_IDEATION),
+        ("part of me wants to vanish off the face of the earth", Risk.PASSIVE_IDEATION),
+        ("Ik heb mijn tabletten klaargelegd, vannacht doe ik het", Risk.IMMINENT),
+        ("I've got a stash of my mum's sleeping pills in my drawer", Risk.ACTIVE_IDEATION),
+    ],
+)
+def test_graves_vanishing_and_means(text: str, at_least: Risk) -> None:
+    assert level_of(text) >= at_least
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we're going to go coffin shopping for grandad tomorrow",
+        "I wish my abuser was six feet under",
+        "grandad is six feet under now, miss him",
+        "I want to vanish into a good book this weekend",
+        "Ik heb de boodschappen klaarliggen en vanavond doe ik het",
+        "my nan had a stash of pills in her handbag, bless her",
+    ],
+)
+def test_graves_vanishing_and_means_in_ordinary_talk(text: str) -> None:
+    assert level_of(text) < Risk.PASSIVE_IDEATION
+
+
+# Wishes in other words: a crash hoped for, "wouldn't be bothered", "ready for it to be
+# over" about one's life, "part of me would be relieved", not waking.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wish the bus would just crash on the way to work",
+        "if I didn't wake up tomorrow I wouldn't be too bothered",
+        "I'm 87, my life has been full, I'm ready for it to be over",
+        "part of me would be relieved if something happened to me",
+        "i wish i could just not wake up",
+    ],
+)
+def test_wishes_in_other_words_are_passive(text: str) -> None:
+    assert level_of(text) is Risk.PASSIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I hope the bus doesn't crash on the ice",
+        "if the train is cancelled I wouldn't be that bothered",
+        "the trial starts monday, I'm ready for it to be over",
+        "I wish I could not wake up so early every day",
+        "someone asked if I'd ever wanted to die; yes, long ago, not now",
+        "my niece asked whether I had ever wanted to end it. Once, long ago, I told her.",
+    ],
+)
+def test_wishes_in_ordinary_talk(text: str) -> None:
+    assert level_of(text) < Risk.PASSIVE_IDEATION
+
+
+# Distress said in other words (delivered, tagged for facilitators).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I feel like such a burden to everyone",
+        "the loneliness is crushing me lately",
+        "nobody believes me about what he did",
+        "been crying on and off all afternoon",
+    ],
+)
+def test_distress_in_other_words(text: str) -> None:
+    assert level_of(text) is Risk.DISTRESS
+
+
+# Danger from others told by the situation: out of prison and at the house, the refuge
+# found, at the door in German.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my ex just got out of prison and he's outside the flat",
+        "he's back home again and there's a non-molestation order on him",
+        "my ex has found out where we live now, he's been texting",
+        "My husband has found out where the refuge is.",
+        "Sie steht vor meiner Tür und schreit, ich habe Angst",
+    ],
+)
+def test_danger_from_others_told_by_the_situation(text: str) -> None:
+    assert assess(_canonical(text)).from_others >= Risk.ACTIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dad's home, he got out of hospital today",
+        "my friend found out where the refuge is so she could drop off donations",
+        "Er steht vor der Tür, das Paket ist da",
+        "he's outside with the dog, back in five",
+    ],
+)
+def test_danger_from_others_situations_in_ordinary_talk(text: str) -> None:
+    assert assess(_canonical(text)).from_others is Risk.NONE
+
+
+# Means and deeds without a risk word: trains that do not slow, a gun in its safe with
+# the code known, rings given away, "not telling you so you'll stop me"; a threat said
+# as "I want her to know what it feels like" beside watching her house.
+@pytest.mark.parametrize(
+    ("text", "at_least"),
+    [
+        (
+            "Gave my wedding ring to my son this morning. I think I'm ready now.",
+            Risk.ACTIVE_IDEATION,
+        ),
+        (
+            "tonight i'm doing it. not telling you so you can stop me, just so somebody knows",
+            Risk.IMMINENT,
+        ),
+        (
+            "I keep thinking about the tracks behind the school. The fast trains don't slow down.",
+            Risk.ACTIVE_IDEATION,
+        ),
+        ("thinking about unaliving tonight ngl", Risk.IMMINENT),
+        ("un-aliving myself after this", Risk.ACTIVE_IDEATION),
+    ],
+)
+def test_means_and_deeds_without_a_risk_word(text: str, at_least: Risk) -> None:
+    assert level_of(text) >= at_least
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gave my old watch to my grandson for his birthday, he loved it",
+        "not telling you so you'll stop me, i'm just proud i finally left him",
+        "I keep thinking about the railway strike, so annoying",
+        "the 7:40 doesn't slow down at the crossing, someone will get hurt",
+        "dad's rifle is in the gun safe, he takes it to the range on sundays",
+    ],
+)
+def test_means_and_deeds_in_ordinary_talk(text: str) -> None:
+    assert level_of(text) < Risk.ACTIVE_IDEATION
+
+
+def test_a_threat_without_a_threat_verb() -> None:
+    text = "I've been outside her flat most nights. I want her to know what it feels like."
+    assert assess(_canonical(text)).to_others >= Risk.ACTIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want my kids to know what it feels like, a proper Christmas",
+        "he made me pay for his car, I want him to know what it feels like to be skint",
+    ],
+)
+def test_knowing_what_it_feels_like_in_ordinary_talk(text: str) -> None:
+    assert assess(_canonical(text)).to_others is Risk.NONE
+
+
+# Deciding who gets one's things, with "just in case": a goodbye's deed; a will made with a
+# solicitor, or someone else's things, is not.
+def test_who_gets_what_just_in_case_is_a_goodbye() -> None:
+    text = "I've made a list of who gets my books and records. Just in case."
+    assert level_of(text) >= Risk.ACTIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've been sorting out who gets what in my will with the solicitor, just in case.",
+        "Mum and I sorted who gets what at the allotment, just in case",
+        "bring a coat, just in case.",
+        "I've decided who gets what at the party: cake for everyone",
+    ],
+)
+def test_who_gets_what_in_ordinary_talk(text: str) -> None:
+    assert level_of(text) < Risk.ACTIVE_IDEATION

@@ -251,3 +251,52 @@ def test_ordinary_questions_of_height_drink_and_trains_are_not_held(text: str) -
 
 def test_the_drink_that_is_a_plan_is_still_held() -> None:
     assert screen("going to take all my sertraline with the vodka tonight").action is Action.HOLD
+
+
+# Cameras, barriers and railings are method talk when asked about as absent or present
+# at a place of danger, not when they are why a place feels safe.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "which car parks in town have no cameras on the top floor",
+        "does the bridge by the station have barriers yet",
+        "I checked which roofs don't have railings",
+    ],
+)
+def test_barriers_and_cameras_asked_about_are_method(text: str) -> None:
+    assert screen(text).action is Action.HOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we do the handover in the car park by the police station because of the cameras",
+        "the bridge near us got new railings and lights, it looks lovely now",
+        "our building has a security guard at night so I sleep better",
+    ],
+)
+def test_barriers_and_cameras_as_safety_are_ordinary(text: str) -> None:
+    assert screen(text) == Verdict()
+
+
+# Checking the height of a place of danger is method research.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "been looking up how tall the bridge over the bypass is",
+        "checked how many floors the car park by the hospital has",
+    ],
+)
+def test_checking_heights_of_places_is_method(text: str) -> None:
+    assert screen(text).action is Action.HOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we checked how high the bridge is for the van before we set off",
+        "the kids counted how many floors the hotel has, they loved the lift",
+    ],
+)
+def test_heights_in_ordinary_talk(text: str) -> None:
+    assert screen(text) == Verdict()
