@@ -416,8 +416,10 @@ def _fold_chat(text: str, is_ascii: bool) -> str:
 def canonical(text: str) -> str:
     """The canonical form of ``text`` (see the module docstring)."""
     is_ascii = text.isascii()
+    # printable ASCII (most messages): the only white space is the plain space
+    spaces_only = is_ascii and text.isprintable()
     if is_ascii:
-        if not text.isprintable():
+        if not spaces_only:
             text = _ASCII_CONTROL.sub("", text)
         text = text.lower()
     else:
@@ -426,7 +428,8 @@ def canonical(text: str) -> str:
         text = _SPELLED.sub(_join_spelled, text)
     if not is_ascii:
         text = _fold_homoglyphs(text)
-    text = " ".join(text.split())
+    if not (spaces_only and "  " not in text and text[:1] != " " and text[-1:] != " "):
+        text = " ".join(text.split())  # (otherwise it is so already)
     start = _leet_start(text, is_ascii)
     if start >= 0:
         text = text[:start] + _LEET_WORD.sub(_fold_leet_word, text[start:])

@@ -195,6 +195,19 @@ def test_never_raises_and_is_idempotent(text: str) -> None:
     assert canonical(once) == once
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab i1 .-\t\n\x0b\x7f\u00a0\u3000", max_size=24))
+@example(" a b")
+@example("a  b")
+@example("i w a n t ")
+def test_white_space_is_single_spaces_between_words(text: str) -> None:
+    # (printable ASCII text is left as it is when it is so already; the rest is joined)
+    result = canonical(text)
+    assert result == " ".join(result.split())
+    assert "\t" not in result
+    assert "\n" not in result
+
+
 _OBFUSCATION = st.text(alphabet="kil l.-_ 013@$\u0456\u200b\u0301Aa\u0430", max_size=30)
 
 
