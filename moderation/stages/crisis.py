@@ -244,6 +244,8 @@ crisis.passive passive_ideation self
     wish (?:i (?:was|were|could be|'d be)|to be) (?:dead|gone|never born|not alive|not here|(?:six|
     6) ?(?:feet|ft) under|in (?:a|the|my) (?:grave|coffin))|
     wish i (?:could )?(?:just )?(?:go to sleep|sleep|fall asleep) and (?:not|never) wake|
+    wish i (?:could )?(?:just )?(?:go to sleep|sleep|fall asleep|close my eyes) and (?:be with|
+    join) (?:him|her|them|my \w+)\b(?! (?:in the morning|tomorrow|later|when)\b)|
     wish i (?:could )?(?:just )?(?:wouldn't|didn't|would not|did not|won't|never|not) wake(?!
      (?:up )?(?:so |this )?(?:early|late|at|before|till|until|with|every|in the night))|
     wish i (?:wasn't|
@@ -280,7 +282,8 @@ crisis.want_to_die active_ideation self
      (?:die|be dead)(?! (?:of|from|in|at|when|laughing|happy|old)\b)
 crisis.passive passive_ideation self
   when want
-    (?:don'?t|do not|dont|didn'?t) want to (?:live|be alive|exist|wake up|be here (?:anymore|
+    (?:don'?t|do not|dont|didn'?t) (?:particularly |really |especially )?want to (?:live|be alive|
+    exist|wake up|be here (?:anymore|
     any more|any longer)|keep (?:living|existing)|go on living)
 crisis.passive passive_ideation self
   when dead point reason tired done no_one nobody noone mind_d mind_i mind_n worth
@@ -852,6 +855,11 @@ crisis.passive passive_ideation self
     wish (?:it (?:was|were|had been|'d been) me|i (?:was|were|had been|'d been) the one)(?: that|
      who)? (?:died|instead|didn'?t make it|got taken|was taken|who died)
 crisis.passive passive_ideation self
+  when other_side addormentarmi
+    (?:wish|want|wanna|long|longing|ready) (?:i could |to )?(?:just )?(?:be|go) (?:with|to)
+     (?:him|her|them|my \w+) (?:on the other side|in heaven|wherever (?:he|she|they) (?:is|are))|
+    addormentarmi e (?:raggiungere|rivedere|stare con)
+crisis.passive passive_ideation self
   when take_me_home take_me_away
     (?:lord|god|jesus|heaven) (?:\w+ ){0,3}take me (?:home|away|now)|take me home (?:now|soon|
     already)
@@ -972,10 +980,12 @@ crisis.self_harm active_ideation self
     (?:still|keep|kept) cutting|the urges? (?:to cut )?(?:won'?t|wont|will not|doesn'?t|does
      not) (?:leave|go|stop)
 crisis.passive passive_ideation self
-  when wake
+  when wake come_round come_around come_to
     (?:hope|hoping|praying|pray) i (?:just |simply )?(?:don't|never|won't|do not) wake(?!
      (?:up )?(?:late|early|in time|before|till|until|at|with|too|to|on|when|hungover|sick|stiff|
-    grumpy)\b)
+    grumpy)\b)|(?:hope|hoping|praying|pray|hopes) i (?:just |simply )?(?:don't|never|won't|do
+     not) come (?:round|around|to) (?:from|after) (?:the )?(?:anaesthetic|anesthetic|op|operation|
+    surgery|sedation)
 crisis.passive passive_ideation self
   when got_me get_me take_me taken_me took_me
     wish(?:es|ed|ing)? (?:that )?(?:the|that|a|it|this|my) (?:\w+ ){0,3}(?:had (?:got|taken|killed)|

@@ -1063,3 +1063,33 @@ def test_coming_round_with_a_knife_is_danger_from_others() -> None:
 )
 def test_more_languages_and_wishes(text: str, at_least: Risk) -> None:
     assert level_of(text) >= at_least
+
+
+# Wishes (passive) in the ninth set's shapes: joining the one who died through sleep or on
+# "the other side", not coming round from an operation, "don't particularly want to be
+# alive"; grief's ordinary longings stay quiet.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I wish I could just fall asleep and be with my dad.",
+        "Most evenings I want to be with him on the other side.",
+        "Honestly hoping I don't come round after the operation next week.",
+        "I'm not going to act on it, I just don't really want to live.",
+        "Vorrei addormentarmi e rivedere mia madre.",
+    ],
+)
+def test_ninth_set_wishes_are_passive(text: str) -> None:
+    assert level_of(text) is Risk.PASSIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I wish I could fall asleep and see my mum again, even just in a dream.",
+        "I hope I come round from the anaesthetic quickly, I hate hospitals.",
+        "We want to go to the other side of the lake with my dad on Sunday.",
+        "I wish I could sleep and be with my kids in the morning without the alarm.",
+    ],
+)
+def test_ninth_set_wishes_in_ordinary_talk(text: str) -> None:
+    assert level_of(text) is Risk.NONE
