@@ -123,6 +123,9 @@ crisis.act imminent self
     (?:i|i've|i have|i just) (?:just )?cut (?:my ?self |my (?:arm|wrist|leg|thigh)s? )?(?:way |
     too |really |so |very )*deep|can'?t stop the bleeding
 crisis.goodbye imminent self
+  when because_i
+    because i (?:finally |actually )?(?:went|'?ve gone|have gone|had gone) through with it
+crisis.goodbye imminent self
   when bye the_end last_m last_p last_t last_w last_l last_n final_m final_g final_w read_this
   when i'm_gone im_gone i_am_gone tell_my take_care look_after be_here be_around farewell
   when suicide_n suicide_l said_my
@@ -183,6 +186,12 @@ crisis.means active_ideation self
     which|morning|evening|dose|
     prescri|doctor|pharmac|vitamin))
 crisis.direct active_ideation self
+  when on_myself on_my_self
+  needs gun|weapon|rifle|pistol|firearm|shotgun|revolver|knife|blade|razor|taser|sidearm|glock
+    (?:turn|turning|turned|point|pointing|pointed|use|using|used) (?:it|the (?:\w+ )?(?:gun|weapon|
+    rifle|pistol|firearm|shotgun|knife|blade|razor)|my (?:\w+ )?(?:gun|weapon|rifle|pistol|
+    firearm|shotgun|knife|blade|razor)|a (?:gun|knife|blade)) on my ?self
+crisis.direct active_ideation self
   when suicidal
     (?:i'm|im|i am|feel|feeling|felt|been|so+|getting|very|really|actively|quite|pretty|super|
     extremely|more|become)(?: (?!not\b|never\b|no\b)\w+)? suicidal|suicidal (?:thoughts|
@@ -204,9 +213,10 @@ crisis.self_harm active_ideation self
     ing)? (?:again|tonight|last night|today)
 crisis.slang active_ideation self
   when kms unaliv un-aliv ctb sewer slide suiside sooicide suicde delete sudoku toaster yeet rope
-  when the_bus
+  when the_bus my_shelf myshelf
   when thebus
-    (?<![\d.])(?<!\d\s)kms|un-?aliv(?:e|ing)|ctb|sewer ?slide|suiside|sooicide|suicde|self ?delete|
+    (?<![\d.])(?<!\d\s)kms|un-?aliv(?:e|ing)|ctb|
+    (?:kill|killing|unalive|end|ending) my ?shelf|sewer ?slide|suiside|sooicide|suicde|self ?delete|
     commit (?:sudoku|
     toaster bath|die)|toaster bath|yeet my ?self (?:off|out)|rope my ?self|
     catch(?:ing)? the bus(?! to| home| into| from| at| back| in | there| because| so| with|
@@ -234,6 +244,8 @@ crisis.passive passive_ideation self
     wish (?:i (?:was|were|could be|'d be)|to be) (?:dead|gone|never born|not alive|not here|(?:six|
     6) ?(?:feet|ft) under|in (?:a|the|my) (?:grave|coffin))|
     wish i (?:could )?(?:just )?(?:go to sleep|sleep|fall asleep) and (?:not|never) wake|
+    wish i (?:could )?(?:just )?(?:go to sleep|sleep|fall asleep|close my eyes) and (?:be with|
+    join) (?:him|her|them|my \w+)\b(?! (?:in the morning|tomorrow|later|when)\b)|
     wish i (?:could )?(?:just )?(?:wouldn't|didn't|would not|did not|won't|never|not) wake(?!
      (?:up )?(?:so |this )?(?:early|late|at|before|till|until|with|every|in the night))|
     wish i (?:wasn't|
@@ -254,16 +266,24 @@ crisis.passive passive_ideation self
   when die death dead
     wanna die|want death|want to be dead
 crisis.want_to_die active_ideation self
-  when morir mourir sterben morrer morire
+  when morir mourir sterben morrer morire jag_vill
     (?:me )?quiero morir(?:me)?|je veux mourir|ich (?:will|möchte|mochte|moechte) (?:nur noch )?
-    sterben|quero morrer|voglio morire
+    sterben|quero morrer|voglio morire|jag vill (?:bara )?d[öo]\b
+crisis.passive passive_ideation self
+  when leven vill_inte_leva
+    ik wil niet (?:meer )?leven|jag vill inte leva (?:längre|langre|mer)
+crisis.direct active_ideation self
+  when eind_aan zelfmoord livet_av
+    er (?:\w+ ){0,2}een eind(?:e)? aan (?:te )?maken(?! met)|zelfmoord (?:te )?plegen|
+    mijn leven (?:te )?be[eë]indigen|ta livet av mig
 crisis.want_to_die active_ideation self
   when die dead
     (?:i |i just |i really |i honestly |i seriously |just |really )?(?:want|wanna|wan|ready)(?: to)?
      (?:die|be dead)(?! (?:of|from|in|at|when|laughing|happy|old)\b)
 crisis.passive passive_ideation self
   when want
-    (?:don'?t|do not|dont|didn'?t) want to (?:live|be alive|exist|wake up|be here (?:anymore|
+    (?:don'?t|do not|dont|didn'?t) (?:particularly |really |especially )?want to (?:live|be alive|
+    exist|wake up|be here (?:anymore|
     any more|any longer)|keep (?:living|existing)|go on living)
 crisis.passive passive_ideation self
   when dead point reason tired done no_one nobody noone mind_d mind_i mind_n worth
@@ -359,9 +379,13 @@ danger_from_others imminent danger_from_others
   when breaking kicking
     (?:breaking|kicking) (?:down |in )?(?:the|my) door
 harm_to_others active_ideation harm_to_others
-  when kill hurt stab shoot strangl murder poison beat_up run_over
+  when kill hurt stab shoot strangl murder poison beat_up run_over break_his break_her break_their
+  when ending_him ending_her
     (?:<GO>|i'll|i will|i'm gonna|'m going to) (?:\w+ )?(?:kill|hurt|stab|shoot|strangle|murder|
-    poison|beat up|run over|shoot up) <PERSON>(?! \w*ing)
+    poison|beat up|run over|shoot up) <PERSON>(?! \w*ing)|(?:<GO>|i'll|i will|i'm gonna|'m going
+     to) (?:\w+ )?break (?:his|her|their) (?:\w+ )?(?:jaw|neck|legs?|arms?|nose|face|skull|teeth|
+    fingers|kneecaps?)|(?:i'?m|i am|<GO>|i'll|i will) (?:\w+ )?ending (?:him|her)(?= ?(?:$|[.,!]|
+    for good|tonight|when|once|if))
 harm_to_others active_ideation harm_to_others
   when killing hurting stabbing shooting make_him make_her make_them shoot
     (?:thoughts|thinking|urges?|fantasi[sz]e|fantasi[sz]ing) (?:of |about )?(?:killing|hurting|
@@ -395,7 +419,8 @@ danger_from_others imminent danger_from_others
     (?:he|she|they|my ex|my husband|my partner|my (?:boy|girl)friend|my dad|my stepdad)(?:'s|
     s| is| are|'re) (?:\w+ )?(?:outside|at (?:my|the) (?:door|window|house)|in the house|
     (?:back |at )?home|here|downstairs|upstairs|in the (?:next|other) room|coming (?:back|
-    home|over|for me)(?: \w+)? (?:tonight|now|soon|drunk|any minute)|on (?:his|her|their) way)
+    home|over|round|around|for me)(?: \w+)? (?:tonight|now|soon|drunk|any minute)|
+    on (?:his|her|their) way)
 danger_from_others active_ideation danger_from_others
   when threatening hitting attacking hurting choking
     <AGENT>(?:'s| is| are|'re) (?:threatening|hitting|attacking|hurting|choking|
@@ -432,7 +457,10 @@ crisis.means active_ideation self
     hoarding|stashed|stashing|collected|collecting) (?:up )?(?:\w+ ){0,3}(?:pills|tablets|
     meds|painkillers|sleeping pills|prescriptions?)|(?:pills|tablets|meds|painkillers) (?:i'?ve |
     i have )?
-    (?:saved|stockpiled|hoarded|stashed|hidden) (?:up|away)
+    (?:saved|stockpiled|hoarded|stashed|hidden) (?:up|away)|(?:pills|tablets|meds|painkillers|
+    benzos|sleepers|opioids|oxy\w*|patches|insulin|\w+(?:pine|pam|lam|done|zole|codeine|madol|
+    barbital|tanyl)) (?:i'?ve |i have )?(?:got )?(?:saved|stockpiled|hoarded|stashed|hidden|put
+     by|put aside)(?= ?(?:$|[.,!?]|up|away|for|in|,))
 final.farewell strong final
   when goodbye bye farewell
     (?:goodbye|bye) (?:forever|for good)|goodbye (?:everyone|everybody|all|guys|friends)(?! (?:for|
@@ -508,7 +536,18 @@ crisis.act imminent self
     cliff|tower|balcony|platform)|(?:standing|sitting|sat|stood) (?:on|at) the (?:\w+ )?(?:bridge|
     roof|tracks|cliff|ledge|edge)(?= ?(?:$|[.,!]|right now|now|rn|and|it'?s|up here))
 crisis.plan imminent self
+  when how_many
+  needs pills|tablets|meds|patch|benzo|insulin|sleepers|painkillers|paracetamol|\w+(?:pine|pam|
+  needs lam|done|zole|codeine|madol|barbital|tanyl|xetine|traline)\b|opioid|oxy
+    (?:know|worked out|figured out|calculated|counted|work out) (?:exactly |precisely |roughly )?
+    how many (?:\w+ ){0,3}(?:i'?d|i would|i'?ll|i will|it would|it'?d|it will|it'?ll) (?:need|
+    take)(?! (?:for (?:the|a|my|your|work|school)|to (?:make|bake|cover|feed|fill|buy|build|
+    paint|finish|get through)))
+crisis.plan imminent self
   when the_night the_day it's_time everything_ready all_ready
+  unless wish me luck|excited|celebrat|party|birthday|anniversar|wedding|gig\b|concert|match\b|
+  unless proposing|propose|interview|exam\b|results|(?:days?|weeks?|months?|years?) (?:clean|sober)|
+  unless sobriety|(?:i'?m|i am) (?:finally )?(?:telling|going to tell|gonna tell)|big reveal
     (?:tonight|today|tomorrow)'?s the (?:night|day)|(?:tonight|today) is the (?:night|day)|
     (?:i'?ve |i have )?got everything (?:i need )?ready(?! for\b| to\b)|
     everything is ready(?! for\b|
@@ -562,6 +601,9 @@ final.nice strong final
     u|all)
 final.letters decisive final
   when letter notes note_for note_to the_note
+  unless (?:therapist|counsell?or|psychologist|grief (?:worker|counsell?or)|support worker|sponsor|
+  unless group|facilitator) (?:\w+ ){0,3}(?:suggested|said|asked|told|recommended|set|gave)|
+  unless \b(?:exercise|homework|assignment)\b|(?:to|for) (?:my |our )?(?:late|dead|deceased)\b
     (?:wrote|written|writing|left) (?:\w+ ){0,2}(?:letters?|notes?) (?:for|to) (?:my(?! (?:younger|
     older|future|past|inner|little|teenage|child|kid|\d+ year)\b)(?! \w+'?s (?:teacher|school|
     nursery|doctor|gp|class|coach|boss|work|birthday))|each|everyone)|
@@ -571,16 +613,21 @@ final.ready strong final
     i think i'?m ready(?= ?(?:$|[.,!]|now))|i mean it this time|i'?m ready to go
 final.cancel weak final
   when cancelled canceled
-    (?:cancelled|canceled) my (?:phone|contract|subscriptions?|gym|plans|appointments)
+  unless mov(?:e|ed|ing)\b|emigrat|new (?:house|flat|home|phone|contract|provider|deal)|switch|
+  unless upgrad|cheaper|better deal|abroad|relocat
+    (?:cancelled|canceled) (?:my|the) (?:phone|contract|subscriptions?|gym|plans|appointments|
+    insurance|lease|tenancy)
 final.giving strong final
   when gave giving given give_away give_my give_the
     (?:gave|giving|give|given) (?:away )?(?:the |my )?(?:dog|cat|pets?|guitar|plants|things|stuff|
     jewell?ery|books|car|rings?|wedding ring|watch|necklace|medals|bracelet) (?:\w+ ){0,2}(?:to|
     away)
 final.farewell strong final
-  when wanted_to_say one_last
+  when wanted_to_say one_last one_final last_time final_time
     (?:just )?wanted to say (?:thanks|thank you|goodbye|bye|sorry) to (?:this group|you all|
-    everyone|all of you)|one last (?:message|time|thing to say)
+    everyone|all of you)|one last (?:message|time|thing to say)|one (?:last|final) (?:chat|talk|
+    word|goodbye|hello)(?! (?:with|before) (?:my|the|our|him|her|them|\w+ (?:before|at))\b)|(?:talk|
+    chat|speak) to (?:you|you all|you guys|everyone|someone) (?:one )?(?:last|final) time
 danger_from_others imminent danger_from_others
   when knife gun weapon
     (?:he|she|they|my ex|my husband|my partner)(?:'s| is| has|'s got| got) (?:got )?(?:the|a|his|
@@ -769,6 +816,8 @@ crisis.direct active_ideation self
 crisis.want_to_die active_ideation self
   when stop_being stop_living stop_existing be_alive_any
     (?:want|wanna|going) to (?:stop being alive|stop living|stop existing|not be alive anymore)|
+    (?:then|and then|after (?:that|this|tonight|it)),? i(?:'ll| will)? (?:just )?(?:stop existing|
+    stop living|stop being alive)(?! (?:in|like|for|with|on|at|off|under|as)\b)|
     (?:don'?t|do not) (?:want|wanna) (?:to )?be alive (?:anymore|any more|any longer)
 crisis.want_to_die active_ideation self
   when be_here_any
@@ -801,6 +850,15 @@ crisis.passive passive_ideation self
      (?:here|around|exist(?:ing)?|alive|be here)|(?:think|thinking|thought) about (?:just )?
     (?:disappearing|not existing|not being here|vanishing|stopping existing)|(?:wish|want) (?:i
      could |to )?(?:just )?unexist|\bunexist(?:ing)?\b
+crisis.passive passive_ideation self
+  when the_one it_was_me it_were_me been_me
+    wish (?:it (?:was|were|had been|'d been) me|i (?:was|were|had been|'d been) the one)(?: that|
+     who)? (?:died|instead|didn'?t make it|got taken|was taken|who died)
+crisis.passive passive_ideation self
+  when other_side addormentarmi
+    (?:wish|want|wanna|long|longing|ready) (?:i could |to )?(?:just )?(?:be|go) (?:with|to)
+     (?:him|her|them|my \w+) (?:on the other side|in heaven|wherever (?:he|she|they) (?:is|are))|
+    addormentarmi e (?:raggiungere|rivedere|stare con)
 crisis.passive passive_ideation self
   when take_me_home take_me_away
     (?:lord|god|jesus|heaven) (?:\w+ ){0,3}take me (?:home|away|now)|take me home (?:now|soon|
@@ -883,7 +941,8 @@ sig.intent strong signal
     tuesday|wednesday|thursday|friday|saturday|tonight|tomorrow|the weekend|morning)|(?:tonight|
     today|this) feels like the (?:night|day|time)
 sig.means strong signal
-  when what_i_need top_floor roof_of edge_of
+  when what_i_need top_floor roof_of edge_of multi_stor multistor multi-stor top_of_the_car
+  when top_of_the_tower top_of_the_block top_of_the_flats top_of_the_build
     (?:got|have|i'?ve got|bought|brought) what i need|(?:top floor|roof|edge|top) of (?:the|a)
      (?:multi[ -]?stor(?:e)?y|car ?park|building|tower|block|flats)
 final.deeds strong final
@@ -921,10 +980,12 @@ crisis.self_harm active_ideation self
     (?:still|keep|kept) cutting|the urges? (?:to cut )?(?:won'?t|wont|will not|doesn'?t|does
      not) (?:leave|go|stop)
 crisis.passive passive_ideation self
-  when wake
+  when wake come_round come_around come_to
     (?:hope|hoping|praying|pray) i (?:just |simply )?(?:don't|never|won't|do not) wake(?!
      (?:up )?(?:late|early|in time|before|till|until|at|with|too|to|on|when|hungover|sick|stiff|
-    grumpy)\b)
+    grumpy)\b)|(?:hope|hoping|praying|pray|hopes) i (?:just |simply )?(?:don't|never|won't|do
+     not) come (?:round|around|to) (?:from|after) (?:the )?(?:anaesthetic|anesthetic|op|operation|
+    surgery|sedation)
 crisis.passive passive_ideation self
   when got_me get_me take_me taken_me took_me
     wish(?:es|ed|ing)? (?:that )?(?:the|that|a|it|this|my) (?:\w+ ){0,3}(?:had (?:got|taken|killed)|
@@ -962,16 +1023,17 @@ final.letters decisive final
      (?:each|every|everyone|all of))
 final.clear weak final
   when paid_off deleted wiped cleared settled
-    (?:paid off|cleared|settled) (?:all )?my (?:debts?|bills)|(?:deleted|wiped|
-    cleared) (?:all )?my (?:socials|
+    (?:paid off|cleared|settled) (?:all )?my (?:debts?|bills|tabs?|loans?|accounts?)|
+    (?:deleted|wiped|cleared) (?:all )?my (?:socials|
     accounts|laptop|phone|browser|history|messages|profiles?)
 final.after strong final
   when go_through deal_with has_to have_to
     (?:so |that )?(?:nobody|no one|noone) (?:has|will have|needs|would have) to (?:go through|
     deal with|sort|find|clear out) (?:it|them|my \w+|anything|things)
 final.sorted weak final
-  when sorted
-    (?:it'?s|everything'?s|everything is|all) (?:all )?(?:sorted|tied up|arranged|in order)
+  when sorted tidy squared all_settled s_settled
+    (?:it'?s|everything'?s|everything is|all) (?:all )?(?:sorted|tied up|arranged|in order|tidy|
+    squared away|settled)
      (?:now|out now)?(?= ?(?:$|[.,!]))
 crisis.act imminent self
   when top_level top_floor top_deck roof edge
@@ -984,6 +1046,19 @@ crisis.act imminent self
   when engine running
     (?:in|inside) the car in (?:the|my) garage with the engine (?:on|running)|in (?:the|my) garage
      with the (?:engine|car) (?:on|running)
+crisis.plan active_ideation self
+  when looked_up_how looking_up_how look_up_how googled_how googling_how searched_how
+  when searching_how researched_how researching_how
+  needs engine|exhaust|garage|overdos|hang|bleed|drown|charcoal|carbon monoxide|to die|fentanyl|
+  needs insulin|pills|tablets
+    (?:(?:looked|looking|look) up|googled|googling|searched|searching|researched|researching)
+     how (?:long|much|many) (?:\w+ ){0,4}(?:takes?|would
+     take|it'?d take|to (?:die|work|kill))
+crisis.plan active_ideation self
+  when like_an_accident like_a_natural like_an_overdose
+    (?:make|want|wanted|need|so|have|like|'d like|would like) (?:it|this|my death|the whole thing)
+     (?:to )?(?:look|seem|appear)
+     like (?:an (?:accident|overdose)|a natural)
 crisis.plan active_ideation self
   when walk_in walk_into
     (?:going to|about to|will|planning to|want to) walk (?:in|into) (?:the )?(?:sea|water|river|
@@ -1001,6 +1076,18 @@ crisis.act imminent self
     (?:^|[.!?,] ?|i(?:'ve| have)? (?:just )?|just )(?:took|taken|swallowed|downed) (?:the whole|
     all the|a whole|every|both) (?:box|packet|bottle|strip|pack|tub)(?:s|es)?(?! of (?!pills|
     tablets|meds|paracetamol|ibuprofen|sleeping))(?! (?:to|into|home|back|out|with|round|over))
+crisis.indirect active_ideation self
+  when same_pull same_urge same_draw same_call same_way same_thing
+  needs why (?:he|she|they) did it|(?:took|ended|taken|ending) (?:his|her|their) (?:own )?life|
+  needs killed (?:him|her|them)sel|suicide|hanged|hung (?:him|her|them)sel|what (?:he|she|they) did
+    (?:feel|feeling|felt|get|getting) (?:\w+ ){0,2}the (?:same|exact same) (?:pull|urge|draw|
+    call|way|thing)(?= ?(?:$|[.,!]|now|too|as (?:him|her|them|he|she|they)|
+    (?:he|she|they) (?:did|felt|must have)))
+crisis.indirect active_ideation self
+  when mean_done mean_with mean_finished
+    (?:done|finished|through)\b[^.!?]{0,12}(?:don'?t|do not|dont) mean (?:done |finished |through
+     )?(?:with|from|in) (?:\w+ ){0,2}(?:recovery|drinking|using|the job|work|rehab|this group|
+    the group|it|them|that|treatment|meetings)
 crisis.indirect active_ideation self
   when decided made_up
     (?:i'?ve|i have|i'?m|i am|already) (?:decided|made up my mind),? (?:\w+ ){0,2}(?:i'?m |i am )?
@@ -1299,6 +1386,9 @@ _PAST = _scope(
         r"spring|autumn|fall|decade)|in (?:19|20)\d\d|survived|survivor|after my attempt|"
         r"since my attempt|my (?:first|last|second) attempt|i was suicidal|aged? \d+|"
         r"when i (?:wanted|tried|felt|thought)|"
+        # a wish dated, set against now ("30 days ago I wanted to be dead"); not a deed
+        r"(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|couple of) (?:days?|"
+        r"weeks?) ago,? i (?:wanted|wished|felt like|thought about|was)|"
         r"at (?:sixteen|fifteen|seventeen|fourteen|thirteen|twelve))\b"
     )
     + "|"
@@ -1432,7 +1522,9 @@ _ESCALATORS = _scope(
         r"ll) (?:do|going)|(?:bought|got|have|saved|stockpiled|collected|hoarded|been saving|"
         r"been collecting) (?:up )?(?:the |a |enough |all the |my )?(?:pills|rope|gun|tablets|meds|"
         r"razors?|blades?|charcoal)|(?:pills|gun|rope|knife|blade|razor|tablets)(?: is|"
-        r" are)? (?:in front of me|next to me|in my hand|ready|right here))|(?P<weak>(?:goodbye|"
+        r" are)? (?:in front of me|next to me|in my hand|ready|right here)|(?:is|will|would) "
+        r"(?:that|this|it|they) (?:be )?enough (?:or|to (?:do it|kill|make sure))|do i need more)|"
+        r"(?P<weak>(?:goodbye|"
         r"bye) (?:everyone|all|guys|everybody)|thank you (?:all )?for everything|i love you all|"
         r"sorry for everything|saying my goodbyes)|(?P<giving>(?:gave|giving|"
         r"give) (?:away )?my (?:cat|dog|pets?|guitar|things|stuff|jewellery|jewelry|books) (?:away|"

@@ -979,3 +979,117 @@ def test_who_gets_what_just_in_case_is_a_goodbye() -> None:
 )
 def test_who_gets_what_in_ordinary_talk(text: str) -> None:
     assert level_of(text) < Risk.ACTIVE_IDEATION
+
+
+_A, _I = Risk.ACTIVE_IDEATION, Risk.IMMINENT
+
+
+# The ninth set's classes, each written for its shape (sentences of our own, none of a set's).
+# A weapon turned on oneself; the pull felt by the one who died; "done, and I don't mean
+# with X"; ceasing to exist after a countdown; a death made to look like an accident;
+# researching how long it takes; the amount of means counted for oneself; the act foretold
+# to be found ("it's because I went through with it"); a last conversation at a high place.
+@pytest.mark.parametrize(
+    ("text", "at_least"),
+    [
+        ("Some nights on duty I look at my sidearm and think about turning it on myself.", _A),
+        ("I keep picturing pointing the rifle on my self, the gun's in the truck", _A),
+        ("Now I get why she did it. Lately I feel the same pull she must have felt.", _A),
+        ("Mum took her own life in March and I'm getting the exact same urge now.", _A),
+        ("One more bad week and I'm finished, and I don't mean finished with the job.", _A),
+        ("after christmas, then I'll just stop existing.", _A),
+        ("Got to get through the inquest, and then i stop living", _A),
+        ("I'd like it to look like an accident so the insurance pays out for the girls.", _A),
+        ("Been googling how long it would take with charcoal in the bathroom.", _A),
+        ("I've worked out how many of my sleepers it would take. Checked twice.", _I),
+        ("The oxy I've got saved, is that enough or do I need more", _I),
+        ("If I'm not online tomorrow it's because I finally went through with it.", _I),
+        ("Sat on the top floor of the car park. Just wanted one last talk with you lot.", _I),
+        ("i just wanna kill my shelf ngl", _A),
+    ],
+)
+def test_ninth_set_shapes_of_risk(text: str, at_least: Risk) -> None:
+    assert level_of(text) >= at_least
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I turned the camera on myself for once, first selfie in years",
+        "I feel the same pull towards the sea every summer, we always go back to Cornwall",
+        "When I say I'm done, I mean with the takeaway, not with the diet.",
+        "One more shift then I stop living on pot noodles, payday!",
+        "My grief counsellor suggested I write letters to my late husband. I wrote two.",
+        "Homework from my therapist: write a letter to my son about the day he was born.",
+        "Tonight's the night! Two years sober and I'm getting my chip.",
+        "Today's the day, wish me luck at the interview",
+        "Sold the car, cancelled my phone contract, all sorted now, moving to Spain on Monday!",
+        "I know exactly how many sandwiches it'll take for the picnic.",
+        "A month ago I wanted to be dead. Today I went swimming. Small steps.",
+        "Had one last chat with my nan before she moved into the home.",
+        "The gym's closing so I cancelled the membership, all tidy now",
+        "I'm going to break his heart when I tell him I'm moving out",
+    ],
+)
+def test_ninth_set_shapes_in_ordinary_talk(text: str) -> None:
+    assert level_of(text) < Risk.ACTIVE_IDEATION
+    assert assess(_canonical(text)).to_others < Risk.ACTIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If my landlord cuts the heating again I'm going to break his nose, I swear",
+        "I'm tracking down the man who sold him that batch and I'm ending him",
+    ],
+)
+def test_harm_named_by_the_injury(text: str) -> None:
+    assert assess(_canonical(text)).to_others >= Risk.ACTIVE_IDEATION
+
+
+def test_coming_round_with_a_knife_is_danger_from_others() -> None:
+    text = "My ex says he's coming round tonight, he had a knife on him last time. I'm alone."
+    assert assess(_canonical(text)).from_others >= Risk.ACTIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    ("text", "at_least"),
+    [
+        ("Ik wil niet meer leven.", Risk.PASSIVE_IDEATION),
+        ("Ik wil er gewoon een eind aan maken.", _A),
+        ("Jag vill bara dö.", _A),
+        ("wish it was me that died instead, not my little brother", Risk.PASSIVE_IDEATION),
+    ],
+)
+def test_more_languages_and_wishes(text: str, at_least: Risk) -> None:
+    assert level_of(text) >= at_least
+
+
+# Wishes (passive) in the ninth set's shapes: joining the one who died through sleep or on
+# "the other side", not coming round from an operation, "don't particularly want to be
+# alive"; grief's ordinary longings stay quiet.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I wish I could just fall asleep and be with my dad.",
+        "Most evenings I want to be with him on the other side.",
+        "Honestly hoping I don't come round after the operation next week.",
+        "I'm not going to act on it, I just don't really want to live.",
+        "Vorrei addormentarmi e rivedere mia madre.",
+    ],
+)
+def test_ninth_set_wishes_are_passive(text: str) -> None:
+    assert level_of(text) is Risk.PASSIVE_IDEATION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I wish I could fall asleep and see my mum again, even just in a dream.",
+        "I hope I come round from the anaesthetic quickly, I hate hospitals.",
+        "We want to go to the other side of the lake with my dad on Sunday.",
+        "I wish I could sleep and be with my kids in the morning without the alarm.",
+    ],
+)
+def test_ninth_set_wishes_in_ordinary_talk(text: str) -> None:
+    assert level_of(text) is Risk.NONE
