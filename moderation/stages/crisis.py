@@ -543,12 +543,22 @@ crisis.plan imminent self
     how many (?:\w+ ){0,3}(?:i'?d|i would|i'?ll|i will|it would|it'?d|it will|it'?ll) (?:need|
     take)(?! (?:for (?:the|a|my|your|work|school)|to (?:make|bake|cover|feed|fill|buy|build|
     paint|finish|get through)))
-crisis.plan imminent self
-  when the_night the_day it's_time everything_ready all_ready
+sig.means strong signal
+  when lined_up laid_out counted_out set_out
+    (?:pills|tablets|meds|capsules|blades|razors) (?:are |all )?(?:\w+ )?(?:lined up|laid out|
+    counted out|set out)|(?:lined|laid|counted|set) (?:up |out )?(?:all )?(?:the |my |his |her
+     )?(?:pills|tablets|meds|capsules|blades|razors)
+sig.do_it weak signal
+  when the_night the_day
   unless wish me luck|excited|celebrat|party|birthday|anniversar|wedding|gig\b|concert|match\b|
   unless proposing|propose|interview|exam\b|results|(?:days?|weeks?|months?|years?) (?:clean|sober)|
   unless sobriety|(?:i'?m|i am) (?:finally )?(?:telling|going to tell|gonna tell)|big reveal
-    (?:tonight|today|tomorrow)'?s the (?:night|day)|(?:tonight|today) is the (?:night|day)|
+    (?:tonight|today|tomorrow)'?s the (?:night|day)|(?:tonight|today) is the (?:night|day)
+crisis.plan imminent self
+  when it's_time everything_ready all_ready
+  unless wish me luck|excited|celebrat|party|birthday|anniversar|wedding|gig\b|concert|match\b|
+  unless proposing|propose|interview|exam\b|results|(?:days?|weeks?|months?|years?) (?:clean|sober)|
+  unless sobriety|(?:i'?m|i am) (?:finally )?(?:telling|going to tell|gonna tell)|big reveal
     (?:i'?ve |i have )?got everything (?:i need )?ready(?! for\b| to\b)|
     everything is ready(?! for\b|
      to\b)|all ready now

@@ -1093,3 +1093,39 @@ def test_ninth_set_wishes_are_passive(text: str) -> None:
 )
 def test_ninth_set_wishes_in_ordinary_talk(text: str) -> None:
     assert level_of(text) is Risk.NONE
+
+
+# --- "tonight's the night": a decision with a time, not a plan by itself ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        # alone, or beside ordinary plans, it is anticipation: nothing for the rules
+        ("tonight's the night", Risk.NONE),
+        ("Tonight's the night, the final is on and the pizza's ordered", Risk.NONE),
+        ("today is the day, first driving lesson", Risk.NONE),
+        # beside a goodbye, means at hand or risk language, it is the time of a decision
+        ("tonight's the night. wanted to say bye to you all properly", Risk.IMMINENT),
+        ("the tablets are lined up on the table. tonight's the night", Risk.IMMINENT),
+        ("I can't keep going like this. Today is the day.", Risk.IMMINENT),
+        ("i want to die and tonight's the night", Risk.IMMINENT),
+    ],
+)
+def test_tonights_the_night_is_a_decision_with_a_time(text: str, risk: Risk) -> None:
+    assert risk_of(text) is risk
+
+
+@pytest.mark.parametrize(
+    ("text", "risk"),
+    [
+        # means laid out ready are means at hand: with a time or a goodbye, imminent
+        ("laid out all my tablets on the bed. tonight", Risk.IMMINENT),
+        ("the pills are all counted out. goodbye everyone", Risk.IMMINENT),
+        # the same words about an ordinary day, or a carer's task, are nothing
+        ("laid out my clothes for the interview tonight", Risk.NONE),
+        ("I counted out mum's tablets into her weekly box tonight", Risk.NONE),
+    ],
+)
+def test_means_laid_out_ready(text: str, risk: Risk) -> None:
+    assert risk_of(text) is risk
