@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 
 from circles.app import create_app
 from circles.auth import mint_token
-from circles.backends.base import Backend
+from circles.backends.base import Backend, BackendUnavailable
 from circles.budget import InboundLimits
 from circles.clock import Clock, SystemClock
 from circles.config import Settings
@@ -243,6 +243,16 @@ class Client:
         return self.ws.close_code
 
 
+async def unavailable(*args: object, **kwargs: object) -> object:
+    """Stands in for a store method when the store cannot be reached."""
+    raise BackendUnavailable("down")
+
+
+async def broken(*args: object, **kwargs: object) -> object:
+    """Stands in for a store method with a bug; its message is words a log must not quote."""
+    raise RuntimeError("MARKER words a bug could quote")
+
+
 __all__ = [
     "ADMIN_KEY",
     "JSON",
@@ -251,9 +261,11 @@ __all__ = [
     "UNLIMITED",
     "Client",
     "Node",
+    "broken",
     "make_settings",
     "node",
     "open_circle",
     "running",
     "token_for",
+    "unavailable",
 ]

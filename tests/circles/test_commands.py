@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from structlog.testing import capture_logs
 
-from circles.backends.base import BackendUnavailable
 from circles.backends.controls import Refusal
 from circles.backends.memory import MemoryBackend
 from circles.clock import ManualClock
@@ -41,6 +40,7 @@ from protocol import (
     Unlock,
     Unmute,
 )
+from tests.support import broken, unavailable
 
 NOW = 1_800_000_000_000
 
@@ -118,38 +118,8 @@ async def test_a_command_carried_out_is_answered_done_and_logged_once() -> None:
     ]  # fmt: skip
 
 
-async def test_a_store_that_cannot_answer_is_unavailable_and_a_bug_internal() -> None:
-    hub, backend, zoe, _ = await _circle()
-
-    async def unavailable(*args: object) -> object:
-        raise BackendUnavailable("down")
-
-    async def broken(*args: object) -> object:
-        raise RuntimeError("MARKER words a bug could quote")
-
-    backend.controls.change = unavailable  # type: ignore[method-assign]
-    with capture_logs() as logs, pytest.raises(Refused) as refused:
-        await carry_out(Lock(ref="l1"), zoe, hub, NOW)
-    assert (refused.value.code, refused.value.ref) == (ErrorCode.UNAVAILABLE, "l1")
-    backend.controls.change = broken  # type: ignore[method-assign]
-    with capture_logs() as more, pytest.raises(Refused) as refused:
-        await carry_out(Lock(ref="l2"), zoe, hub, NOW)
-    assert refused.value.code is ErrorCode.INTERNAL
-    assert [e["outcome"] for e in [*logs, *more] if e["event"] == "command"] == [
-        "unavailable", "internal",
-    ]  # fmt: skip
-    assert "MARKER" not in repr(more)
-    assert _drain(zoe) == []  # no done
-
-
 async def test_a_failed_command_is_refused_logged_and_audited_by_type_never_by_words() -> None:
     hub, backend, zoe, _ = await _circle()
-
-    async def unavailable(*args: object) -> object:
-        raise BackendUnavailable("down")
-
-    async def broken(*args: object) -> object:
-        raise RuntimeError("MARKER words a bug could quote")
 
     backend.controls.change = unavailable  # type: ignore[method-assign]
     with capture_logs() as logs, pytest.raises(Refused) as refused:

@@ -26,6 +26,7 @@ from protocol import (
     Welcome,
 )
 from protocol.codec import JsonCodec, MsgpackCodec
+from tests.support import unavailable
 
 
 class CountingMsgpack(MsgpackCodec):
@@ -269,9 +270,6 @@ async def test_a_join_that_fails_half_way_leaves_no_presence_behind(clock: Manua
     backend = MemoryBackend()
     hub = Hub(backend, clock, HubSettings())
     circle = _circle(clock)
-
-    async def unavailable(*args: object, **kwargs: object) -> object:
-        raise BackendUnavailable("down")
 
     backend.events.read = unavailable  # type: ignore[method-assign]
     conn = hub.connection(_membership(circle, "Ann"), MSGPACK)

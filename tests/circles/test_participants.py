@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from circles.backends.base import BackendUnavailable
 from circles.backends.controls import Refusal
 from circles.backends.memory import MemoryBackend
 from circles.clock import ManualClock
@@ -45,6 +44,7 @@ from protocol import (
     Support,
     Unhide,
 )
+from tests.support import broken, unavailable
 
 NOW = 1_800_000_000_000
 CRISIS = "MARKER-crisis"
@@ -204,12 +204,6 @@ async def test_a_request_the_store_cannot_take_is_unavailable_and_a_bug_internal
     rig = await _rig()
     sam = rig.conns["Sam"]
     version = version_of(DEFAULT_RULES)
-
-    async def unavailable(*args: object) -> object:
-        raise BackendUnavailable("down")
-
-    async def broken(*args: object) -> object:
-        raise RuntimeError("MARKER words a bug could quote")
 
     rig.backend.personal.accept = unavailable  # type: ignore[method-assign]
     with capture_logs() as logs:
@@ -420,9 +414,6 @@ async def test_a_request_for_support_leaves_an_audit_entry_without_its_note() ->
 
 async def test_a_request_for_support_refused_or_failed_leaves_an_audit_entry_too() -> None:
     rig = await _rig()
-
-    async def unavailable(*args: object) -> object:
-        raise BackendUnavailable("down")
 
     await rig.ask("Sam", Support(ref="p1"))
     refused = await rig.refused("Sam", Support(ref="p2"))  # (told a moment ago)
