@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from moderation.stages.normalize import canonical
-from moderation.stages.risk_model import MODEL_FILE, Model, features
+from moderation.stages.risk_model import DEFAULT_THRESHOLD, MODEL_FILE, Model, features
 
 __all__ = ["TRAINING_SETS", "digest", "main", "train"]
 
@@ -48,8 +48,11 @@ TRAINING_SETS = (
     "eighth",
     "ninth",
 )
-_L2 = 0.001
-_ROUNDS = 300
+# Chosen each set left out in turn (2026-11-27): against 0.001 and 300 rounds, lighter
+# regularisation fitted longer finds 0.652 of the left-out sets' escalation-worthy lines
+# at 0.85 where the old model found 0.561 at 0.8, both holding 1.0% of the ordinary ones.
+_L2 = 0.0001
+_ROUNDS = 600
 _STEP = 0.5
 _MIN_LINES = 2
 _KEEP = 1e-3
@@ -128,10 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     examples = _load(TRAINING_SETS)
     if args.evaluate:
+        print(f"each set left out in turn, at the stage's threshold {DEFAULT_THRESHOLD}")
         for held in TRAINING_SETS:
             model = train([e for name, e in examples if name != held])
             scored = [e for name, e in examples if name == held]
-            recall, false_rate = _score(model, scored, 0.7)
+            recall, false_rate = _score(model, scored, DEFAULT_THRESHOLD)
             print(f"{held:8} recall {recall:.3f}  flagged among the rest {false_rate:.3f}")
         return 0
     model = train([e for _, e in examples])
