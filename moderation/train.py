@@ -79,10 +79,20 @@ def digest(names: Sequence[str] = TRAINING_SETS) -> str:
     return sha.hexdigest()
 
 
+#: The one-letter words that are words; any other single letter (an initial, a grade,
+#: "vitamin d", a remnant of "xD" or of a code) is noise a light regularisation would let
+#: weigh: a feature holding one is not learned.
+_ONE_LETTER_WORDS = frozenset({"i", "a"})
+
+
+def _worded(feature: str) -> bool:
+    return all(len(word) > 1 or word in _ONE_LETTER_WORDS for word in feature.split(" "))
+
+
 def train(examples: Sequence[Example]) -> Model:
     """Full-batch gradient descent with per-feature (AdaGrad) steps."""
     seen = Counter(f for found, _ in examples for f in found)
-    vocab = sorted(f for f, n in seen.items() if n >= _MIN_LINES)
+    vocab = sorted(f for f, n in seen.items() if n >= _MIN_LINES and _worded(f))
     index = {f: i for i, f in enumerate(vocab)}
     rows = [([index[f] for f in found if f in index], label) for found, label in examples]
     positives = sum(label for _, label in rows)

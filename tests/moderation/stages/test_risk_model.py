@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from moderation import Action, Escalation, Risk, Verdict
@@ -11,6 +13,7 @@ from moderation.stages.crisis import Crisis
 from moderation.stages.normalize import canonical
 from moderation.stages.risk_model import Model, RiskModel, features, load_model
 from moderation.train import main as train_main
+from moderation.train import train
 
 
 def screen(text: str, **settings: object) -> Verdict:
@@ -121,3 +124,22 @@ def test_probability_is_bounded() -> None:
     model = Model({"a": 1e9, "b": -1e9}, 0.0)
     assert model.probability({"a"}) == pytest.approx(1.0)
     assert model.probability({"b"}) == pytest.approx(0.0)
+
+
+def test_one_letter_words_but_i_and_a_are_not_learned() -> None:
+    # a single letter is an initial, a grade or part of a code; it must not weigh
+    rows = [(frozenset({"d", "x y", "i", "a", "want"}), True), (frozenset({"i", "a"}), False)] * 3
+    learned = train(rows).weights
+    assert "d" not in learned
+    assert "x y" not in learned
+    assert {"i", "a", "want"} <= set(learned)
+    assert not [
+        f for f in load_model().weights if any(len(w) == 1 and w not in "ia" for w in f.split())
+    ]
+
+
+def test_random_codes_are_not_held() -> None:
+    stage = RiskModel()
+    for _ in range(2000):
+        text = f"marker {secrets.token_hex(4)}"
+        assert stage.screen(Submission(text=text, canonical=canonical(text))) == Verdict()
