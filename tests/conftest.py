@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -9,6 +10,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -83,16 +85,24 @@ async def delete_prefix(url: str, prefix: str) -> None:
         await client.aclose()
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    """A backend for a node (which starts and closes it), once per kind; a test module
-    that needs other settings defines its own."""
+@contextlib.asynccontextmanager
+async def backend_of(request: pytest.FixtureRequest, **redis: Any) -> AsyncIterator[Backend]:
+    """The backend ``request.param`` names ("memory" or "redis"; a Redis one under a
+    prefix of its own, with ``redis`` settings, its keys deleted afterwards)."""
     if request.param == "memory":
         yield MemoryBackend()
         return
     url: str = request.getfixturevalue("redis_url")
     prefix: str = request.getfixturevalue("redis_prefix")
     try:
-        yield RedisBackend(RedisSettings(url=url, prefix=prefix))
+        yield RedisBackend(RedisSettings(url=url, prefix=prefix, **redis))
     finally:
         await delete_prefix(url, prefix)
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    """A backend for a node (which starts and closes it), once per kind; a test module
+    that needs other settings defines its own with :func:`backend_of`."""
+    async with backend_of(request) as made:
+        yield made

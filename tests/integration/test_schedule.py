@@ -14,8 +14,6 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from circles.backends.base import Backend
-from circles.backends.memory import MemoryBackend
-from circles.backends.redis import RedisBackend, RedisSettings
 from circles.clock import SystemClock
 from circles.model import Circle
 from circles.schedule import EXPIRY_GRACE_MS
@@ -41,7 +39,7 @@ from protocol import (
     Welcome,
 )
 from tests.circles.backends.test_schedule import _remains
-from tests.conftest import delete_prefix
+from tests.conftest import backend_of
 from tests.support import Client, Node, make_settings, node, open_circle, token_for
 
 NOTICE_S = 1.0
@@ -51,17 +49,10 @@ RETENTION_S = 1.0
 @pytest.fixture(params=["memory", "redis"])
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     """A backend for the node (which starts and closes it)."""
-    if request.param == "memory":
-        yield MemoryBackend()
-        return
-    url: str = request.getfixturevalue("redis_url")
-    prefix: str = request.getfixturevalue("redis_prefix")
-    try:
-        # as the app makes it: the keys' own expiry comes after the scheduler's deletion
-        retention_ms = round(RETENTION_S * 1000) + EXPIRY_GRACE_MS
-        yield RedisBackend(RedisSettings(url=url, prefix=prefix, retention_ms=retention_ms))
-    finally:
-        await delete_prefix(url, prefix)
+    # as the app makes it: the keys' own expiry comes after the scheduler's deletion
+    retention_ms = round(RETENTION_S * 1000) + EXPIRY_GRACE_MS
+    async with backend_of(request, retention_ms=retention_ms) as made:
+        yield made
 
 
 @contextlib.asynccontextmanager
