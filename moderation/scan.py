@@ -14,7 +14,9 @@ words for theirs. This module does that once per message:
   (:func:`moderation.literals.required`), registered for the same pass. When the pass
   was over the very text searched and found no string of a set one of those needs, the
   pattern cannot match and the search is skipped; otherwise it runs as it always did, so
-  it finds exactly what the pattern finds.
+  it finds exactly what the pattern finds. A sentence or window cut from a message is
+  searched with ``within=`` the message's answer: a string missing from the message is
+  missing from every part of it.
 * :func:`heads`: the first four characters of each word, for the stages whose cheap test
   is "a word starts like one of these".
 
