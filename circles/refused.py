@@ -13,6 +13,7 @@ it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import ClassVar, Protocol
@@ -86,14 +87,20 @@ async def answering(
     """Carry out ``asked`` (a ``kind`` of frame: ``"command"``, ``"request"``) in the
     body. A Refused passes through; the backend being unavailable is refused
     ``unavailable``, any other failure ``internal`` and logged ``{kind}.failed`` with
-    its type and place, never its message (it may quote a member). Whatever became of
-    it, ``log`` gets one line ``kind`` (the frame's type, the circle, ``fields``, the
-    outcome), then ``then`` is awaited with the outcome."""
+    its type and place, never its message (it may quote a member); cancelled midway, its
+    outcome is ``cancelled``. Whatever became of it, ``log`` gets one line ``kind`` (the
+    frame's type, the circle, ``fields``, the outcome), then ``then`` is awaited with the
+    outcome."""
     outcome = "done"
     try:
         yield
     except Refused as refused:
         outcome = refused.code.value
+        raise
+    except asyncio.CancelledError:
+        # the member's connection went away (or the node is stopping) before it was
+        # carried out to the end: whether it took effect is not known, so not "done"
+        outcome = "cancelled"
         raise
     except BackendUnavailable:
         outcome = ErrorCode.UNAVAILABLE.value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from structlog.testing import capture_logs
 
@@ -150,6 +152,29 @@ async def test_a_failed_command_is_refused_logged_and_audited_by_type_never_by_w
     assert [(e.kind, e.action, e.outcome, e.subject) for e in entries] == [
         ("command", "slow", "unavailable", "9"), ("command", "slow", "internal", "9"),
     ]  # fmt: skip
+    assert _drain(zoe) == []  # no done
+
+
+async def test_a_command_cut_short_is_logged_and_audited_as_cancelled_not_done() -> None:
+    # the facilitator's connection closes while the store is still carrying it out
+    hub, backend, zoe, _ = await _circle()
+    started = asyncio.Event()
+
+    async def stuck(*args: object, **kwargs: object) -> object:
+        started.set()
+        await asyncio.Event().wait()  # never answers
+        raise AssertionError("unreachable")
+
+    backend.controls.change = stuck  # type: ignore[method-assign]
+    with capture_logs() as logs:
+        task = asyncio.create_task(carry_out(Slow(ref="s1", seconds=9), zoe, hub, NOW))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert [(line["event"], line["outcome"]) for line in logs] == [("command", "cancelled")]
+    entries = [e for _, e in await backend.audit.read(zoe.circle_id, after=None, limit=10)]
+    assert [(e.kind, e.action, e.outcome) for e in entries] == [("command", "slow", "cancelled")]
     assert _drain(zoe) == []  # no done
 
 
