@@ -201,10 +201,10 @@ def test_the_order_weights_are_added_in_cannot_move_the_shipped_model_across_a_t
     # a float's error: at most 5,825 terms, each off the grid by under 1e-12, and their
     # sum, in any order, off the true one by at most 5,824 * 2**-53 * (the sum of all
     # their sizes): under 1e-8 in all. A threshold whose score lies 5e-8 or more from the
-    # grid is therefore never crossed by a change of order, nor is the rounding of the
-    # probability the reason shows; so for the default and every two-decimal threshold
-    # but 0.5 (whose score, 0, lies on the grid: there the order decides, as it already
-    # did).
+    # grid is therefore never crossed by a change of order, nor is a rounding of the
+    # probability the reason shows. That holds for the default and every two-decimal
+    # threshold but 0.5, whose score (0) lies on the grid: there the order decides, as
+    # it already did.
     model = load_model()
     terms = [*model.weights.values(), model.bias]
     assert all(abs(w * 1e4 - round(w * 1e4)) < 1e-8 for w in terms)
