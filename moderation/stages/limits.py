@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import operator
 from collections.abc import Iterable
 
 from moderation.stage import Submission
@@ -30,7 +29,6 @@ from moderation.verdict import ALLOW, Action, Verdict
 __all__ = ["Limits"]
 
 _ALLOW = ALLOW
-_DIGEST = operator.itemgetter(0)
 
 
 @dataclasses.dataclass(slots=True)
@@ -39,8 +37,11 @@ class _Member:
 
     #: Times (ms) of the member's last ``rate`` messages, oldest first.
     sent: collections.deque[int]
-    #: (hash of the text, time in ms) of the member's last ``repeat`` messages.
-    texts: collections.deque[tuple[int, int]]
+    #: Hashes of the texts of the member's last ``repeat`` messages, oldest first (apart
+    #: from their times, so that a new hash is looked for among them by the deque itself).
+    digests: collections.deque[int]
+    #: The times (ms) of those ``repeat`` messages, in the same order.
+    said_at: collections.deque[int]
 
 
 def _count(name: str, value: object, *, minimum: int) -> int:
@@ -121,7 +122,7 @@ class Limits:
         text = submission.text
         if len(text) > self.max_chars:
             return self._too_long
-        if text.count("\n") >= self.max_lines:
+        if "\n" in text and text.count("\n") >= self.max_lines:  # (most have no line break)
             return self._too_many_lines
         if submission.role in self.exempt_roles:
             return _ALLOW
@@ -132,6 +133,7 @@ class Limits:
             member = _Member(
                 collections.deque(maxlen=max(self.rate, 1)),
                 collections.deque(maxlen=self.repeat),
+                collections.deque(maxlen=self.repeat),
             )
             self._members[key] = member
             if len(self._members) > self.max_members:
@@ -139,15 +141,8 @@ class Limits:
         else:
             self._members.move_to_end(key)
         digest = hash(text)
-        verdict = self._check(member, digest, now)
-        if verdict is None:
-            member.sent.append(now)
-            if self.repeat:
-                member.texts.append((digest, now))
-            return _ALLOW
-        return verdict
-
-    def _check(self, member: _Member, digest: int, now: int) -> Verdict | None:
+        # (the checks here rather than in a method of their own: most messages pass all
+        # three, and the call was a good part of the stage's time)
         sent = member.sent
         if self._slow_ms and sent and now - sent[-1] < self._slow_ms:
             wait = -(-(self._slow_ms - (now - sent[-1])) // 1000)  # whole seconds, rounded up
@@ -164,13 +159,16 @@ class Limits:
                 "You're sending messages quickly. Please take a breath and give the "
                 "circle a moment to catch up before your next one.",
             )
-        if digest not in map(_DIGEST, member.texts):
-            return None  # (the usual case, found without a loop of bytecode)
-        for seen, at in member.texts:
-            if seen == digest and now - at < self._repeat_ms:
-                return _block(
-                    "limits.repeat",
-                    "same message sent again",
-                    "You sent this just now, so we haven't shared it twice.",
-                )
-        return None
+        if digest in member.digests:  # (seldom; the usual "no" found without a loop of bytecode)
+            for seen, at in zip(member.digests, member.said_at, strict=True):
+                if seen == digest and now - at < self._repeat_ms:
+                    return _block(
+                        "limits.repeat",
+                        "same message sent again",
+                        "You sent this just now, so we haven't shared it twice.",
+                    )
+        sent.append(now)
+        if self.repeat:
+            member.digests.append(digest)
+            member.said_at.append(now)
+        return _ALLOW

@@ -38,44 +38,87 @@ from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
 __all__ = ["DEFAULT_THRESHOLD", "Model", "RiskModel", "features", "load_model"]
 
 _WORD = re.compile(r"[a-z']+")
-# For ASCII text, the same words without the regex engine: every byte that _WORD does not
-# take becomes a space, and the words are what lies between (a few times faster).
-_NOT_WORD = bytes.maketrans(
-    bytes(byte for byte in range(256) if not _WORD.fullmatch(chr(byte))),
-    b" " * (256 - 27),
+# For ASCII text, the same words without the regex engine (a few times faster) and without
+# lowering it first: the table lowers each byte, makes every one that _WORD does not take a
+# space, and the words are what lies between.
+_ASCII_WORDS = bytes(
+    ord(chr(byte).lower()) if byte < 128 and _WORD.fullmatch(chr(byte).lower()) else ord(" ")
+    for byte in range(256)
 )
 MODEL_FILE = "risk_model.json"
 #: The probability from which the stage holds: each labelled set left out in turn, the
 #: model trained on the others holds about one ordinary line in a hundred from here
 #: (``python -m moderation.train --evaluate``).
 DEFAULT_THRESHOLD = 0.85
+# (read once: an attribute of an enum class is looked up the slow way each time, through
+# the metaclass's __getattr__)
+_ACTIVE = Risk.ACTIVE_IDEATION
+
+
+def _words(canonical: str) -> list[str]:
+    """The words of a canonical text, in order (repeats kept)."""
+    if canonical.isascii():  # (then it has no curly apostrophe to straighten either)
+        return canonical.encode().translate(_ASCII_WORDS).decode().split()
+    return _WORD.findall(canonical.lower().replace("\u2019", "'"))
 
 
 def features(canonical: str) -> set[str]:
     """The words and word pairs of a canonical text: what the model reads."""
-    text = canonical.lower().replace("\u2019", "'")
-    if text.isascii():
-        words = text.encode().translate(_NOT_WORD).decode().split()
-    else:
-        words = _WORD.findall(text)
+    words = _words(canonical)
     found = set(words)
     found.update(map(" ".join, itertools.pairwise(words)))
     return found
+
+
+def _logistic(score: float) -> float:
+    # the score kept within +-60 as max(-60.0, min(60.0, score)) keeps it (NaN becomes
+    # 60.0), without the two calls
+    score = score if score < 60.0 else 60.0
+    return 1.0 / (1.0 + math.exp(-(score if score > -60.0 else -60.0)))
 
 
 class Model:
     """Weights and a bias; ``probability`` is the logistic of their sum over the
     features present."""
 
-    __slots__ = ("bias", "weights")
+    __slots__ = ("_by_pair", "_by_word", "bias", "weights")
 
     def __init__(self, weights: Mapping[str, float], bias: float) -> None:
         self.weights = dict(weights)
         self.bias = bias
+        # The same weights keyed for ``probability_of``: a word's by the word, a pair's by
+        # its two words. (A key with two spaces or more is no feature: never found.)
+        self._by_word = {f: w for f, w in self.weights.items() if " " not in f}
+        self._by_pair: dict[tuple[str, str], float] = {}
+        for feature, weight in self.weights.items():
+            first, _, second = feature.partition(" ")
+            if second and " " not in second:
+                self._by_pair[first, second] = weight
 
     def probability(self, found: Iterable[str]) -> float:
-        score = self.bias + sum(filter(None, map(self.weights.get, found)))
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, score))))
+        return _logistic(self.bias + sum(filter(None, map(self.weights.get, found))))
+
+    def probability_of(self, canonical: str) -> float:
+        """``probability(features(canonical))``, without making the features.
+
+        Each distinct word and each distinct pair still counts once, but a pair is looked
+        up as the tuple of its two words, which hashes from the words' own (already
+        worked out) hashes, instead of as a joined string made and hashed afresh; and when
+        no word repeats, no pair can, so the pairs need no set. Only the order in which
+        the weights are added differs (that of a set of strings already depends on the
+        process's hash seed); tests/moderation/stages/test_risk_model.py shows why that
+        cannot move the shipped model across a threshold.
+        """
+        words = _words(canonical)
+        distinct = set(words)
+        pairs: Iterable[tuple[str, str]] = itertools.pairwise(words)
+        if len(distinct) != len(words):
+            pairs = set(pairs)
+        return _logistic(
+            self.bias
+            + sum(filter(None, map(self._by_word.get, distinct)))
+            + sum(filter(None, map(self._by_pair.get, pairs)))
+        )
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Model:
@@ -132,12 +175,12 @@ class RiskModel:
         """Hold what the model finds escalation-worthy and the rules did not."""
         canonical = submission.canonical
         seen = kept(canonical)  # the crisis stage's answer, when it has just read this text
-        if seen is not None and seen.risk >= Risk.ACTIVE_IDEATION:
+        if seen is not None and seen.risk >= _ACTIVE:
             return ALLOW  # the rules saw it: their level, tags and words stand
-        probability = self._model.probability(features(canonical))
+        probability = self._model.probability_of(canonical)
         if probability < self._threshold:
             return ALLOW
-        if seen is None and assess(canonical).risk >= Risk.ACTIVE_IDEATION:
+        if seen is None and assess(canonical).risk >= _ACTIVE:
             return ALLOW
         held = (
             ""

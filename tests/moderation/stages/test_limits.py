@@ -91,6 +91,16 @@ def test_repeat_after_window_is_allowed() -> None:
     assert send(stage, "same", at=60).action is Action.ALLOW
 
 
+def test_repeat_is_looked_for_among_every_last_text_with_its_hash() -> None:
+    # the same text twice among the last three, the older outside the window, the newer
+    # within it: the newer one counts
+    stage = Limits(repeat=3, repeat_seconds=60, rate=0)
+    send(stage, "same", at=0)
+    assert send(stage, "same", at=61).action is Action.ALLOW
+    assert_kind_block(send(stage, "same", at=62), "limits.repeat")
+    assert send(stage, "same", at=122).action is Action.ALLOW
+
+
 def test_repeat_compares_only_the_last_n() -> None:
     stage = Limits(repeat=2, rate=0)
     send(stage, "one", at=0)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
 import secrets
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +14,13 @@ from moderation.stage import Submission
 from moderation.stages import risk_model
 from moderation.stages.crisis import Crisis
 from moderation.stages.normalize import canonical
-from moderation.stages.risk_model import Model, RiskModel, features, load_model
+from moderation.stages.risk_model import (
+    DEFAULT_THRESHOLD,
+    Model,
+    RiskModel,
+    features,
+    load_model,
+)
 from moderation.train import main as train_main
 from moderation.train import train
 
@@ -143,3 +152,68 @@ def test_random_codes_are_not_held() -> None:
     for _ in range(2000):
         text = f"marker {secrets.token_hex(4)}"
         assert stage.screen(Submission(text=text, canonical=canonical(text))) == Verdict()
+
+
+_SETS = Path(__file__).resolve().parent.parent
+
+
+def _labelled_lines() -> list[str]:
+    return [
+        json.loads(line)["text"]
+        for path in sorted(_SETS.glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+#: Texts where words or pairs repeat, a curly apostrophe, capitals, and letters lower()
+#: makes ASCII (the Kelvin sign) or does not (a dotted capital I).
+_AWKWARD = (
+    "",
+    "go on go on go",
+    "I can\u2019t, I CAN'T go on... go on",
+    "\u212aill myself \u0130 want to go",
+    "na\u00efve caf\u00e9 -- don't   stop 'don't' stop",
+    "a a a a i i",
+)
+
+
+def test_probability_of_a_text_is_that_of_its_features() -> None:
+    # each distinct word and pair counted once, whether or not some repeat
+    toy = Model({"go": 1.0, "on": 0.25, "go on": 2.0, "on go": -0.5, "go on go": 9.0}, -1.0)
+    for text in _AWKWARD:
+        assert toy.probability_of(text) == pytest.approx(toy.probability(features(text)))
+    assert toy.probability_of("go on go on") == pytest.approx(1 / (1 + math.exp(-1.75)))
+    model = load_model()
+    for text in (*_AWKWARD, *_labelled_lines()):
+        found = canonical(text)
+        expected = model.probability(features(found))
+        assert model.probability_of(found) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+        assert model.probability_of(text) == pytest.approx(
+            model.probability(features(text)), rel=1e-12, abs=1e-15
+        )
+
+
+def test_the_order_weights_are_added_in_cannot_move_the_shipped_model_across_a_threshold() -> None:
+    # The stage adds a text's weights in another order than a set of its features does
+    # (whose order already depends on the hash seed). Every weight and the bias are
+    # multiples of 0.0001 (train.py rounds them), so every score lies on that grid but for
+    # a float's error: at most 5,825 terms, each off the grid by under 1e-12, and their
+    # sum, in any order, off the true one by at most 5,824 * 2**-53 * (the sum of all
+    # their sizes): under 1e-8 in all. A threshold whose score lies 5e-8 or more from the
+    # grid is therefore never crossed by a change of order, nor is a rounding of the
+    # probability the reason shows. That holds for the default and every two-decimal
+    # threshold but 0.5, whose score (0) lies on the grid: there the order decides, as
+    # it already did.
+    model = load_model()
+    terms = [*model.weights.values(), model.bias]
+    assert all(abs(w * 1e4 - round(w * 1e4)) < 1e-8 for w in terms)
+    assert (len(terms) - 1) * 2**-53 * sum(map(abs, terms)) + len(terms) * 1e-12 < 1e-8
+
+    def off_grid(probability: float) -> float:
+        steps = (math.log(probability / (1 - probability)) - model.bias) * 1e4
+        return abs(steps - round(steps)) / 1e4
+
+    thresholds = [DEFAULT_THRESHOLD, *(k / 100 for k in range(51, 100))]
+    roundings = [k / 1000 for k in range(505, 1000, 10)]
+    assert min(map(off_grid, thresholds + roundings)) > 5e-8
