@@ -1356,7 +1356,15 @@ _IDIOMS = _scope(
         r"la|lo|sto) (?:\w+ )?(?:turno|lavoro|caldo|traffico|fatica|settimana|giornata|capo|mal))"
     )
 )
-_LAUGH = _twin(r"[💀😂🤣🙈🤦]|\b(?:lo+l|lmf?ao|ha(?:ha)+|jk|cringe|mortified)\b|\bembarrass")
+# Laughter and clause breaks are looked for in every message a rule matched. Written with a
+# literal first in every alternative and the word boundary checked behind it ("l(?<=\bl)"
+# for "\bl"), they let the regex engine skip to the characters that can start a match,
+# which it cannot do for a pattern that starts with "\b"; the same matches, found about
+# twice as fast (tests/moderation/stages/test_crisis.py compares them with the plain form).
+_LAUGH = _twin(
+    r"💀|😂|🤣|🙈|🤦|l(?<=\bl)(?:o+l|mf?ao)\b|h(?<=\bh)a(?:ha)+\b|j(?<=\bj)k\b|c(?<=\bc)ringe\b"
+    r"|m(?<=\bm)ortified\b|e(?<=\be)mbarrass"
+)
 _EARNEST = _twin(r"\b(?:not joking|no joke|i'?m serious|i mean it|for real|fr)\b")
 _NEGATION = re.compile(
     _space(
@@ -1514,7 +1522,7 @@ _GLUED_I_SEEN = Scanned(
 _GLUED_I_AFTER_SEEN = Scanned(re.compile(r"(?:tonight|today|now|then|and|so)i "), shortest=3)
 _GLUED_I_AFTER = re.compile(r"\b(tonight|today|now|then|and|so)i(?= )")
 _BANG = re.compile(r"(?<=[a-z])!(?=[a-z])")
-_CLAUSE_BREAK = _twin(r",|\bbut\b|\bhowever\b|\u2014|\u2013| - ")
+_CLAUSE_BREAK = _twin(r",|b(?<=\bb)ut\b|h(?<=\bh)owever\b|\u2014|\u2013| - ")  # (as _LAUGH)
 
 _ESCALATORS = _scope(
     _space(
@@ -1784,7 +1792,7 @@ def _assess(canonical: str) -> Assessment:
         i
         for i in sorted(_NO_RULES.union(*map(_BY_TRIGGER.__getitem__, hits)))
         if ((firsts := _FIRSTS[i]) is None or not present.isdisjoint(firsts))
-        and _SCANNED[i].search(text)
+        and _SCANNED[i].search(text, within=present)
         and not ((needs := _NEEDS[i]) and not needs.search(text))
         and not ((unless := _UNLESS[i]) and unless.search(text))
     ]

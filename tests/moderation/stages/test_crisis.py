@@ -3,6 +3,7 @@ obfuscation, other languages, danger to and from others, and the default policy.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moderation.stage import Submission
+from moderation.stages import crisis
 from moderation.stages.crisis import DEFAULT_RESOURCES, Crisis, assess
 from moderation.verdict import Action, Escalation, Risk, Verdict
 
@@ -1129,3 +1131,26 @@ def test_tonights_the_night_is_a_decision_with_a_time(text: str, risk: Risk) -> 
 )
 def test_means_laid_out_ready(text: str, risk: Risk) -> None:
     assert risk_of(text) is risk
+
+
+# _LAUGH and _CLAUSE_BREAK as first written: the boundary before the alternatives
+_PLAIN_FORMS = {
+    "_LAUGH": r"[💀😂🤣🙈🤦]|\b(?:lo+l|lmf?ao|ha(?:ha)+|jk|cringe|mortified)\b|\bembarrass",
+    "_CLAUSE_BREAK": r",|\bbut\b|\bhowever\b|\u2014|\u2013| - ",
+}
+
+
+def _spans(pattern: object, text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", sorted(_PLAIN_FORMS))
+@settings(max_examples=400, deadline=None)
+@given(text=st.text("lolmfaohajkcringemortifiedembarrassbutwever,- x'😂\u2014é\n", max_size=40))
+def test_the_boundary_checked_behind_the_first_letter_finds_the_same(name: str, text: str) -> None:
+    written = getattr(crisis, name)
+    plain = re.compile(_PLAIN_FORMS[name])
+    assert _spans(written, text) == _spans(plain, text)
+    for word in ("lol", "haha", "jk", "but", "however", "embarrassed", "lmao"):
+        for around in (f"{word}", f"x{word}", f"{word}x", f" {word} ", f"é{word}", f"'{word}'"):
+            assert _spans(written, around + text) == _spans(plain, around + text)
