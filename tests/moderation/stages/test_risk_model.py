@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from moderation import Action, Escalation, Risk, Verdict
+from moderation.config import load
+from moderation.errors import ConfigError
 from moderation.stage import Submission
 from moderation.stages import risk_model
 from moderation.stages.crisis import Crisis
@@ -52,7 +54,8 @@ def test_holds_what_the_model_finds_and_the_rules_do_not(toy_model: Model) -> No
     verdict = screen("the lighthouse keeper came")
     assert verdict.action is Action.HOLD
     assert verdict.risk is Risk.ACTIVE_IDEATION
-    assert verdict.escalate is Escalation.ERROR
+    # the model's guess asks for the on-call professional below the rules' severities
+    assert verdict.escalate is Escalation.WARNING
     assert verdict.tags == ("crisis.model",)
     assert "lighthouse" not in " ".join(verdict.reasons)
     assert verdict.sender_reason
@@ -87,7 +90,20 @@ def test_the_rules_answer_is_asked_whether_or_not_the_crisis_stage_has_just_read
 def test_deliver_setting_delivers_flagged(toy_model: Model) -> None:
     verdict = screen("the lighthouse keeper came", deliver=True)
     assert verdict.action is Action.ALLOW_FLAG
-    assert verdict.escalate is Escalation.ERROR
+    assert verdict.escalate is Escalation.WARNING
+
+
+@pytest.mark.parametrize("severity", ["info", "warning", "error"])
+def test_the_severity_its_holds_ask_for_is_a_setting(toy_model: Model, severity: str) -> None:
+    verdict = screen("the lighthouse keeper came", escalate=severity)
+    assert verdict.action is Action.HOLD
+    assert verdict.escalate.label == severity
+
+
+@pytest.mark.parametrize("severity", ["none", "critical", "ERROR", "", 3, None])
+def test_a_severity_it_may_not_ask_for_is_refused(severity: object) -> None:
+    with pytest.raises(ValueError, match="escalate must be one of"):
+        RiskModel(escalate=severity)  # type: ignore[arg-type]
 
 
 def test_ordinary_talk_passes_the_shipped_model() -> None:
@@ -217,3 +233,15 @@ def test_the_order_weights_are_added_in_cannot_move_the_shipped_model_across_a_t
     thresholds = [DEFAULT_THRESHOLD, *(k / 100 for k in range(51, 100))]
     roundings = [k / 1000 for k in range(505, 1000, 10)]
     assert min(map(off_grid, thresholds + roundings)) > 5e-8
+
+
+async def test_a_circle_may_page_the_models_holds_as_the_rules_do(toy_model: Model) -> None:
+    config = load(
+        '[[stages]]\nuse = "risk_model"\n'
+        '[circles.c_strict.settings.risk_model]\nescalate = "error"\n'
+    )
+    text = Submission.of("the lighthouse keeper came")
+    assert (await config.pipeline().screen(text)).escalate is Escalation.WARNING
+    assert (await config.pipeline("c_strict").screen(text)).escalate is Escalation.ERROR
+    with pytest.raises(ConfigError, match="risk_model"):
+        load('[[stages]]\nuse = "risk_model"\n[stages.settings]\nescalate = "page"\n')
