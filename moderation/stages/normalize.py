@@ -282,15 +282,16 @@ _CHAT_WORD = re.compile(
     + "|".join(sorted(_CHAT, key=len, reverse=True))
     + r")(?![\w'@#-]|\.\w)"
 )
-# For ASCII text, the cheap test: the words, split at every byte that is not a letter or
-# a digit, with one of the spellings among them.
+# The cheap test: the words of the text's UTF-8 bytes, split at every byte that is not
+# an ASCII letter or digit, with one of the spellings among them. (A spelling the
+# patterns find is all ASCII letters and digits, with no word character on either side,
+# so it is one of these words whatever else the text holds.)
 _CHAT_KEYS = frozenset(word.encode() for word in (*_CHAT, *_AMBIGUOUS))
 _WORD_BYTES = set((string.ascii_lowercase + string.digits).encode())
 _SPLIT_WORDS = bytes.maketrans(
     bytes(byte for byte in range(256) if byte not in _WORD_BYTES),
     b" " * (256 - len(_WORD_BYTES)),
 )
-_CHAT_HINT = re.compile(r"\b(?:id|hell|" + "|".join(_CHAT) + r")\b")
 # One pattern a word, for ASCII text whose words the cheap test already knows: one or two
 # short searches with a literal start are faster than the whole alternation.
 _CHAT_ONE = {
@@ -424,14 +425,12 @@ def _fold_chat_word(match: re.Match[str]) -> str:
 
 def _fold_chat(text: str, is_ascii: bool) -> str:
     """Step 8: chat spellings, after a cheap test that says whether any can occur."""
+    words = text.encode().translate(_SPLIT_WORDS).split()
+    if _CHAT_KEYS.isdisjoint(words):
+        return text  # (most messages; quicker than finding an empty intersection)
     if is_ascii:
-        words = text.encode().translate(_SPLIT_WORDS).split()
-        if _CHAT_KEYS.isdisjoint(words):
-            return text  # (most messages; quicker than finding an empty intersection)
         for hit in _CHAT_KEYS.intersection(words):
             text = _CHAT_ONE[hit].sub(_fold_chat_word, text)
-        return text
-    if _CHAT_HINT.search(text) is None:
         return text
     return _CHAT_WORD.sub(_fold_chat_word, text)
 

@@ -336,3 +336,17 @@ def test_chat_spellings_leave_other_readings(text: str) -> None:
 def test_chat_spellings_are_idempotent(text: str) -> None:
     once = canonical(text)
     assert canonical(once) == once != text
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*normalize._CHAT, "id never", "hell be", "é", "ï", "_", "·", "1"])
+        | st.sampled_from([" ", "  ", ".", "-", "'", "\u2019", "@", "\u00a0", "\u3000", "ok"]),
+        max_size=8,
+    ).map("".join)
+)
+def test_the_chat_test_finds_every_spelling_in_any_text(text: str) -> None:
+    if normalize._CHAT_WORD.search(text):
+        words = text.encode().translate(normalize._SPLIT_WORDS).split()
+        assert not normalize._CHAT_KEYS.isdisjoint(words)
