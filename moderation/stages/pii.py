@@ -385,16 +385,17 @@ class Pii:
         # messages have no digit, no "@" and none of the words that start a search
         # (number words, "dot", "insta", "gmail" ...), and end here.
         is_ascii = text.isascii()
-        low = text.lower()
-        words = low.encode().translate(_TO_WORDS)
+        # (the table lower-cases ASCII letters; other text is lower-cased first)
+        words = (text if is_ascii else text.lower()).encode().translate(_TO_WORDS)
         if is_ascii:  # (its digits are the "0"s of words)
             digit = _ASCII_DIGIT.search(text) if _ZERO in words else None
         else:
             digit = _HAS_DIGIT.search(text)
-        at = text.find("@")
+        at = text.find("@") if "@" in text else -1  # (the look is quicker than the find)
         cues = _CUE_KEYS.intersection(words.split())
         if digit is None and at < 0 and not cues and "u/" not in text and is_ascii:
             return []
+        low = text.lower()
         found: list[Span] = []
         if self._phones:
             if (
@@ -529,12 +530,13 @@ _HAS_DIGIT = re.compile(r"\d")
 # Unicode database about every character.
 _ASCII_DIGIT = re.compile(r"[0-9]")
 # For the cheap tests: the words of a message, lower case, without punctuation, as
-# bytes (translating bytes is many times faster than translating text). Every digit
-# becomes "0": then one look for a "0" says whether an ASCII text has a digit (faster
-# than a search), and as no cue word holds a digit, the cues found are the same.
+# bytes (translating bytes is many times faster than translating text, and lower-cases
+# ASCII letters on the way). Every digit becomes "0": then one look for a "0" says
+# whether an ASCII text has a digit (faster than a search), and as no cue word holds a
+# digit, the cues found are the same.
 _TO_WORDS = bytes.maketrans(
-    string.punctuation.encode() + string.digits.encode(),
-    b" " * len(string.punctuation) + b"0" * len(string.digits),
+    (string.punctuation + string.digits + string.ascii_uppercase).encode(),
+    (" " * len(string.punctuation) + "0" * len(string.digits) + string.ascii_lowercase).encode(),
 )
 # (As a number: bytes hold a number faster than they hold a one-byte string.)
 _ZERO = ord("0")
