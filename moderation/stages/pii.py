@@ -383,7 +383,8 @@ class Pii:
         without overlaps."""
         # Each kind is looked for only when a cheap test says it may be there: most
         # messages have no digit, no "@" and none of the words that start a search
-        # (number words, "dot", "insta", "gmail" ...), and end here.
+        # (number words, "dot", "insta", "gmail" ...) but for the quiet ones ("me",
+        # "flat"), and end here.
         is_ascii = text.isascii()
         # (the table lower-cases ASCII letters; other text is lower-cased first)
         words = (text if is_ascii else text.lower()).encode().translate(_TO_WORDS)
@@ -393,7 +394,7 @@ class Pii:
             digit = _HAS_DIGIT.search(text)
         at = text.find("@") if "@" in text else -1  # (the look is quicker than the find)
         cues = _CUE_KEYS.intersection(words.split())
-        if digit is None and at < 0 and not cues and "u/" not in text and is_ascii:
+        if digit is None and at < 0 and cues <= _QUIET_KEYS and "u/" not in text and is_ascii:
             return []
         low = text.lower()
         found: list[Span] = []
@@ -563,6 +564,9 @@ _ADD_ME_KEYS = _keys(_ADD_ME.split())
 _UNIT_KEYS = _keys(_UNIT_WORDS.split())
 _CUE_KEYS = _NUMBER_KEYS | _WEBMAIL_KEYS | _SPELLED_KEYS | _AT_KEYS | _PLATFORM_KEYS
 _CUE_KEYS |= _ADD_ME_KEYS | _UNIT_KEYS | {b"me", b"box"}
+# Cues that start no search alone without a digit, an "@" or "u/": "me" starts one only
+# beside "add" or "follow", a flat's words and "box" only beside a number.
+_QUIET_KEYS = _UNIT_KEYS | {b"me", b"box"}
 _STREET_KEYS = _keys("|".join((_STREET_TYPES, _PROPER_STREET_TYPES.lower(), _RUE_TYPES)).split("|"))
 _WIDE_AT = re.compile("[\uff20\ufe6b]")
 # A digit and a letter side by side: searched from the first digit, as digits come

@@ -503,6 +503,22 @@ _ASCII_TEXT = st.text(
 ).map(lambda pieces: " ".join(pieces).replace("  ", "-"))
 
 
+def test_the_quiet_cues_start_no_search_alone() -> None:
+    # a message with only these cues, no digit, no "@" and no "u/" ends at once
+    for keys in (
+        pii._NUMBER_KEYS,
+        pii._AT_KEYS,
+        pii._SPELLED_KEYS,
+        pii._WEBMAIL_KEYS,
+        pii._PLATFORM_KEYS,
+        pii._ADD_ME_KEYS,
+    ):
+        assert pii._QUIET_KEYS.isdisjoint(keys)
+    assert redacted("text me, flat out, lot of love, box of room") == (
+        "text me, flat out, lot of love, box of room"
+    )
+
+
 def test_no_cue_word_holds_a_digit() -> None:
     # Every digit is a "0" in the words the cues are found among: no cue may hold one.
     assert not any(byte in string.digits.encode() for key in pii._CUE_KEYS for byte in key)
