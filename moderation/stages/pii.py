@@ -127,6 +127,11 @@ _PIECE = re.compile(rf"{_PIECES}|\d+")
 # A word made of number words and digits only. (Each word is tried from its start only,
 # and committed to: linear.)
 _NUMBER_WORD = re.compile(rf"\b(?:{_PIECES}|\d)++\b", re.IGNORECASE)
+# The same for ASCII text in lower case, whose words are the same at the same places:
+# many times faster, as without IGNORECASE a piece whose first letter differs is passed
+# over at once, and a word that starts with no piece's letter is not tried at all.
+_FIRST_LETTERS = "".join(sorted({piece[0] for piece in _PIECES.split("|")}))
+_NUMBER_WORD_LOWER = re.compile(rf"\b(?=[{_FIRST_LETTERS}\d])(?:{_PIECES}|\d)++\b")
 # What may stand between the words of one number: "five five five, one-two-three",
 # "double oh and then nine hundred".
 _NUMBER_GAP = re.compile(r"[\s,.\-/()]{1,4}|[\s,]+(?:and|then|and\s+then|dash)[\s,]+", re.I)
@@ -199,11 +204,12 @@ _NOT_NAME_WORDS = """
 _NOT_NAME = frozenset(_NOT_NAME_WORDS.split())
 # A number, then a name of one to three words and a street type (English), or a number
 # and "rue" (French).
+_RUE_TYPES = "rue|avenue|boulevard|chemin|allée|impasse|quai"
 _ADDRESS = re.compile(
     r"\b\d{1,5}[A-Za-z]?(?:\s?(?:bis|ter))?,?"
     r"(?:(?P<name>(?:\s+(?:[A-Za-z][\w'.-]*|\d+(?:st|nd|rd|th))){1,3}?)"
     rf"\s+(?:(?i:{_STREET_TYPES})|{_PROPER_STREET_TYPES})\b\.?"
-    r"|\s+(?i:rue|avenue|boulevard|chemin|allée|impasse|quai)(?:\s+[\w'\u2019-]+){1,4})"
+    rf"|\s+(?i:{_RUE_TYPES})(?:\s+[\w'\u2019-]+){{1,4}})"
 )
 # The street, then the number: "Hauptstraße 5", "Bahnhofstr. 12a", "Kerkweg 3" (German,
 # Dutch), "calle Mayor 5" (Spanish). Possessive, then a look back at the word's ending,
@@ -377,24 +383,34 @@ class Pii:
         without overlaps."""
         # Each kind is looked for only when a cheap test says it may be there: most
         # messages have no digit, no "@" and none of the words that start a search
-        # (number words, "dot", "insta", "gmail" ...), and end here.
-        digit = (_ASCII_DIGIT if text.isascii() else _HAS_DIGIT).search(text)
-        at = text.find("@")
-        low = text.lower()
-        cues = _CUE_KEYS.intersection(low.encode().translate(_TO_SPACE).split())
-        if digit is None and at < 0 and not cues and "u/" not in text and text.isascii():
+        # (number words, "dot", "insta", "gmail" ...) but for the quiet ones ("me",
+        # "flat"), and end here.
+        is_ascii = text.isascii()
+        # (the table lower-cases ASCII letters; other text is lower-cased first)
+        words = (text if is_ascii else text.lower()).encode().translate(_TO_WORDS)
+        if is_ascii:  # (its digits are the "0"s of words)
+            digit = _ASCII_DIGIT.search(text) if _ZERO in words else None
+        else:
+            digit = _HAS_DIGIT.search(text)
+        at = text.find("@") if "@" in text else -1  # (the look is quicker than the find)
+        cues = _CUE_KEYS.intersection(words.split())
+        if digit is None and at < 0 and cues <= _QUIET_KEYS and "u/" not in text and is_ascii:
             return []
+        low = text.lower()
         found: list[Span] = []
         if self._phones:
-            if digit is not None and _SEVEN_DIGITS.search(text, digit.start()):
+            if (
+                digit is not None
+                and (not is_ascii or words.count(b"0") >= 7)  # (seven digits or more)
+                and _SEVEN_DIGITS.search(text, digit.start())
+            ):
                 # A phone number may start a little before its first digit: "+(44)".
                 found.extend(self._find_phones(text, max(0, digit.start() - 4)))
             # Seven digits in words take two number words, or one and some digits, or
             # words and digits run together ("07seven00").
             spoken = len(cues & _NUMBER_KEYS)
             if spoken > 1 or (
-                digit is not None
-                and (spoken or _GLUED.search(low, max(0, digit.start() - 1)) is not None)
+                digit is not None and (spoken or _GLUED.search(low, digit.start()) is not None)
             ):
                 found.extend(self._find_spoken_phones(text))
         if self._addresses and digit is not None:
@@ -405,7 +421,7 @@ class Pii:
             # every e-mail address has an "@", or "at" in some form
             if (
                 at >= 0
-                or (not text.isascii() and _WIDE_AT.search(text) is not None)
+                or (not is_ascii and _WIDE_AT.search(text) is not None)
                 or (
                     not cues.isdisjoint(_AT_KEYS)
                     and (not cues.isdisjoint(_SPELLED_KEYS) or _TLD.search(text) is not None)
@@ -463,7 +479,10 @@ class Pii:
 
     def _find_spoken_phones(self, text: str) -> list[Span]:
         """Runs of number words and digits that read as a phone number."""
-        words = list(_NUMBER_WORD.finditer(text))
+        if text.isascii():
+            words = list(_NUMBER_WORD_LOWER.finditer(text.lower()))
+        else:
+            words = list(_NUMBER_WORD.finditer(text))
         if not words:
             return []
         found: list[Span] = []
@@ -512,8 +531,24 @@ _HAS_DIGIT = re.compile(r"\d")
 # Unicode database about every character.
 _ASCII_DIGIT = re.compile(r"[0-9]")
 # For the cheap tests: the words of a message, lower case, without punctuation, as
-# bytes (translating bytes is many times faster than translating text).
-_TO_SPACE = bytes.maketrans(string.punctuation.encode(), b" " * len(string.punctuation))
+# bytes (translating bytes is many times faster than translating text, and lower-cases
+# ASCII letters on the way). Every digit becomes "0": then one look for a "0" says
+# whether an ASCII text has a digit (faster than a search), and as no cue word holds a
+# digit, the cues found are the same.
+_TO_WORDS = bytes.maketrans(
+    (string.punctuation + string.digits + string.ascii_uppercase).encode(),
+    (" " * len(string.punctuation) + "0" * len(string.digits) + string.ascii_lowercase).encode(),
+)
+# (As a number: bytes hold a number faster than they hold a one-byte string.)
+_ZERO = ord("0")
+# For the cheap test of _ADDRESS in ASCII text: its words as \b sees them (runs of
+# letters, digits and "_"), lower case. A match has one of the words that name a
+# street among them (as a whole word: white space before it, \b or white space after).
+_WORD_BYTES = (string.ascii_letters + string.digits + "_").encode()
+_BETWEEN_WORDS = bytes.maketrans(
+    bytes(byte for byte in range(256) if byte not in _WORD_BYTES),
+    b" " * (256 - len(_WORD_BYTES)),
+)
 
 
 def _keys(words: Iterable[str]) -> frozenset[bytes]:
@@ -529,8 +564,14 @@ _ADD_ME_KEYS = _keys(_ADD_ME.split())
 _UNIT_KEYS = _keys(_UNIT_WORDS.split())
 _CUE_KEYS = _NUMBER_KEYS | _WEBMAIL_KEYS | _SPELLED_KEYS | _AT_KEYS | _PLATFORM_KEYS
 _CUE_KEYS |= _ADD_ME_KEYS | _UNIT_KEYS | {b"me", b"box"}
+# Cues that start no search alone without a digit, an "@" or "u/": "me" starts one only
+# beside "add" or "follow", a flat's words and "box" only beside a number.
+_QUIET_KEYS = _UNIT_KEYS | {b"me", b"box"}
+_STREET_KEYS = _keys("|".join((_STREET_TYPES, _PROPER_STREET_TYPES.lower(), _RUE_TYPES)).split("|"))
 _WIDE_AT = re.compile("[\uff20\ufe6b]")
-_GLUED = re.compile(r"[a-z][0-9]|[0-9][a-z]")
+# A digit and a letter side by side: searched from the first digit, as digits come
+# first in the pattern (the search then skips to the next digit, not trying each place).
+_GLUED = re.compile(r"[0-9](?:[a-z]|(?<=[a-z][0-9]))")
 # Seven digits with at most a few other characters between each: the shortest phone.
 _SEVEN_DIGITS = re.compile(r"\d(?:\D{0,6}\d){6}")
 _EMAIL_TAIL = re.compile(r"@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}\b")
@@ -619,18 +660,22 @@ def _find_webmail(text: str) -> list[Span]:
 
 def _find_addresses(text: str, low: str, cues: frozenset[bytes], start: int) -> list[Span]:
     found = []
-    for match in _ADDRESS.finditer(text, start):
-        if match["name"] and not _NOT_NAME.isdisjoint(match["name"].lower().split()):
-            continue
-        begin, end = match.start(), match.end()
-        unit = _UNIT_BEFORE.search(text, max(0, begin - 24), begin)
-        if unit is not None:
-            begin = unit.start()
-        for tail in (_UNIT_AFTER, _POSTCODE_AFTER):
-            extra = tail.match(text, end)
-            if extra is not None:
-                end = extra.end()
-        found.append((begin, end, "address"))
+    # In ASCII text (most), _ADDRESS can match only when a word names a street.
+    if not text.isascii() or not _STREET_KEYS.isdisjoint(
+        low.encode().translate(_BETWEEN_WORDS).split()
+    ):
+        for match in _ADDRESS.finditer(text, start):
+            if match["name"] and not _NOT_NAME.isdisjoint(match["name"].lower().split()):
+                continue
+            begin, end = match.start(), match.end()
+            unit = _UNIT_BEFORE.search(text, max(0, begin - 24), begin)
+            if unit is not None:
+                begin = unit.start()
+            for tail in (_UNIT_AFTER, _POSTCODE_AFTER):
+                extra = tail.match(text, end)
+                if extra is not None:
+                    end = extra.end()
+            found.append((begin, end, "address"))
     if _NUMBER_LAST_HINT.search(low):
         found.extend(_spans(_ADDRESS_NUMBER_LAST, text, "address"))
     if not cues.isdisjoint(_UNIT_KEYS):

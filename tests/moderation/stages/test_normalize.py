@@ -218,23 +218,55 @@ def test_idempotent_on_obfuscations(text: str) -> None:
     assert canonical(once) == once
 
 
-def test_the_ascii_hint_classes_are_the_unicode_ones_on_every_ascii_character() -> None:
-    # the spelled-out hint for ASCII text spells \s and \w out: it must find what the
-    # general one finds, in every ASCII text
+def test_the_ascii_classes_are_the_unicode_ones_on_every_ascii_character() -> None:
+    # the spelled-out test for ASCII text translates \s and the characters of a spelled
+    # word to classes: each must be what the pattern takes it for
     for code in range(128):
         char = chr(code)
-        separator = re.fullmatch(r"[\s.\-_*·~+]", char) is not None
-        word = re.fullmatch(r"[\w@$]", char) is not None
-        assert (re.fullmatch(normalize._ASCII_SEPARATOR, char) is not None) == separator, code
-        assert (re.fullmatch(normalize._ASCII_WORD, char) is not None) == word, code
+        if re.fullmatch(r"[\s.\-_*·~+]", char):
+            expected = "s"
+        elif re.fullmatch(r"[^\W_]|[@$]", char):
+            expected = "w"
+        else:
+            expected = "o"
+        assert chr(normalize._SPELLED_CLASSES[code]) == expected, code
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*"ab1@$ .-_*~+\t\n\x1c\x7f!", "ab", "  ", " a ", "a.", "a_"]), max_size=14
+    ).map("".join)
+)
+@example("a_b_c")
+@example("a b c_")
+@example("_a b c")
+def test_the_ascii_test_finds_every_spelled_out_run(text: str) -> None:
+    if normalize._SPELLED.search(text):
+        classes = text.encode().translate(normalize._SPELLED_CLASSES)
+        assert normalize._SPELLED_HINT_CLASSES.search(classes)
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(alphabet="ab1@$ .-_*~+\t\n\x1c\x7f", max_size=20))
-def test_the_ascii_hint_finds_what_the_general_one_finds(text: str) -> None:
-    general = normalize._SPELLED_HINT.search(text)
-    ascii_only = normalize._SPELLED_HINT_ASCII.search(text)
-    assert (general and general.span()) == (ascii_only and ascii_only.span())
+@given(
+    st.text(alphabet=st.characters(max_codepoint=127), max_size=12) | st.text("ab\n\0", max_size=8)
+)
+@example("sooo")
+@example("\0\0")
+def test_the_triple_test_says_yes_to_every_triple(text: str) -> None:
+    triple = re.search(r"(.)\1\1", text, re.DOTALL) is not None
+    if not text.startswith("\0\0"):  # (a yes there is only a "may")
+        assert normalize._has_triple(text) == triple
+    elif triple:
+        assert normalize._has_triple(text)
+
+
+def test_the_leet_classes_hold_every_leet_character() -> None:
+    for code in range(128):
+        leet = normalize._LEET_HINT.match(chr(code)) is not None
+        classes = chr(code).encode().translate(normalize._LEET_CLASSES)
+        found = normalize._LEET_DIGIT in classes or normalize._LEET_AT in classes
+        assert found == leet, code
 
 
 # --- chat spellings (step 8) ------------------------------------------------------------
@@ -304,3 +336,17 @@ def test_chat_spellings_leave_other_readings(text: str) -> None:
 def test_chat_spellings_are_idempotent(text: str) -> None:
     once = canonical(text)
     assert canonical(once) == once != text
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*normalize._CHAT, "id never", "hell be", "é", "ï", "_", "·", "1"])
+        | st.sampled_from([" ", "  ", ".", "-", "'", "\u2019", "@", "\u00a0", "\u3000", "ok"]),
+        max_size=8,
+    ).map("".join)
+)
+def test_the_chat_test_finds_every_spelling_in_any_text(text: str) -> None:
+    if normalize._CHAT_WORD.search(text):
+        words = text.encode().translate(normalize._SPLIT_WORDS).split()
+        assert not normalize._CHAT_KEYS.isdisjoint(words)

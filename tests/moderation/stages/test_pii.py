@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import string
 from typing import Any
 
 import pytest
@@ -487,3 +489,91 @@ def test_a_mention_of_a_member_is_not_contact_details(text: str) -> None:
 )
 def test_a_handle_offered_as_contact_is_redacted(text: str, expected: str) -> None:
     assert redacted(text) == expected
+
+
+# --- the cheap tests say "no" only where the searches they spare find nothing -------
+
+_PIECES = [*pii._NUMBER_WORDS, *pii._REPEATS, "hundred"]
+_ASCII_TEXT = st.text(
+    alphabet=st.sampled_from([*string.printable, "\x1c", "\x00"]), max_size=40
+) | st.lists(
+    st.sampled_from([*_PIECES, *(p.upper() for p in _PIECES), "7", "07", "Oh", "x", "t"])
+    | st.text(alphabet=string.digits + string.ascii_letters, max_size=4),
+    max_size=10,
+).map(lambda pieces: " ".join(pieces).replace("  ", "-"))
+
+
+def test_the_quiet_cues_start_no_search_alone() -> None:
+    # a message with only these cues, no digit, no "@" and no "u/" ends at once
+    for keys in (
+        pii._NUMBER_KEYS,
+        pii._AT_KEYS,
+        pii._SPELLED_KEYS,
+        pii._WEBMAIL_KEYS,
+        pii._PLATFORM_KEYS,
+        pii._ADD_ME_KEYS,
+    ):
+        assert pii._QUIET_KEYS.isdisjoint(keys)
+    assert redacted("text me, flat out, lot of love, box of room") == (
+        "text me, flat out, lot of love, box of room"
+    )
+
+
+def test_no_cue_word_holds_a_digit() -> None:
+    # Every digit is a "0" in the words the cues are found among: no cue may hold one.
+    assert not any(byte in string.digits.encode() for key in pii._CUE_KEYS for byte in key)
+
+
+@given(_ASCII_TEXT)
+def test_number_words_in_lower_case_ascii_are_the_same(text: str) -> None:
+    def spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+        return [match.span() for match in pattern.finditer(text)]
+
+    assert spans(pii._NUMBER_WORD_LOWER, text.lower()) == spans(pii._NUMBER_WORD, text)
+
+
+@given(st.text(alphabet=st.sampled_from("ab 12Z\u0661\u0130,"), max_size=12))
+def test_the_glued_test_from_the_first_digit_is_the_old_one(text: str) -> None:
+    old = re.compile(r"[a-z][0-9]|[0-9][a-z]")
+    first = pii._HAS_DIGIT.search(text)
+    if first is not None:
+        low = text.lower()
+        found = pii._GLUED.search(low, first.start()) is not None
+        assert found == (old.search(low, max(0, first.start() - 1)) is not None)
+
+
+_STREETS = "|".join((pii._STREET_TYPES, pii._PROPER_STREET_TYPES, pii._RUE_TYPES)).split("|")
+_GAP = st.sampled_from([" ", "  ", "\t", "\x1c", ", ", ".", "-", "_", "#", ""])
+_WORD = st.sampled_from(["12", "3a", "Elm", "the", "Rd", "St", "x_y"]) | st.text(
+    alphabet=string.ascii_letters + string.digits, max_size=3
+)
+
+
+@given(
+    st.lists(st.tuples(_WORD, _GAP), max_size=6),
+    st.sampled_from([*_STREETS, *(street.upper() for street in _STREETS)]),
+    st.lists(st.tuples(_GAP, _WORD), max_size=3),
+)
+def test_an_address_needs_a_street_word(
+    before: list[tuple[str, str]], street: str, after: list[tuple[str, str]]
+) -> None:
+    text = "".join(a + b for a, b in before) + street + "".join(a + b for a, b in after)
+    if pii._ADDRESS.search(text):
+        tokens = text.lower().encode().translate(pii._BETWEEN_WORDS).split()
+        assert not pii._STREET_KEYS.isdisjoint(tokens)
+
+
+@pytest.mark.parametrize("street", [street for street in _STREETS if street.isascii()])
+def test_each_street_word_is_a_key(street: str) -> None:
+    # (The cheap test is made for ASCII text only.)
+    found = 0
+    for form in (street, street.lower(), street.upper()):
+        for gap in (" ", "\t", "\x1c", "  "):
+            for tail in ("", ".", ",", " 5", "_b", "x", " Sq"):
+                for text in (f"flat 2, 12{gap}Elm{gap}{form}{tail}", f"12{gap}{form}{gap}d{tail}"):
+                    if not pii._ADDRESS.search(text):
+                        continue
+                    found += 1
+                    tokens = text.lower().encode().translate(pii._BETWEEN_WORDS).split()
+                    assert not pii._STREET_KEYS.isdisjoint(tokens), text
+    assert found  # (the texts tried do hold addresses)
