@@ -287,6 +287,7 @@ _CHAT_WORD = re.compile(
 # patterns find is all ASCII letters and digits, with no word character on either side,
 # so it is one of these words whatever else the text holds.)
 _CHAT_KEYS = frozenset(word.encode() for word in (*_CHAT, *_AMBIGUOUS))
+_AMBIGUOUS_KEYS = frozenset(word.encode() for word in _AMBIGUOUS)
 _WORD_BYTES = set((string.ascii_lowercase + string.digits).encode())
 _SPLIT_WORDS = bytes.maketrans(
     bytes(byte for byte in range(256) if byte not in _WORD_BYTES),
@@ -429,9 +430,15 @@ def _fold_chat(text: str, is_ascii: bool) -> str:
     if _CHAT_KEYS.isdisjoint(words):
         return text  # (most messages; quicker than finding an empty intersection)
     if is_ascii:
-        for hit in _CHAT_KEYS.intersection(words):
-            text = _CHAT_ONE[hit].sub(_fold_chat_word, text)
-        return text
+        hits = _CHAT_KEYS.intersection(words)
+        # One word's pattern at a time finds what the whole alternation finds, whatever
+        # the order (a fold keeps letters at its ends, so its neighbours' tests read the
+        # same), except for "id" and "hell", which read the word before and after: with
+        # another spelling beside them, the text as written decides, as in one pass.
+        if len(hits) == 1 or _AMBIGUOUS_KEYS.isdisjoint(hits):
+            for hit in hits:
+                text = _CHAT_ONE[hit].sub(_fold_chat_word, text)
+            return text
     return _CHAT_WORD.sub(_fold_chat_word, text)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from hypothesis import example, given, settings
@@ -350,3 +353,38 @@ def test_the_chat_test_finds_every_spelling_in_any_text(text: str) -> None:
     if normalize._CHAT_WORD.search(text):
         words = text.encode().translate(normalize._SPLIT_WORDS).split()
         assert not normalize._CHAT_KEYS.isdisjoint(words)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*normalize._CHAT, "id", "hell", "never", "be", "my", "to", "ok"]),
+        min_size=1,
+        max_size=6,
+    ).map(" ".join)
+)
+def test_chat_spellings_fold_as_in_one_pass_over_the_text_as_written(text: str) -> None:
+    # One word's pattern at a time, for speed, must not depend on the order the words come
+    # out of a set (which the process's hash seed decides): "gonna id never" once folded
+    # "id" only when "gonna" happened to be folded after it.
+    assert normalize._fold_chat(text, True) == normalize._CHAT_WORD.sub(
+        normalize._fold_chat_word, text
+    )
+
+
+def test_chat_folding_is_the_same_in_every_process() -> None:
+    program = (
+        "from moderation.stages.normalize import canonical;"
+        "print(canonical('gonna id never'), canonical('wanna hell be'), sep='|')"
+    )
+    answers = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(12)
+    }
+    assert len(answers) == 1, answers
