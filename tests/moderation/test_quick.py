@@ -76,3 +76,35 @@ def test_the_messages_classes_keep_their_signatures(cls: type) -> None:
         (name, inspect.Parameter.empty if default is dataclasses.MISSING else default)
         for name, default in fields
     ]
+
+
+def test_an_instance_is_of_its_own_class_after_being_filled_in() -> None:
+    quick = _made(quick=True)
+    note = quick("a", 1)
+    assert type(note) is quick
+    assert note == quick("a", 1) != quick("b", 1)
+    assert dataclasses.replace(note, level=2).level == 2
+
+    class Louder(quick):  # type: ignore[misc,valid-type]
+        __slots__ = ()
+
+        def shout(self) -> str:
+            return str(self.text).upper()  # type: ignore[attr-defined]
+
+    # a subclass's instance is filled in by the slots' setters and keeps its class
+    loud = Louder("a", 3)
+    assert type(loud) is Louder
+    assert (loud.shout(), loud.level) == ("A", 3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        loud.level = 4
+    with pytest.raises(ValueError, match="negative"):
+        Louder("a", -1)
+
+
+def test_a_class_with_more_slots_than_fields_is_refused() -> None:
+    @dataclasses.dataclass(frozen=True, slots=True, weakref_slot=True)
+    class Weak:
+        text: str
+
+    with pytest.raises(TypeError, match="quick_init"):
+        quick_init(Weak)
