@@ -1,0 +1,163 @@
+"""Danger from others and to others said without the usual threat words, and the ordinary
+readings that share those words. Each shape is tested with sentences of our own in several
+voices (phone typing, formal, understated, second-language English), none of a labelled
+set's lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.stages.crisis import assess
+from moderation.stages.normalize import canonical
+from moderation.verdict import Risk
+
+_A, _I = Risk.ACTIVE_IDEATION, Risk.IMMINENT
+
+
+# Danger from others right now: broken in, in the house, at the door with a weapon, drunk
+# and smashing things, the speaker hiding with the children.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "someone's broken in downstairs, I'm in the bedroom with the door wedged",
+        "He has smashed the back door and he is inside. I am hiding in the bathroom with my "
+        "daughter.",
+        "my ex has kicked the door in, hes in the kitchen pls help",
+        "Please, he is in my house and he is very drunk, he has broken the door. I am with my "
+        "kids in bathroom.",
+        "he's forced the door and he's inside now",
+        "There is a man in the house. I can hear him downstairs. Please help me.",
+        "there's someone downstairs, i can hear them, i'm so scared",
+        "My ex is sat outside the house in his car with a baseball bat. The kids are upstairs.",
+        "theres a guy at my door with a hammer shouting my name",
+        "he's drunk again and smashing the place up, me and the kids are in the bedroom",
+        "My partner is throwing things at the walls and screaming. I've locked myself in with "
+        "the baby.",
+        "dad's wasted and breaking stuff downstairs, im scared",
+        "my stepdad's smashing up the kitchen again and mum's crying, i'm in my room",
+        "im hiding in the wardrobe with my son, he's going mental downstairs",
+        "We are hiding upstairs with the children. He is shouting that he will get in.",
+        "Er steht vor der Tür mit einem Messer",
+        "he's pounding on the front door and shouting, I'm in the bathroom with my phone",
+        "Her brother has just turned up hammering on the door, he says he's going to kill me.",
+    ],
+)
+def test_danger_from_others_right_now_is_imminent(text: str) -> None:
+    assert assess(canonical(text)).from_others is _I
+
+
+# A threat made today or left at the door, an abuser moved close, out of prison or seen,
+# a relative threatened with a weapon: active at least.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "someone pushed a note through my letterbox saying they know where I live and I'm next",
+        "Found a note taped to my front door this morning calling me a slur and saying they'd "
+        "burn the place down.",
+        "Powiedział dziś, że mnie zabije.",
+        "The man who raped me has moved in two doors down.",
+        "my abuser is out of prison and he's moved back onto my street",
+        "My former husband has been released from prison and has moved into a flat on my road. "
+        "I am frightened.",
+        "My stepfather, who abused me, gets out next week. I'm terrified.",
+        "my ex saw me in town today and followed me to the bus stop",
+        "her husband held a knife to my daughter's throat last week. I am so scared for her.",
+        "My brother-in-law threatened my mum with a hammer yesterday.",
+        "He's going to do it, he's going to put me in hospital this time",
+    ],
+)
+def test_danger_from_others_near_or_threatened(text: str) -> None:
+    assert assess(canonical(text)).from_others >= _A
+
+
+# Intent to hurt someone without the usual threat verbs: "do him", "put him through the
+# wall", a weapon "taken to" someone, going round there now with a grievance.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "when he gets out I'm going to do him. simple.",
+        "he touched my kid, I'll do him in, I swear",
+        "gonna do him over when i see him, the bastard",
+        "I swear I'll put his head through the wall if he touches her again",
+        "I have been lying awake all night thinking about how I will put him in hospital.",
+        "I keep thinking about taking a hammer to him while he sleeps",
+        "I want to take the kitchen knife to my stepdad, I've thought about it every night this "
+        "week",
+    ],
+)
+def test_intent_to_hurt_someone_without_a_threat_verb(text: str) -> None:
+    assert assess(canonical(text)).to_others >= _A
+
+
+# ... imminent with a time, or when on the way now; a parent's plan to take a child's life.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gonna put him in hospital tomorrow, done talking",
+        "i want to put his face through the windscreen tbh. when he comes back tonight",
+        "I'm driving over to his now. He's not getting away with it.",
+        "going round hers right now, she's not taking my kids off me",
+        "I have decided to take my daughter's life and then mine. I can't leave her with him.",
+        "i'm going to take the kids with me when i end it",
+    ],
+)
+def test_harm_to_others_with_a_time_or_a_child_is_imminent(text: str) -> None:
+    assert assess(canonical(text)).to_others is _I
+
+
+# The ordinary readings: the past told as past, a partner home as news, films and news,
+# games, cooking, toddlers, clearing out, notes about the bins, a relative moved close,
+# hospital, hair and pets, phone calls and the wash, visits.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he broke the door down years ago, I still jump at loud knocks",
+        "When I was nine my dad kicked the door in and I hid under the bed with my sister.",
+        "my ex used to break things when he drank. that was ten years ago and I'm safe now",
+        "My husband's coming home tonight after three weeks offshore, can't wait",
+        "my partner is in the house doing the washing up, bless him",
+        "someone's broken into my car overnight, so annoying, had to call the insurance",
+        "my son has smashed the kitchen window with his football again",
+        "he's outside with his cricket bat and a ball, the kids love it",
+        "my husband is in the kitchen with a knife doing the veg, dinner at 7",
+        "there's someone at the door, brb",
+        "There's a man in the house next door playing drums at 2am",
+        "my toddler is throwing things at the walls again, tantrum central",
+        "she's throwing things out, the whole house is getting decluttered",
+        "he's breaking the news to his mum tonight, I'm nervous for him",
+        "we're playing hide and seek, I'm hiding in the wardrobe with my daughter",
+        "I'm hiding upstairs with the kids and a film while he does the tax return lol",
+        "my neighbour left a note on my car about the bins again",
+        "he left a sweet note on my door this morning before work",
+        "my brother has moved into the next street, it's lovely having him close",
+        "my dad gets out of hospital next week, we're so relieved",
+        "my brother is out of prison next week and I'm so proud of how he's changed",
+        "my ex saw me in town today and we actually had a nice chat",
+        "She threatened me with a water pistol at the barbecue",
+        "The news said a man threatened a shop worker with a knife in town",
+        "the nurse said they'd put me in the hospital overnight for observation",
+        "I'll do her hair tomorrow before the wedding",
+        "the dog's filthy, I'll do him in the bath later",
+        "I'll do him a fry-up when he's back from his shift",
+        "he's going to do her hair for the prom, he's so good at it",
+        "I'll put him through to the manager, one sec",
+        "I'll put them through the wash on Monday",
+        "she put me through hell for years",
+        "I'm taking the carving knife to the turkey at 3, come hungry",
+        "took a hammer to my old laptop before recycling it, very satisfying",
+        "I'm going round there now, she's made a lasagne",
+        "I'm going round to my mum's now, she's not been well",
+        "I'm going round to his now to give him back his jacket, he's not getting it washed though",
+        "I'm going to take the kids with me to the seaside on Saturday",
+        "In the film the father takes his son's life and then his own, I had to switch off",
+        "I'd do anything for him",
+        "someone's hammering on the door, must be the parcel lol",
+        "he's hammering the door frame back on, finally some DIY",
+        "the kids are banging on the bathroom door because they want the loo",
+        "he used to bang on my door when he was drunk, years ago now",
+    ],
+)
+def test_ordinary_readings_stay_ordinary(text: str) -> None:
+    found = assess(canonical(text))
+    assert found.from_others < _A
+    assert found.to_others < _A
