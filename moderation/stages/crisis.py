@@ -392,6 +392,8 @@ danger_from_others imminent danger_from_others
 harm_to_others active_ideation harm_to_others
   when kill hurt stab shoot strangl murder poison beat_up run_over break_his break_her break_their
   when ending_him ending_her
+  unless (?:the )?(?:ref|referee|linesman|umpire)\b|(?:penalty|penalties|offside|free kick|
+  unless red card|own goal|sent off|sends? (?:him|her|them) off)\b
     (?:<GO>|i'll|i will|i'm gonna|'m going to) (?:\w+ )?(?:kill|hurt|stab|shoot|strangle|murder|
     poison|beat up|run over|shoot up) <PERSON>(?! \w*ing)|(?:<GO>|i'll|i will|i'm gonna|'m going
      to) (?:\w+ )?break (?:his|her|their) (?:\w+ )?(?:jaw|neck|legs?|arms?|nose|face|skull|teeth|
@@ -404,6 +406,11 @@ harm_to_others active_ideation harm_to_others
     work|place)
 danger_from_others active_ideation danger_from_others
   when kill hurt beat shoot stab strangl chok murder rape come_for get_me get_us
+  unless (?:neighbou?r|parking|hedge|bins?) (?:disputes?|wars?|feuds?)\b(?!.*(?:scared|afraid|
+  unless terrified|frightened|police))|
+  unless my (?:mum|mom|mam|mother|nan|gran|nana|granny)(?:'s| is)? (?:going to|gonna|will|'ll)
+  unless  (?:literally |actually )?kill me\b(?!.*(?:scared|afraid|terrified|frightened|hurt|
+  unless hit|beat|belt|abus|knife|gun|mean it|not joking|serious|if i (?:leave|tell|go)))
     <AGENT>(?:'s| is| was)? (?:going to|gonna|will|'ll|'d|would|
     said (?:he|she|they)(?:'d| would| will|'ll)|threatened to|threatening to|
     keeps threatening to|swore (?:he|she)(?:'d| would)|
@@ -422,6 +429,7 @@ danger_from_others imminent danger_from_others
 danger_from_others imminent danger_from_others
   when he's hes he_is she's shes she_is they're they_are theyre ex's ex_is ex_s husband
   when partner friend's friend_is dad's dad_is stepdad
+  unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b
   needs scared|afraid|terrified|frightened|drunk|wasted|angry|furious|raging|violent|threat|
   needs (?:hit|hurt|kill|beat|hits|hurts|hitting|hurting)s? (?:me|us)|abus|dangerous|weapon|gun|
   needs knife|hid(?:e|ing)|not safe|unsafe|panick?|help me|shaking|released from|on bail|
@@ -710,6 +718,8 @@ crisis.slang active_ideation self
     sewer ?slid(?:al|e|ing)
 danger_from_others active_ideation danger_from_others
   when regret finish_it hands neck throat won't_stop wont_stop knows_where kids_go
+  unless (?:neighbou?r|parking|hedge|bins?) (?:disputes?|wars?|feuds?)\b(?!.*(?:scared|afraid|
+  unless terrified|frightened|police))
     <AGENT> (?:said|says|texted|told me|threatened|swore|
     keeps saying)(?: that)?(?: if [^.!?]{1,40})?
      (?:he|she|they)(?:'d|'ll| would| will| is going to|'s going to|'s gonna| is gonna| gonna)

@@ -107,7 +107,8 @@ def test_harm_to_others_with_a_time_or_a_child_is_imminent(text: str) -> None:
 
 # The ordinary readings: the past told as past, a partner home as news, films and news,
 # games, cooking, toddlers, clearing out, notes about the bins, a relative moved close,
-# hospital, hair and pets, phone calls and the wash, visits.
+# hospital, the referee, "my mum will kill me", a neighbour dispute told as such, hair and
+# pets, phone calls and the wash, visits.
 @pytest.mark.parametrize(
     "text",
     [
@@ -116,6 +117,8 @@ def test_harm_to_others_with_a_time_or_a_child_is_imminent(text: str) -> None:
         "my ex used to break things when he drank. that was ten years ago and I'm safe now",
         "My husband's coming home tonight after three weeks offshore, can't wait",
         "my partner is in the house doing the washing up, bless him",
+        "In the film the burglars have broken in and she's hiding upstairs with the kids, I had "
+        "to turn it off",
         "someone's broken into my car overnight, so annoying, had to call the insurance",
         "my son has smashed the kitchen window with his football again",
         "he's outside with his cricket bat and a ball, the kids love it",
@@ -136,6 +139,11 @@ def test_harm_to_others_with_a_time_or_a_child_is_imminent(text: str) -> None:
         "She threatened me with a water pistol at the barbecue",
         "The news said a man threatened a shop worker with a knife in town",
         "the nurse said they'd put me in the hospital overnight for observation",
+        "my mum will kill me if I'm late again",
+        "my mum will kill me when she sees the state of my room",
+        "If the referee sends him off again I'll strangle him",
+        "The bloke at number 9 says he'll kill me if my hedge blocks his light again. Neighbour "
+        "disputes, honestly.",
         "I'll do her hair tomorrow before the wedding",
         "the dog's filthy, I'll do him in the bath later",
         "I'll do him a fry-up when he's back from his shift",
@@ -161,3 +169,19 @@ def test_ordinary_readings_stay_ordinary(text: str) -> None:
     found = assess(canonical(text))
     assert found.from_others < _A
     assert found.to_others < _A
+
+
+# What keeps "my mum will kill me" or a neighbour dispute ordinary does not keep a threat
+# said with fear ordinary.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my mum will kill me if she finds out, she hit me last time",
+        "my mum will kill me if I leave, I'm scared",
+        "my dad will kill me if he finds out I'm gay",
+        "The guy next door said he'd kill me if I reported him again. Neighbour disputes, and "
+        "I'm scared to go out.",
+    ],
+)
+def test_a_parent_s_threat_with_fear_is_still_danger(text: str) -> None:
+    assert assess(canonical(text)).from_others >= _A
