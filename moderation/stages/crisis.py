@@ -429,7 +429,8 @@ danger_from_others imminent danger_from_others
 danger_from_others imminent danger_from_others
   when he's hes he_is she's shes she_is they're they_are theyre ex's ex_is ex_s husband
   when partner friend's friend_is dad's dad_is stepdad
-  unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b
+  unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b|hide and seek|wasps?\b|
+  unless spiders?\b|\bfork\b
   needs scared|afraid|terrified|frightened|drunk|wasted|angry|furious|raging|violent|threat|
   needs (?:hit|hurt|kill|beat|hits|hurts|hitting|hurting)s? (?:me|us)|abus|dangerous|weapon|gun|
   needs knife|hid(?:e|ing)|not safe|unsafe|panick?|help me|shaking|released from|on bail|
@@ -812,18 +813,28 @@ harm_to_others active_ideation harm_to_others
     flat|work) (?:\w+ ){0,8}(?:one way or (?:another|the other)|end(?:ing)? (?:it|this) with (?:him|
     her|them))
 danger_from_others imminent danger_from_others
-  when broken smashed kicked forced booted just_broke just_smash just_kick
+  when broken smashed kicked forced booted just_broke just_smash just_kick got_in climbed_in
+  when broke_in
   unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b
   needs in the house|inside|downstairs|upstairs|hiding|\bhid\b|help me|please help|pls help|
   needs plz help|call (?:the police|999|911)|ring (?:the police|999)|scared|terrified|afraid|
   needs frightened|drunk|knife|weapon|gun|\bkids\b|children|baby|order|not (?:supposed|allowed)|
-  needs shouting|screaming|threat|kill|hurt|\bex\b|ex-|abus|locked|wedged|barricad|bail
-    <ASSAILANT>(?:(?:'s| has| have|'ve)(?: just| now| already)? (?:broken|smashed|kicked|forced|
+  needs shout|screaming|threat|kill|hurt|\bex\b|ex-|abus|locked|wedged|barricad|bail|
+  needs come back|coming back|pls|please|call
+    <ASSAILANT>(?:'s| has| have|'ve)?(?: just)? (?:got|climbed|broke) in (?:through|thru|via)
+     (?:the|a|my|our) (?:\w+ )?(?:window|door)|<ASSAILANT>(?:(?:'s| has| have|'ve)(?: just| now|
+     already)? (?:broken|smashed|kicked|forced|
     booted)| just (?:broke|smashed|kicked|forced|booted)) (?:in(?= ?(?:$|[.,!]|and|through|
     downstairs|upstairs|now))|into (?:the|my|our) (?:house|flat|home|place|room|bedroom)|(?:the|
     my|our) (?:front |back |bedroom |bathroom |kitchen |patio )?(?:door|window|lock|gate)(?: (?:in|
     down|open))?|(?:down|in|open) (?:the|my|our) (?:front |back |bedroom |bathroom )?(?:door|
     window))
+danger_from_others active_ideation danger_from_others
+  when brick rock stone bottle petrol firework
+  unless \bnews\b|riot|\bshop\b|film|movie|\bball\b|football|accident|\bkids\b|lawnmower
+    (?:put|threw|thrown|chucked|lobbed|came) (?:a |another |some )?(?:brick|rock|stone|bottle|
+    petrol bomb|firework)s? (?:through|at|into) (?:the|my|our) (?:\w+ )?(?:window|door|car|
+    letterbox|letter box|windscreen)
 danger_from_others imminent danger_from_others
   when hammering banging pounding thumping kicking
   needs kill|hurt|scared|terrified|afraid|frightened|police|999|911|help|hiding|\bhid\b|drunk|
@@ -847,7 +858,8 @@ danger_from_others imminent danger_from_others
   when at_my_window
   unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b
   unless cricket|rounders|softball|baseball (?:game|match|practi)|\bballs?\b|practi[cs]e|
-  unless \bnets\b|\bgame\b|\bmatch\b|detector|\bbats\b|hedge|garden(?:ing)?\b|lawn|bbq|barbecue
+  unless \bnets\b|\bgame\b|\bmatch\b|detector|\bbats\b|hedge|garden(?:ing)?\b|lawn|bbq|barbecue|
+  unless fork|\btea\b|dinner|lunch|breakfast|cutlery|cake
     <ASSAILANT>(?:'s| is| are|'re|s)? (?:\w+ ){0,4}(?:outside|at (?:the|my|our) (?:front |back )?
     (?:door|window|gate)) (?:\w+ ){0,5}with (?:a|an|the|his|her|their|some) (?:\w+ )?(?:bat|
     knife|knives|gun|hammer|machete|crowbar|axe|weapon|blade|shotgun|rifle|pistol|golf club|
@@ -897,7 +909,7 @@ danger_from_others active_ideation danger_from_others
   needs frightened|panic|not safe|unsafe|(?:haven'?t|have not|not) left the house
     <ASSAILANT>(?:,? who (?:\w+ ){0,3}(?:me|us),?)?(?:'s| has| have|'ve| is| are)?(?: just| now|
      only)? (?:moved|moving|living|lives|renting|staying) (?:back )?(?:in |into |onto |on |to |
-    round |around |across |down |up |near )?(?:the )?(?:\w+ ){0,2}(?:next street|next road|
+    round |around |across |down |up |near )?(?:the )?(?:[\w,']+ ){0,5}(?:next street|next road|
     (?:my|our|the same) (?:street|road|block|building|estate|village)|corner|doors? (?:down|away|
     up|from (?:me|us))|next door|opposite|across the road|down the road|up the road|near (?:me|us|
     my \w+)|nearby|close by)
@@ -952,7 +964,7 @@ harm_to_others active_ideation harm_to_others
     her|them) in(?:to)? hospital
 harm_to_others active_ideation harm_to_others
   when knife blade hammer bat axe machete gun rifle crowbar cleaver
-    (?:take|taking|took|put|putting) (?:a|the|my|his|her|dad'?s) (?:\w+ )?(?:knife|blade|hammer|
+    (?:take|taking|took|put|putting) (?:a|the|my|his|her|dad'?s) (?:[\w']+ )?(?:knife|blade|hammer|
     bat|axe|machete|gun|shotgun|rifle|crowbar|cleaver|screwdriver) (?:to|on) (?:him|her|them|my
      (?:brother|sister|dad|father|stepdad|mum|mom|mother|husband|wife|ex|partner|boyfriend|
     girlfriend|boss|neighbou?r|son|daughter|uncle|cousin|landlord|flatmate|roommate)(?!'s|s\b)|
@@ -966,7 +978,8 @@ danger_from_others active_ideation danger_from_others
      me in (?:hospital|the ground|a grave|my grave|a box|a wheelchair|intensive care)
 harm_to_others imminent harm_to_others
   when going heading driving walking off_to off_round
-  needs not (?:ruining|wrecking|destroying|taking|getting away|going to (?:ruin|wreck|take|get
+  needs not (?:ruining|wrecking|destroying|taking|keeping|stopping|getting away|going to (?:ruin|
+  needs wreck|take|keep|stop|get
   needs  away))|won'?t (?:ruin|wreck|take|get away)|get away with|ruin(?:ing|ed)? my life|
   needs sort (?:him|her|them) out|once and for all|teach (?:him|her|them)|pay for|regret|kill|hurt|
   needs knife|\bbat\b|hammer|gun|deal with (?:him|her|them)|(?:going|gone|went) to the police|
@@ -982,8 +995,9 @@ harm_to_others imminent harm_to_others
 harm_to_others imminent harm_to_others
   when with_me
   needs \b(?:die|dying|dead|end(?:ing)? it|kill|suicide|my own life|(?:their|his|her) li(?:fe|
-  needs ves)|not (?:wake|be here))
-    (?:<GO>|i'?ll|i will|i'?m going to|i'?m gonna|i'?m taking) (?:\w+ )?(?:take )?(?:the (?:kids|
+  needs ves)|not (?:wake|be here)|when i go(?= ?(?:$|[.,!]))|when i'?m gone)
+    (?:<GO>|i'?ll|i will|i'?m going to|i'?m gonna|i'?m taking|if i|i could|i should|i'?d|i would)
+     (?:\w+ )?(?:take |took )?(?:the (?:kids|
     children|baby)|my (?:kids|children|son|daughter|baby|boy|girl|boys|girls)) with me(?= ?(?:$|
     [.,!]|when|so|because))
 final.order strong final
