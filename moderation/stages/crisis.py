@@ -90,12 +90,13 @@ _THREAT = r"(?:kill|hurt|beat|shoot|stab|strangle|choke|murder|rape|come for|get
 # ex-partner written with a hyphen, the one who abused the speaker named by what they did.
 _ASSAILANT = (
     r"(?:he|she|they|someone|somebody|some ?one|there'?s (?:a man|a guy|someone|somebody)|"
-    r"(?:my |our )?(?:ex(?:[ -]?(?:partner|husband|wife|boyfriend|girlfriend|bf|gf))?|husband|"
-    r"partner|boyfriend|dad|father|step ?(?:dad|father|mum|mother)|abuser|attacker|stalker|"
-    r"rapist)|my (?:wife|girlfriend|bf|gf|mum|mom|mother|brother|uncle|cousin|neighbou?r|"
-    r"landlord)|my \w+'s (?:brother|father|dad|husband|ex|boyfriend|partner|son)|(?:the|that) "
-    r"(?:man|guy|bloke|woman|person|one|lad|men|people) who (?:\w+ ){0,2}(?:abused|raped|"
-    r"attacked|assaulted|hurt|stalked|groomed|molested|beat|trafficked) (?:me|us|my \w+))"
+    r"(?:my |our )?(?:ex(?:[ -]?(?:partner|husband|wife|boyfriend|girlfriend|bf|gf))?|"
+    r"former[ -]?(?:partner|husband|wife|boyfriend|girlfriend)|husband|partner|boyfriend|dad|"
+    r"father|step ?(?:dad|father|mum|mother)|abuser|attacker|stalker|rapist)|my (?:wife|"
+    r"girlfriend|bf|gf|mum|mom|mother|brother|uncle|cousin|neighbou?r|landlord)|my \w+'s "
+    r"(?:brother|father|dad|husband|ex|boyfriend|partner|son)|(?:the|that) (?:man|guy|bloke|"
+    r"woman|person|one|lad|men|people) who (?:\w+ ){0,2}(?:abused|raped|attacked|assaulted|"
+    r"hurt|stalked|groomed|molested|beat|trafficked) (?:me|us|my \w+))"
 )
 _AGENT = (
     r"(?:he|she|they|my (?:ex|husband|wife|partner|boyfriend|girlfriend|bf|gf|dad|father|"
@@ -814,7 +815,7 @@ harm_to_others active_ideation harm_to_others
     her|them))
 danger_from_others imminent danger_from_others
   when broken smashed kicked forced booted just_broke just_smash just_kick got_in climbed_in
-  when broke_in
+  when broke_in forced_entry forced_his forced_her forced_their
   unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b
   needs in the house|inside|downstairs|upstairs|hiding|\bhid\b|help me|please help|pls help|
   needs plz help|call (?:the police|999|911)|ring (?:the police|999)|scared|terrified|afraid|
@@ -824,7 +825,8 @@ danger_from_others imminent danger_from_others
     <ASSAILANT>(?:'s| has| have|'ve)?(?: just)? (?:got|climbed|broke) in (?:through|thru|via)
      (?:the|a|my|our) (?:\w+ )?(?:window|door)|<ASSAILANT>(?:(?:'s| has| have|'ve)(?: just| now|
      already)? (?:broken|smashed|kicked|forced|
-    booted)| just (?:broke|smashed|kicked|forced|booted)) (?:in(?= ?(?:$|[.,!]|and|through|
+    booted)| just (?:broke|smashed|kicked|forced|booted)) (?:entry|(?:his|her|their) way in|
+    in(?= ?(?:$|[.,!]|and|through|
     downstairs|upstairs|now))|into (?:the|my|our) (?:house|flat|home|place|room|bedroom)|(?:the|
     my|our) (?:front |back |bedroom |bathroom |kitchen |patio )?(?:door|window|lock|gate)(?: (?:in|
     down|open))?|(?:down|in|open) (?:the|my|our) (?:front |back |bedroom |bathroom )?(?:door|
@@ -845,6 +847,14 @@ danger_from_others imminent danger_from_others
     (?:hammering|banging|pounding|thumping|kicking) (?:on |at )?(?:the|my|our) (?:front |back |
     bedroom |bathroom )?(?:door|window)(?! ?(?:frame|hinge|handle|knob|stop|mat))
 danger_from_others imminent danger_from_others
+  when inside in_my_house in_our_house in_my_flat in_our_flat in_the_house
+  unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b|lol|haha
+  needs drunk|wasted|broke|broken|smashed|kicked|forced|scared|terrified|afraid|frightened|
+  needs hiding|\bhid\b|locked|help|police|999|911|knife|weapon|gun|threat|kill|hurt|not (?:supposed|
+  needs allowed)|order|bail|shaking|screaming|shouting
+    <ASSAILANT>(?:'s| is| are|'re) (?:\w+ )?(?:inside|in (?:my|our|the) (?:house|flat|home))
+    (?= ?(?:$|[.,!]|now|right now|again|and|with))
+danger_from_others imminent danger_from_others
   when there's there_is theres there_are intruder
   unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b
   needs help|scared|terrified|afraid|frightened|hiding|\bhid\b|police|999|911|shaking|panic|
@@ -863,7 +873,7 @@ danger_from_others imminent danger_from_others
     <ASSAILANT>(?:'s| is| are|'re|s)? (?:\w+ ){0,4}(?:outside|at (?:the|my|our) (?:front |back )?
     (?:door|window|gate)) (?:\w+ ){0,5}with (?:a|an|the|his|her|their|some) (?:\w+ )?(?:bat|
     knife|knives|gun|hammer|machete|crowbar|axe|weapon|blade|shotgun|rifle|pistol|golf club|
-    iron bar|metal bar|bottle)\b
+    iron bar|metal bar|broken bottle|smashed bottle)\b
 danger_from_others imminent danger_from_others
   when smashing breaking throwing wrecking trashing punching kicking
   unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b
@@ -946,7 +956,8 @@ harm_to_others active_ideation harm_to_others
   when do_him do_her
   needs what (?:he|she|they) did|did (?:me|my \w+) over|hurt|rap(?:e|ed|ist)|abus|touch(?:ed)?|
   needs bastard|prick|scum|nonce|revenge|pay for|gets? out|find (?:him|her)|i swear|not messing|
-  needs mean it|not joking|knife|\bbat\b|gun|hammer|mad\b|angry|furious|rage|hate
+  needs mean it|not joking|knife|\bbat\b|gun|hammer|mad\b|angry|furious|rage|hate|ruin(?:ed|ing)?
+  needs  my life
   unless \bdog\b|\bcat\b|puppy|kitten|horse|hair|nails|make ?up|flea|worm|bath|groom|portrait|
   unless drawing|paint|sketch|cake
     (?:i'?ll|i will|i'?m going to|i'?m gonna|i am going to|gonna|going to) (?:\w+ )?do (?:him|
@@ -991,7 +1002,9 @@ harm_to_others imminent harm_to_others
   when life lives
     (?:<GO>|i'?ll|i will|i'?m going to|i'?m gonna|thinking (?:of|about)|decided to|i'?ve
      decided to) (?:\w+ )?(?:take|end|taking|ending) (?:my|our|the) (?:\w+ )?(?:son|daughter|kids?|
-    children|baby|boy|girl|boys|girls|little ones?|twins|family)(?:'s|s'|')? li(?:fe|ves)
+    children|baby|boy|girl|boys|girls|little ones?|twins|family)(?:'s|s'|')? li(?:fe|ves)\b
+    (?! ?(?:story|stories|savings|insurance|lessons?|skills?|history|support|cover|jacket|choices|
+    span|size))
 harm_to_others imminent harm_to_others
   when with_me
   needs \b(?:die|dying|dead|end(?:ing)? it|kill|suicide|my own life|(?:their|his|her) li(?:fe|
@@ -999,7 +1012,7 @@ harm_to_others imminent harm_to_others
     (?:<GO>|i'?ll|i will|i'?m going to|i'?m gonna|i'?m taking|if i|i could|i should|i'?d|i would)
      (?:\w+ )?(?:take |took )?(?:the (?:kids|
     children|baby)|my (?:kids|children|son|daughter|baby|boy|girl|boys|girls)) with me(?= ?(?:$|
-    [.,!]|when|so|because))
+    [.,!]|when|so|because|and (?:end|die|go|kill)))
 final.order strong final
   when order passwords
     (?:getting|got|put|putting) (?:everything|my affairs|things|it all) in order|passwords?

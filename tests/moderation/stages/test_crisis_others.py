@@ -5,6 +5,8 @@ set's lines."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from moderation.stages.crisis import assess
@@ -26,6 +28,11 @@ _A, _I = Risk.ACTIVE_IDEATION, Risk.IMMINENT
         "Please, he is in my house and he is very drunk, he has broken the door. I am with my "
         "kids in bathroom.",
         "he's forced the door and he's inside now",
+        "My husband he is drunk and he broke the door of bedroom, he is inside now, I am with my "
+        "son in bathroom",
+        "My former partner has forced entry to the property. I have locked myself and the "
+        "children in the bedroom.",
+        "he's in the house now, drunk, I'm in the shed",
         "he got in thru the back window, im in the bathroom w the baby, pls someone call",
         "they've smashed my windows again and shouted that they'll come back tonight",
         "There is a man in the house. I can hear him downstairs. Please help me.",
@@ -102,6 +109,8 @@ def test_intent_to_hurt_someone_without_a_threat_verb(text: str) -> None:
         "i want to put his face through the windscreen tbh. when he comes back tonight",
         "I'm driving over to his now. He's not getting away with it.",
         "going round hers right now, she's not taking my kids off me",
+        "I'm going to do her, she's ruined my life. Tonight.",
+        "if she goes to the police i'll take the kids with me and end it",
         "im driving to hers now, she's not keeping my son from me",
         "I think it would be kinder if I took the children with me when I go.",
         "I have decided to take my daughter's life and then mine. I can't leave her with him.",
@@ -166,6 +175,15 @@ def test_harm_to_others_with_a_time_or_a_child_is_imminent(text: str) -> None:
         "I'm going to take the kids with me to the seaside on Saturday",
         "In the film the father takes his son's life and then his own, I had to switch off",
         "I'd do anything for him",
+        "He's outside with a bottle of wine, date night!",
+        "I'm going to take my son's life story and make it into a book",
+        "my partner is in the house now with the kids, I'm at work",
+        "my husband is home, he's inside now making tea",
+        "They broke in while we were on holiday and took the telly, insurance sorted it",
+        "My husband kicked the door in because we lost the keys lol",
+        "My brother is out next week, proud of him for doing his time",
+        "He followed me on Instagram today, my ex, weird",
+        "I'll put him down for a nap and then call you",
         "he's outside with a knife and fork waiting for his tea lol",
         "she's hiding upstairs with the kids from the wasps",
         "my husband came in through the back door and put the kettle on, the baby's asleep",
@@ -202,3 +220,22 @@ def test_ordinary_readings_stay_ordinary(text: str) -> None:
 )
 def test_a_parent_s_threat_with_fear_is_still_danger(text: str) -> None:
     assert assess(canonical(text)).from_others >= _A
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he's " * 400,
+        "the man who abused me, who hurt me, has moved " * 40 + "abuser",
+        "he's smashing he is breaking throwing " * 50 + "drunk",
+        "he's outside with a he is at the door with " * 45 + "knife",
+        "i'm hiding with the we're hiding in the " * 50 + "he scared",
+        "notes one taped left another stuck " * 55 + "kill",
+    ],
+    ids=lambda text: text[:12],
+)
+def test_long_hostile_input_stays_linear(text: str) -> None:
+    # Generous bound (a regex that backtracks catastrophically takes seconds to minutes).
+    started = time.perf_counter()
+    assess(canonical(text))
+    assert time.perf_counter() - started < 0.25
