@@ -856,7 +856,8 @@ danger_from_others imminent danger_from_others
     (?= ?(?:$|[.,!]|now|right now|again|and|with))
 danger_from_others imminent danger_from_others
   when there's there_is theres there_are intruder
-  unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b
+  unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b|lol|haha|fixing|
+  unless boiler|plumber|electrician|engineer|builder|repair|\bmeter\b|viewing|estate agent
   needs help|scared|terrified|afraid|frightened|hiding|\bhid\b|police|999|911|shaking|panic|
   needs knife|weapon|gun|locked|can hear|don'?t know who|not supposed|broke|broken|forced
     (?:there(?:'s| is| are|s)|(?:an|the) intruder(?:'s| is)?) (?:a (?:man|guy|stranger)|someone|
@@ -869,7 +870,8 @@ danger_from_others imminent danger_from_others
   unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b
   unless cricket|rounders|softball|baseball (?:game|match|practi)|\bballs?\b|practi[cs]e|
   unless \bnets\b|\bgame\b|\bmatch\b|detector|\bbats\b|hedge|garden(?:ing)?\b|lawn|bbq|barbecue|
-  unless fork|\btea\b|dinner|lunch|breakfast|cutlery|cake
+  unless fork|\btea\b|dinner|lunch|breakfast|cutlery|cake|fixing|mending|repair|\bdiy\b|fence|
+  unless \bshed\b|putting up|tools
     <ASSAILANT>(?:'s| is| are|'re|s)? (?:\w+ ){0,4}(?:outside|at (?:the|my|our) (?:front |back )?
     (?:door|window|gate)) (?:\w+ ){0,5}with (?:a|an|the|his|her|their|some) (?:\w+ )?(?:bat|
     knife|knives|gun|hammer|machete|crowbar|axe|weapon|blade|shotgun|rifle|pistol|golf club|
@@ -915,8 +917,9 @@ danger_from_others active_ideation danger_from_others
 danger_from_others active_ideation danger_from_others
   when moved moving living lives renting staying
   needs abus|rap(?:e|ed|ist)|attack|assault|stalk|groom|molest|hurt (?:me|us)|beat (?:me|us)|
-  needs hit (?:me|us)|restraining|injunction|non-?molestation|violent|scared|terrified|afraid|
-  needs frightened|panic|not safe|unsafe|(?:haven'?t|have not|not) left the house
+  needs hit (?:me|us)|restraining|injunction|non-?molestation|(?<!never been )(?<!not )(?<!n't )
+  needs (?<!never )(?:violent|scared|terrified|afraid|frightened)|panic|not safe|unsafe|
+  needs (?:haven'?t|have not|not) left the house
     <ASSAILANT>(?:,? who (?:\w+ ){0,3}(?:me|us),?)?(?:'s| has| have|'ve| is| are)?(?: just| now|
      only)? (?:moved|moving|living|lives|renting|staying) (?:back )?(?:in |into |onto |on |to |
     round |around |across |down |up |near )?(?:the )?(?:[\w,']+ ){0,5}(?:next street|next road|
@@ -927,8 +930,8 @@ danger_from_others active_ideation danger_from_others
   when out_of_prison out_of_jail out_of_custody released let_out freed paroled gets_out getting_out
   when got_out get_out is_out 's_out hes_out be_out been_out
   needs abus|rap(?:e|ed|ist)|attack|assault|stalk|groom|molest|hurt (?:me|us)|beat (?:me|us)|
-  needs hit (?:me|us)|restraining|injunction|non-?molestation|violent|scared|terrified|afraid|
-  needs frightened|panic|not safe|unsafe
+  needs hit (?:me|us)|restraining|injunction|non-?molestation|(?<!never been )(?<!not )(?<!n't )
+  needs (?<!never )(?:violent|scared|terrified|afraid|frightened)|panic|not safe|unsafe
     <ASSAILANT>(?:,? who (?:\w+ ){0,3}(?:me|us),?)?(?:'s| is| has been|'s been| gets| got|
      getting| was| will be|'ll be)(?: \w+)? (?:out|released|let out|freed|paroled)(?: (?:of|from)
      (?:prison|jail|the nick|custody|inside))?(?= ?(?:$|[.,!]|next|this|on|in|today|tomorrow|
@@ -937,8 +940,9 @@ danger_from_others active_ideation danger_from_others
   when saw_me seen_me spotted_me followed following watching_me waiting_for_me turned_up
   when showed_up
   needs abus|rap(?:e|ed|ist)|attack|assault|stalk|groom|molest|hurt (?:me|us)|beat (?:me|us)|
-  needs hit (?:me|us)|restraining|injunction|non-?molestation|violent|scared|terrified|afraid|
-  needs frightened|panic|not safe|unsafe|(?:haven'?t|have not|not) left the house|
+  needs hit (?:me|us)|restraining|injunction|non-?molestation|(?<!never been )(?<!not )(?<!n't )
+  needs (?<!never )(?:violent|scared|terrified|afraid|frightened)|panic|not safe|unsafe|
+  needs (?:haven'?t|have not|not) left the house|
   needs followed me (?:home|back|to|from|around|round|all|into|down)|following me
     <ASSAILANT>(?:,? who (?:\w+ ){0,3}(?:me|us),?)?(?:'s| has| have| is)?(?: been)? (?:saw|seen|
     spotted|recogni[sz]ed|followed|following|watching|waiting for|turned up at|showed up at)
