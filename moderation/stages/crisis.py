@@ -86,6 +86,18 @@ _PERSON = (
     r"that (?:man|guy|woman|bastard|bitch|asshole|prick))"
 )
 _THREAT = r"(?:kill|hurt|beat|shoot|stab|strangle|choke|murder|rape|come for|get)"
+# Who a danger from others comes from, wider than <AGENT>: a stranger in the house, an
+# ex-partner written with a hyphen, the one who abused the speaker named by what they did.
+_ASSAILANT = (
+    r"(?:he|she|they|someone|somebody|some ?one|there'?s (?:a man|a guy|someone|somebody)|"
+    r"(?:my |our )?(?:ex(?:[ -]?(?:partner|husband|wife|boyfriend|girlfriend|bf|gf))?|"
+    r"former[ -]?(?:partner|husband|wife|boyfriend|girlfriend)|husband|partner|boyfriend|dad|"
+    r"father|step ?(?:dad|father|mum|mother)|abuser|attacker|stalker|rapist)|my (?:wife|"
+    r"girlfriend|bf|gf|mum|mom|mother|brother|uncle|cousin|neighbou?r|landlord)|my \w+'s "
+    r"(?:brother|father|dad|husband|ex|boyfriend|partner|son)|(?:the|that) (?:man|guy|bloke|"
+    r"woman|person|one|lad|men|people) who (?:\w+ ){0,2}(?:abused|raped|attacked|assaulted|"
+    r"hurt|stalked|groomed|molested|beat|trafficked) (?:me|us|my \w+))"
+)
 _AGENT = (
     r"(?:he|she|they|my (?:ex|husband|wife|partner|boyfriend|girlfriend|bf|gf|dad|father|"
     r"step ?dad|mum|mom|mother|brother|abuser|uncle|cousin|son|neighbou?r)|my \w+'s (?:brother|"
@@ -381,6 +393,8 @@ danger_from_others imminent danger_from_others
 harm_to_others active_ideation harm_to_others
   when kill hurt stab shoot strangl murder poison beat_up run_over break_his break_her break_their
   when ending_him ending_her
+  unless (?:the )?(?:ref|referee|linesman|umpire)\b|(?:penalty|penalties|offside|free kick|
+  unless red card|own goal|sent off|sends? (?:him|her|them) off)\b
     (?:<GO>|i'll|i will|i'm gonna|'m going to) (?:\w+ )?(?:kill|hurt|stab|shoot|strangle|murder|
     poison|beat up|run over|shoot up) <PERSON>(?! \w*ing)|(?:<GO>|i'll|i will|i'm gonna|'m going
      to) (?:\w+ )?break (?:his|her|their) (?:\w+ )?(?:jaw|neck|legs?|arms?|nose|face|skull|teeth|
@@ -393,6 +407,11 @@ harm_to_others active_ideation harm_to_others
     work|place)
 danger_from_others active_ideation danger_from_others
   when kill hurt beat shoot stab strangl chok murder rape come_for get_me get_us
+  unless (?:neighbou?r|parking|hedge|bins?) (?:disputes?|wars?|feuds?)\b(?!.*(?:scared|afraid|
+  unless terrified|frightened|police))|
+  unless my (?:mum|mom|mam|mother|nan|gran|nana|granny)(?:'s| is)? (?:going to|gonna|will|'ll)
+  unless  (?:literally |actually )?kill me\b(?!.*(?:scared|afraid|terrified|frightened|hurt|
+  unless hit|beat|belt|abus|knife|gun|mean it|not joking|serious|if i (?:leave|tell|go)))
     <AGENT>(?:'s| is| was)? (?:going to|gonna|will|'ll|'d|would|
     said (?:he|she|they)(?:'d| would| will|'ll)|threatened to|threatening to|
     keeps threatening to|swore (?:he|she)(?:'d| would)|
@@ -411,6 +430,8 @@ danger_from_others imminent danger_from_others
 danger_from_others imminent danger_from_others
   when he's hes he_is she's shes she_is they're they_are theyre ex's ex_is ex_s husband
   when partner friend's friend_is dad's dad_is stepdad
+  unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b|hide and seek|wasps?\b|
+  unless spiders?\b|\bfork\b
   needs scared|afraid|terrified|frightened|drunk|wasted|angry|furious|raging|violent|threat|
   needs (?:hit|hurt|kill|beat|hits|hurts|hitting|hurting)s? (?:me|us)|abus|dangerous|weapon|gun|
   needs knife|hid(?:e|ing)|not safe|unsafe|panick?|help me|shaking|released from|on bail|
@@ -699,6 +720,8 @@ crisis.slang active_ideation self
     sewer ?slid(?:al|e|ing)
 danger_from_others active_ideation danger_from_others
   when regret finish_it hands neck throat won't_stop wont_stop knows_where kids_go
+  unless (?:neighbou?r|parking|hedge|bins?) (?:disputes?|wars?|feuds?)\b(?!.*(?:scared|afraid|
+  unless terrified|frightened|police))
     <AGENT> (?:said|says|texted|told me|threatened|swore|
     keeps saying)(?: that)?(?: if [^.!?]{1,40})?
      (?:he|she|they)(?:'d|'ll| would| will| is going to|'s going to|'s gonna| is gonna| gonna)
@@ -790,6 +813,210 @@ harm_to_others active_ideation harm_to_others
     (?:driving|going|heading|walking) (?:to|over to|round to) (?:his|her|their) (?:house|place|
     flat|work) (?:\w+ ){0,8}(?:one way or (?:another|the other)|end(?:ing)? (?:it|this) with (?:him|
     her|them))
+danger_from_others imminent danger_from_others
+  when broken smashed kicked forced booted just_broke just_smash just_kick got_in climbed_in
+  when broke_in forced_entry forced_his forced_her forced_their
+  unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b
+  needs in the house|inside|downstairs|upstairs|hiding|\bhid\b|help me|please help|pls help|
+  needs plz help|call (?:the police|999|911)|ring (?:the police|999)|scared|terrified|afraid|
+  needs frightened|drunk|knife|weapon|gun|\bkids\b|children|baby|order|not (?:supposed|allowed)|
+  needs shout|screaming|threat|kill|hurt|\bex\b|ex-|abus|locked|wedged|barricad|bail|
+  needs come back|coming back|pls|please|call
+    <ASSAILANT>(?:'s| has| have|'ve)?(?: just)? (?:got|climbed|broke) in (?:through|thru|via)
+     (?:the|a|my|our) (?:\w+ )?(?:window|door)|<ASSAILANT>(?:(?:'s| has| have|'ve)(?: just| now|
+     already)? (?:broken|smashed|kicked|forced|
+    booted)| just (?:broke|smashed|kicked|forced|booted)) (?:entry|(?:his|her|their) way in|
+    in(?= ?(?:$|[.,!]|and|through|
+    downstairs|upstairs|now))|into (?:the|my|our) (?:house|flat|home|place|room|bedroom)|(?:the|
+    my|our) (?:front |back |bedroom |bathroom |kitchen |patio )?(?:door|window|lock|gate)(?: (?:in|
+    down|open))?|(?:down|in|open) (?:the|my|our) (?:front |back |bedroom |bathroom )?(?:door|
+    window))
+danger_from_others active_ideation danger_from_others
+  when brick rock stone bottle petrol firework
+  unless \bnews\b|riot|\bshop\b|film|movie|\bball\b|football|accident|\bkids\b|lawnmower
+    (?:put|threw|thrown|chucked|lobbed|came) (?:a |another |some )?(?:brick|rock|stone|bottle|
+    petrol bomb|firework)s? (?:through|at|into) (?:the|my|our) (?:\w+ )?(?:window|door|car|
+    letterbox|letter box|windscreen)
+danger_from_others imminent danger_from_others
+  when hammering banging pounding thumping kicking
+  needs kill|hurt|scared|terrified|afraid|frightened|police|999|911|help|hiding|\bhid\b|drunk|
+  needs screaming|shouting|threat|knife|weapon|gun|locked|shaking
+  unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b|parcel|delivery|
+  unless postman|lol|haha|toddler|\bloo\b|toilet|(?:the|my) (?:kids|children|son|daughter|boys|
+  unless girls|dog) (?:are|is|'s|'re)
+    (?:hammering|banging|pounding|thumping|kicking) (?:on |at )?(?:the|my|our) (?:front |back |
+    bedroom |bathroom )?(?:door|window)(?! ?(?:frame|hinge|handle|knob|stop|mat))
+danger_from_others imminent danger_from_others
+  when inside in_my_house in_our_house in_my_flat in_our_flat in_the_house
+  unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b|lol|haha
+  needs drunk|wasted|broke|broken|smashed|kicked|forced|scared|terrified|afraid|frightened|
+  needs hiding|\bhid\b|locked|help|police|999|911|knife|weapon|gun|threat|kill|hurt|not (?:supposed|
+  needs allowed)|order|bail|shaking|screaming|shouting
+    <ASSAILANT>(?:'s| is| are|'re) (?:\w+ )?(?:inside|in (?:my|our|the) (?:house|flat|home))
+    (?= ?(?:$|[.,!]|now|right now|again|and|with))
+danger_from_others imminent danger_from_others
+  when there's there_is theres there_are intruder
+  unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b|lol|haha|fixing|
+  unless boiler|plumber|electrician|engineer|builder|repair|\bmeter\b|viewing|estate agent
+  needs help|scared|terrified|afraid|frightened|hiding|\bhid\b|police|999|911|shaking|panic|
+  needs knife|weapon|gun|locked|can hear|don'?t know who|not supposed|broke|broken|forced
+    (?:there(?:'s| is| are|s)|(?:an|the) intruder(?:'s| is)?) (?:a (?:man|guy|stranger)|someone|
+    somebody|some one|an intruder|people|men|a person)? ?(?:\w+ )?(?:in (?:the|my|our) (?:house|
+    flat|home|hall|kitchen|living room|garden)(?! next door| opposite| across| over the road)|
+    downstairs|inside|in the next room)
+danger_from_others imminent danger_from_others
+  when outside at_the_door at_my_door at_our_door at_the_front at_the_back at_the_window
+  when at_my_window
+  unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b
+  unless cricket|rounders|softball|baseball (?:game|match|practi)|\bballs?\b|practi[cs]e|
+  unless \bnets\b|\bgame\b|\bmatch\b|detector|\bbats\b|hedge|garden(?:ing)?\b|lawn|bbq|barbecue|
+  unless fork|\btea\b|dinner|lunch|breakfast|cutlery|cake|fixing|mending|repair|\bdiy\b|fence|
+  unless \bshed\b|putting up|tools
+    <ASSAILANT>(?:'s| is| are|'re|s)? (?:\w+ ){0,4}(?:outside|at (?:the|my|our) (?:front |back )?
+    (?:door|window|gate)) (?:\w+ ){0,5}with (?:a|an|the|his|her|their|some) (?:\w+ )?(?:bat|
+    knife|knives|gun|hammer|machete|crowbar|axe|weapon|blade|shotgun|rifle|pistol|golf club|
+    iron bar|metal bar|broken bottle|smashed bottle)\b
+danger_from_others imminent danger_from_others
+  when smashing breaking throwing wrecking trashing punching kicking
+  unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b
+  needs drunk|wasted|pissed|off (?:his|her|their) face|rag(?:e|ing)|angry|furious|kicking off|
+  needs going mental|lost it|scared|terrified|afraid|frightened|hiding|\bhid\b|locked|help|
+  needs shaking|screaming|shouting|crying
+  unless toddler|tantrum|year old|yr old|teething|meltdown|autis|puppy|the cat|the dog|
+  unless clear(?:ing)? out|declutter|spring clean|moving house|skip
+    <ASSAILANT>(?:'s| is| are|'re|s) (?:\w+ ){0,3}(?:smashing|breaking|throwing|wrecking|
+    trashing|punching|kicking) (?:\w+ ){0,2}(?:things|stuff|everything|the place|the house|
+    the flat|the kitchen|the room|the car|plates|glasses|furniture|the (?:\w+ )?(?:walls?|doors?|
+    windows?|tv|telly))(?! (?:out|
+    away|together|off|in the bin|into (?:boxes|bags)))
+danger_from_others imminent danger_from_others
+  when hiding hidden barricaded locked_in locked_inside
+  unless film|movie|episode|\bseries\b|documentary|trailer|novel|\bscene\b
+  needs \b(?:he|he's|hes|she|she's|shes|they|him|her|them)\b|my (?:ex|husband|partner|dad|
+  needs stepdad|boyfriend)|scared|terrified|afraid|frightened|help|police
+  unless seek|\bgame\b|playing|surprise|presents|birthday|chocolate|biscuits|wine|telly|\btv\b|
+  unless film|movie|thunder|storm|fireworks|spider|wasp|\bsun\b|\brain\b|heat|lol|haha|😂
+    (?:i'?m|i am|we'?re|we are|me and (?:the|my) (?:kids|children|baby|son|daughter)(?: are)?)
+     (?:\w+ ){0,2}(?:hiding|hidden|locked (?:in|inside)|barricaded|shut (?:in|inside)) (?:\w+ ){0,4}
+    with (?:the|my|our) (?:kids|children|baby|little ones|son|daughter|boys|girls|toddler|
+    youngest|eldest|sister|brother)
+danger_from_others active_ideation danger_from_others
+  when note letter message threat graffiti
+  needs deal with|kill|hurt|\bdie\b|dead|burn|watch (?:my|your) back|know(?:s)? where|
+  needs coming for|get (?:you|me|us)|threat|scared|terrified|afraid|frightened|unsafe|not safe|
+  needs \btrans\b|\bgay\b|queer|lesbian|slur|hate|or else|i'?m next|you'?re next|regret|
+  needs pay for
+    (?:notes?|letters?|messages?|threats?|graffiti|one|another) (?:\w+ ){0,5}(?:taped|stuck|pinned|
+    left|pushed|shoved|posted|put|nailed|sprayed|painted|scratched|written|slipped) (?:\w+ ){0,3}
+    (?:on|to|through|under|in|into|across) (?:my|our|the) (?:front )?(?:door|letterbox|letter box|
+    car|windscreen|doorstep|window|gate|mailbox)
+danger_from_others active_ideation danger_from_others
+  when zabij grozi
+    (?:mnie|nas|cię|ciebie) zabij(?:e|ę)|zabij(?:e|ę) (?:mnie|nas|cię)|grozi(?:ł|ła)? (?:mi|nam),?
+     (?:że|ze)
+danger_from_others active_ideation danger_from_others
+  when moved moving living lives renting staying
+  needs abus|rap(?:e|ed|ist)|attack|assault|stalk|groom|molest|hurt (?:me|us)|beat (?:me|us)|
+  needs hit (?:me|us)|restraining|injunction|non-?molestation|(?<!never been )(?<!not )(?<!n't )
+  needs (?<!never )(?:violent|scared|terrified|afraid|frightened)|panic|not safe|unsafe|
+  needs (?:haven'?t|have not|not) left the house
+    <ASSAILANT>(?:,? who (?:\w+ ){0,3}(?:me|us),?)?(?:'s| has| have|'ve| is| are)?(?: just| now|
+     only)? (?:moved|moving|living|lives|renting|staying) (?:back )?(?:in |into |onto |on |to |
+    round |around |across |down |up |near )?(?:the )?(?:[\w,']+ ){0,5}(?:next street|next road|
+    (?:my|our|the same) (?:street|road|block|building|estate|village)|corner|doors? (?:down|away|
+    up|from (?:me|us))|next door|opposite|across the road|down the road|up the road|near (?:me|us|
+    my \w+)|nearby|close by)
+danger_from_others active_ideation danger_from_others
+  when out_of_prison out_of_jail out_of_custody released let_out freed paroled gets_out getting_out
+  when got_out get_out is_out 's_out hes_out be_out been_out
+  needs abus|rap(?:e|ed|ist)|attack|assault|stalk|groom|molest|hurt (?:me|us)|beat (?:me|us)|
+  needs hit (?:me|us)|restraining|injunction|non-?molestation|(?<!never been )(?<!not )(?<!n't )
+  needs (?<!never )(?:violent|scared|terrified|afraid|frightened)|panic|not safe|unsafe
+    <ASSAILANT>(?:,? who (?:\w+ ){0,3}(?:me|us),?)?(?:'s| is| has been|'s been| gets| got|
+     getting| was| will be|'ll be)(?: \w+)? (?:out|released|let out|freed|paroled)(?: (?:of|from)
+     (?:prison|jail|the nick|custody|inside))?(?= ?(?:$|[.,!]|next|this|on|in|today|tomorrow|
+    tonight|early|soon|and|yesterday|last))
+danger_from_others active_ideation danger_from_others
+  when saw_me seen_me spotted_me followed following watching_me waiting_for_me turned_up
+  when showed_up
+  needs abus|rap(?:e|ed|ist)|attack|assault|stalk|groom|molest|hurt (?:me|us)|beat (?:me|us)|
+  needs hit (?:me|us)|restraining|injunction|non-?molestation|(?<!never been )(?<!not )(?<!n't )
+  needs (?<!never )(?:violent|scared|terrified|afraid|frightened)|panic|not safe|unsafe|
+  needs (?:haven'?t|have not|not) left the house|
+  needs followed me (?:home|back|to|from|around|round|all|into|down)|following me
+    <ASSAILANT>(?:,? who (?:\w+ ){0,3}(?:me|us),?)?(?:'s| has| have| is)?(?: been)? (?:saw|seen|
+    spotted|recogni[sz]ed|followed|following|watching|waiting for|turned up at|showed up at)
+     (?:me|us|my (?:house|flat|work|kids?|school|car))(?! (?:on|off) (?:insta|instagram|twitter|
+    tiktok|facebook|snap|x)\b)
+danger_from_others active_ideation danger_from_others
+  when threatened attacked went_for came_at pulled held_a held_his held_her put_a put_his put_her
+  unless film|movie|episode|series|\bshow\b|novel|\bbook\b|\bgame\b|documentary|\bnews\b|
+  unless article|trailer|scene|character|\bplay\b
+    (?:threatened|attacked|went for|came at) (?:me|us|my \w+|the kids|her|him) (?:\w+ ){0,2}with
+     (?:a|an|his|her|the) (?:\w+ )?(?:knife|gun|blade|hammer|bat|machete|axe|weapon|screwdriver|
+    bottle)\b|(?:pulled|held|put) (?:a|his|her|the) (?:knife|gun|blade) (?:on|to) (?:me|us|my \w+|
+    the kids|her|him)
+harm_to_others active_ideation harm_to_others
+  when do_him do_her
+  needs what (?:he|she|they) did|did (?:me|my \w+) over|hurt|rap(?:e|ed|ist)|abus|touch(?:ed)?|
+  needs bastard|prick|scum|nonce|revenge|pay for|gets? out|find (?:him|her)|i swear|not messing|
+  needs mean it|not joking|knife|\bbat\b|gun|hammer|mad\b|angry|furious|rage|hate|ruin(?:ed|ing)?
+  needs  my life
+  unless \bdog\b|\bcat\b|puppy|kitten|horse|hair|nails|make ?up|flea|worm|bath|groom|portrait|
+  unless drawing|paint|sketch|cake
+    (?:i'?ll|i will|i'?m going to|i'?m gonna|i am going to|gonna|going to) (?:\w+ )?do (?:him|
+    her|that (?:\w+ )?
+    (?:bastard|prick|scumbag|nonce|bloke|guy|man|woman|bitch))(?: in| over| proper(?:ly)?| good)?
+    (?= ?(?:$|[.,!;]|when|if|once|for (?:what|it|good)|i swear|not messing))
+harm_to_others active_ideation harm_to_others
+  when through_the into_the out_of_the down_the off_the in_hospital into_hospital in_the_ground
+  when into_next in_a_wheelchair
+    (?:<GO>|i'?ll|i will|i'?m going to|i'?m gonna) (?:\w+ )?(?:put|throw|chuck|lob|smash|knock|
+    kick|push|slam|shove) (?:him|her|his (?:\w+ )?(?:head|face)|her (?:\w+ )?(?:head|face)|
+    their (?:\w+ )?(?:heads?|faces?)) (?:through|into|out of|down|off|in) (?:the|a|an|his|her)
+     ?(?:window|wall|windscreen|table|floor|door|stairs|ground|grave|wheelchair|river|canal|
+    balcony|roof|next week)\b|(?:<GO>|i'?ll|i will|i'?m going to|i'?m gonna) (?:\w+ )?put (?:him|
+    her|them) in(?:to)? hospital
+harm_to_others active_ideation harm_to_others
+  when knife blade hammer bat axe machete gun rifle crowbar cleaver
+    (?:take|taking|took|put|putting) (?:a|the|my|his|her|dad'?s) (?:[\w']+ )?(?:knife|blade|hammer|
+    bat|axe|machete|gun|shotgun|rifle|crowbar|cleaver|screwdriver) (?:to|on) (?:him|her|them|my
+     (?:brother|sister|dad|father|stepdad|mum|mom|mother|husband|wife|ex|partner|boyfriend|
+    girlfriend|boss|neighbou?r|son|daughter|uncle|cousin|landlord|flatmate|roommate)(?!'s|s\b)|
+    his (?:\w+ )?(?:head|face|throat|neck)|her (?:\w+ )?(?:head|face|throat|neck)|that (?:\w+ )?
+    (?:bastard|prick|man|guy|bloke|woman))(?!\w)
+danger_from_others active_ideation danger_from_others
+  when put_me_in
+  unless doctor|\bgp\b|nurse|consultant|psychiatr|surgeon|midwife|\bward\b|section|admit|
+  unless observation|levels|scan|operation|a&e
+    (?!they\b)<ASSAILANT>(?:'s| is| are|'re)? (?:going to|gonna|will|'ll|'d|would) (?:\w+ )?put
+     me in (?:hospital|the ground|a grave|my grave|a box|a wheelchair|intensive care)
+harm_to_others imminent harm_to_others
+  when going heading driving walking off_to off_round
+  needs not (?:ruining|wrecking|destroying|taking|keeping|stopping|getting away|going to (?:ruin|
+  needs wreck|take|keep|stop|get
+  needs  away))|won'?t (?:ruin|wreck|take|get away)|get away with|ruin(?:ing|ed)? my life|
+  needs sort (?:him|her|them) out|once and for all|teach (?:him|her|them)|pay for|regret|kill|hurt|
+  needs knife|\bbat\b|hammer|gun|deal with (?:him|her|them)|(?:going|gone|went) to the police|
+  needs grass|snitch
+    (?:(?:i'?m|i am) (?:\w+ )?)?(?:going|heading|driving|walking|off) (?:round |over |back |up |
+    down )?(?:to )?(?:there|his|hers|theirs|(?:his|her|their) (?:house|flat|place|work))(?: \w+)?
+    (?: right)? (?:now|tonight)\b
+harm_to_others imminent harm_to_others
+  when life lives
+    (?:<GO>|i'?ll|i will|i'?m going to|i'?m gonna|thinking (?:of|about)|decided to|i'?ve
+     decided to) (?:\w+ )?(?:take|end|taking|ending) (?:my|our|the) (?:\w+ )?(?:son|daughter|kids?|
+    children|baby|boy|girl|boys|girls|little ones?|twins|family)(?:'s|s'|')? li(?:fe|ves)\b
+    (?! ?(?:story|stories|savings|insurance|lessons?|skills?|history|support|cover|jacket|choices|
+    span|size))
+harm_to_others imminent harm_to_others
+  when with_me
+  needs \b(?:die|dying|dead|end(?:ing)? it|kill|suicide|my own life|(?:their|his|her) li(?:fe|
+  needs ves)|not (?:wake|be here)|when i go(?= ?(?:$|[.,!]))|when i'?m gone)
+    (?:<GO>|i'?ll|i will|i'?m going to|i'?m gonna|i'?m taking|if i|i could|i should|i'?d|i would)
+     (?:\w+ )?(?:take |took )?(?:the (?:kids|
+    children|baby)|my (?:kids|children|son|daughter|baby|boy|girl|boys|girls)) with me(?= ?(?:$|
+    [.,!]|when|so|because|and (?:end|die|go|kill)))
 final.order strong final
   when order passwords
     (?:getting|got|put|putting) (?:everything|my affairs|things|it all) in order|passwords?
@@ -1175,7 +1402,8 @@ final.sorted weak final
     now))
 danger_from_others imminent danger_from_others
   when vor_meiner vor_unserer vor_der_t an_meiner an_der_t
-  needs angst|hilfe|droht|schl[äa]gt|betrunken|h[äa]mmert|tritt|schreit|polizei
+  needs angst|hilfe|droht|schl[äa]gt|betrunken|h[äa]mmert|tritt|schreit|polizei|messer|waffe|
+  needs pistole
     (?:er|sie) (?:steht|ist|wartet|h[äa]mmert|klopft|tritt) (?:\w+ ){0,3}(?:vor|an) (?:meiner|
     unserer|der) (?:t[üu]r|wohnung|haus)
 sig.means strong signal
@@ -1237,6 +1465,7 @@ _FRAGMENTS = {
     "<PERSON>": _PERSON,
     "<AGENT>": _AGENT,
     "<THREAT>": _THREAT,
+    "<ASSAILANT>": _ASSAILANT,
     "<DIE>": _DIE,
 }
 
