@@ -1987,6 +1987,29 @@ def kept(canonical: str) -> Assessment | None:
     return last[1] if last[0] == canonical else None
 
 
+#: A rule as the candidates' test reads it: its index, the strings of which each way it
+#: can match needs one (None: not known), its pattern, and its needs and unless patterns.
+_Candidate = tuple[
+    int, frozenset[str] | None, Scanned, re.Pattern[str] | None, re.Pattern[str] | None
+]
+#: For each set of triggers found, the rules it selects, in order, as the test reads them
+#: (the same few sets come back message after message: "want", "kill", "self").
+_SELECTIONS: dict[frozenset[str], tuple[_Candidate, ...]] = {}
+_KEPT_SELECTIONS = 4096
+
+
+def _selected(hits: frozenset[str]) -> tuple[_Candidate, ...]:
+    """The rules the triggers ``hits`` select, in the order written."""
+    selected = _SELECTIONS.get(hits)
+    if selected is None:
+        if len(_SELECTIONS) >= _KEPT_SELECTIONS:
+            _SELECTIONS.clear()  # (bounded: a flood of odd messages cannot grow it)
+        rules = sorted(_NO_RULES.union(*map(_BY_TRIGGER.__getitem__, hits)))
+        selected = tuple((i, _FIRSTS[i], _SCANNED[i], _NEEDS[i], _UNLESS[i]) for i in rules)
+        _SELECTIONS[hits] = selected
+    return selected
+
+
 def _assess(canonical: str) -> Assessment:
     text = canonical.lower().replace("\u2019", "'").replace("\u2018", "'")
     if not text.isascii():
@@ -2019,11 +2042,11 @@ def _assess(canonical: str) -> Assessment:
     # (The pass's answer rules most of them out with one look-up each.)
     candidates = [
         i
-        for i in sorted(_NO_RULES.union(*map(_BY_TRIGGER.__getitem__, hits)))
-        if ((firsts := _FIRSTS[i]) is None or not present.isdisjoint(firsts))
-        and _SCANNED[i].search(text, within=present)
-        and not ((needs := _NEEDS[i]) and not needs.search(text))
-        and not ((unless := _UNLESS[i]) and unless.search(text))
+        for i, firsts, scanned, needs, unless in _selected(hits)
+        if (firsts is None or not present.isdisjoint(firsts))
+        and scanned.search(text, within=present)
+        and not (needs and not needs.search(text))
+        and not (unless and unless.search(text))
     ]
     if not candidates:
         return _NOTHING_FOUND

@@ -1154,3 +1154,19 @@ def test_the_boundary_checked_behind_the_first_letter_finds_the_same(name: str, 
     for word in ("lol", "haha", "jk", "but", "however", "embarrassed", "lmao"):
         for around in (f"{word}", f"x{word}", f"{word}x", f" {word} ", f"é{word}", f"'{word}'"):
             assert _spans(written, around + text) == _spans(plain, around + text)
+
+
+def test_the_rules_a_set_of_triggers_selects_are_kept_and_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(crisis, "_SELECTIONS", {})
+    monkeypatch.setattr(crisis, "_KEPT_SELECTIONS", 3)
+    triggers = sorted(crisis._BY_TRIGGER)
+    for n in range(8):
+        hits = frozenset(triggers[n : n + 3])
+        selected = crisis._selected(hits)
+        expected = sorted({i for trigger in hits for i in crisis._BY_TRIGGER[trigger]})
+        assert [rule[0] for rule in selected] == expected
+        assert crisis._selected(hits) is selected  # kept
+        assert len(crisis._SELECTIONS) <= 3
+    assert crisis._selected(frozenset()) == ()
