@@ -1626,8 +1626,8 @@ _ONCE_PAST = (
 _PAST = _scope(
     _space(
         r"\b(?:(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|many|a few|few|"
-        r"couple of|some) (?:years?|months?|decades?) ago|when i was|back (?:then|when|in (?:the "
-        r"day|\d{4}|school|college|uni|high school|my|those|the))|"
+        r"couple of|some) (?:years?|yrs?|months?|mths?|decades?) ago|when i was|"
+        r"back (?:then|when|in (?:the day|\d{4}|school|college|uni|high school|my|those|the))|"
         r"in the past|in my (?:teens|twenties|thirties|youth|past)|at my (?:lowest|worst)|"
         r"as a (?:kid|teen|teenager|child)|used to|years ago|long ago|last (?:year|summer|winter|"
         r"spring|autumn|fall|decade)|in (?:19|20)\d\d|survived|survivor|after my attempt|"

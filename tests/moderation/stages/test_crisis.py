@@ -1170,3 +1170,20 @@ def test_the_rules_a_set_of_triggers_selects_are_kept_and_bounded(
         assert crisis._selected(hits) is selected  # kept
         assert len(crisis._SELECTIONS) <= 3
     assert crisis._selected(frozenset()) == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2 yrs ago i tried to end it, today i have a job and a dog",
+        "3 mths ago I tried to kill myself, I am doing ok these days",
+        "ten yrs ago i wanted to die, now i run a support group",
+    ],
+)
+def test_the_past_in_chat_abbreviations_is_the_past(text: str) -> None:
+    assert assess(_canonical(text)).risk is Risk.NONE
+
+
+def test_an_abbreviated_past_beside_a_present_plan_is_still_read() -> None:
+    text = "i tried to kill myself 2 yrs ago and i want to kill myself again tonight"
+    assert assess(_canonical(text)).risk is Risk.IMMINENT
