@@ -97,6 +97,13 @@ _DIE = (
     r"face)| to| with| in)|be gone|sleep forever|be (?:six|6) ?(?:feet|ft) under|be in (?:a|the|"
     r"my) grave)"
 )
+# Tablets and medicines by their kinds and common names (an overdose's means).
+_MEDS = (
+    r"(?:pills|tablets|meds|medication|medicine|prescription|capsules|sleeping pills|sleepers|"
+    r"painkillers|antidepressants|paracetamol|co-?codamol|ibuprofen|aspirin|insulin|lithium|"
+    r"benzos|opioids|oxy\w*|\w+(?:pine|pam|lam|done|zole|codeine|madol|barbital|tanyl|xetine|"
+    r"traline|tyline|clone|damol|profen))"
+)
 
 # The rules, one a paragraph: "tag level kind", then "when" lines naming the triggers
 # (plain substrings, "_" for a space: the pattern is tried only when one occurs, which keeps
@@ -105,7 +112,7 @@ _DIE = (
 # lines (one that must not: the context that makes them ordinary), then the pattern's
 # lines, joined as they are. A space in a
 # pattern also matches no space (the normaliser joins spelled-out letters); <GO>, <PERSON>,
-# <AGENT>, <THREAT> and <DIE> stand for the fragments above.
+# <AGENT>, <THREAT>, <DIE> and <MEDS> stand for the fragments above.
 _RULE_TEXT = r"""
 crisis.act imminent self
   when took taken swallowed downed
@@ -140,6 +147,86 @@ crisis.goodbye imminent self
     after tonight)|(?:i'?ve|i have) said my goodbyes(?! to)|
     (?:writing|wrote|written|write|left|leaving) (?:a |my )?(?:goodbye|farewell|last|suicide)
      (?:letters?|notes?|messages?)
+crisis.act imminent self
+  when took taken swallowed downed necked had_a_bunch had_loads had_a_load had_a_handful
+  needs <MEDS>|wooz|weird|drows|dizz|sleepy|floaty|sick|numb|spinning|lying down|
+  needs heart (?:is )?racing|
+  needs whisky|whiskey|vodka|wine|gin\b|rum\b|beer|cider|lager|booze|alcohol|washed (?:them|it)
+    (?:took|taken|swallowed|downed|necked|had) (?:like |about |around |maybe |over |nearly |
+    almost |just |all )?(?:a bunch|a load|loads|a handful|handfuls|heaps|a lot|the lot|the whole
+     (?:lot|packet|pack|box|bottle|strip|tub|prescription|supply)|too many|\d{2,}|twelve|fifteen|
+    twenty|thirty|forty|fifty)(?: of (?:my |the |those |these |his |her |them |
+    all )?(?:\w+ )?<MEDS>|
+     of them| <MEDS>|(?= ?(?:$|[.,!]|with (?:the |some |a |half a |my |
+    a bottle of )?(?:\w+ )?(?:whisky|
+    whiskey|vodka|wine|gin|rum|beer|cider|lager|booze|drink|alcohol)|and (?:now|i)|now|already|
+    earlier|an? (?:hour|while|few)|\d+ ?(?:mins?|minutes?|hours?|hrs?) ago)))|
+    (?:took|taken|swallowed|downed) (?:all )?the <MEDS> i (?:was|'d been|had been|have been|'ve
+     been) (?:saving|keeping|stockpiling|hoarding|collecting|stashing)|(?:took|taken|swallowed|
+    downed|necked) (?:my|the) (?:whole|entire) (?:prescription|supply|stash|<MEDS>)
+crisis.act imminent self
+  when cut slit sliced slashed
+  needs blood|bleeding|bleed
+  unless shav|chopp|cook|kitchen|slipped|accident|fence|glass|garden|by mistake|paper|onion|
+  unless veg|bread|hair|fringe|nails?\b|tin\b|can\b|dog|cat\b|surgery|stitches from
+    (?:cut|slit|sliced|slashed) (?:open |up )?(?:my ?self|my (?:wrists?|arms?|forearms?|thighs?|
+    legs?|veins?|stomach|throat)|(?:too |really |so |very |way )?deep)(?! (?:on|with the|while|
+    whilst|shaving|chopping|by accident|accidentally)\b)
+crisis.act imminent self
+  when bath
+  unless shav|legs|armpit|pits\b|book|candle
+    (?:in|into|sitting in|sat in|lying in|lay in|getting in|got in|
+    get in) the bath (?:\w+ ){0,2}with
+     (?:a|the|my|dad'?s|his|some) (?:razor|blade|knife|stanley knife|razors|blades|scalpel)
+crisis.act imminent self
+  when writing_this typing_this messaging_from texting_from writing_from typing_from
+  unless view|hotel|holiday|ship|captain|enterprise|game|deck
+    (?:writing|typing|sending|messaging|texting) (?:this |you )?(?:from|on) (?:the|
+    a) (?:\w+ )?(?:bridge|
+    roof|ledge|edge|cliff|cliff ?top|tracks|railway|viaduct|multi-?stor(?:e)?y)
+crisis.act imminent self
+  when railway rail_line train_line tracks
+  unless platform|station|waiting|delay|commut|train (?:to|home)|work(?:ing|s)? on|engineer|
+  unless maintenance|model|toy|train ?set|hobby|spott|photo|walk|dog|bike
+    (?:i'?m|im|i am|standing|sitting|sat|stood|lying|laying|lay|kneeling|here) (?:right )?(?:now )?
+    (?:on|onto|across|between) the (?:railway|train|rail) ?(?:line|tracks?)|(?:i'?m|im|i am|
+    standing|
+    sitting|sat|stood|lying|laying|lay|kneeling|^|[.!?,] ?) (?:right )?(?:now )?(?:on|across|
+    between) the (?:train |railway )?tracks(?! (?:of|for|by|near)\b)
+crisis.act imminent self
+  when cliff
+  unless view|walk|hik|sunset|sunrise|photo|dog|coast ?path|beautiful|gorgeous|lovely|picnic|climb
+    (?:standing|stood|sitting|sat|i'?m|im|i am) (?:right )?(?:on|at) (?:the )?(?:edge of the )?
+    cliff(?:s| ?top| edge| path)? (?:now|right now|rn)
+crisis.act imminent self
+  when side_of_the
+  unless gig|concert|match|queue|road|festival|crowd|zoo|pitch|stage|law|history|argument|debate
+    (?:i'?m|im|i am|standing|sitting|sat|stood|climbed|climbing|got) (?:right )?(?:now )?(?:on |
+    over |to )?the (?:other|wrong|outside|far) side of the (?:railings?|barriers?|rail|fence|
+    balustrade|balcony|parapet|bridge)
+crisis.act imminent self
+  when balcony
+  unless plants|washing|smok|coffee|tea|sun|view|drink|beer|wine|bbq|barbecue|painting|fix
+    (?:i'?m|im|i am|standing|sitting|sat|stood|perched|climbed) (?:up )?(?:right )?(?:now )?(?:on|
+    over|onto) the (?:balcony )?(?:rail|railing|ledge|edge|wall)(?: of the balcony)?
+crisis.act imminent self
+  when running ticking idling engine_on
+  needs garage|hose|exhaust|door (?:is )?(?:down|shut|closed)|tape|windows? (?:up|shut|closed)
+  unless warm|defrost|\bice\b|frost|school run|waiting for|pick(?:ing)? (?:up|her|him)|drive-?thr|
+  unless mechanic|garage (?:said|says|fixed|quoted|told|rang|called)|\bmot\b|servic|battery|
+  unless lift|charg|heater|air ?con|fixed|repair
+    (?:engine|car|van|motor|truck)(?:'s| is| has been|'s been)? (?:still )?(?:running|on|ticking
+     over|idling)(?! (?:again|fine|well|better|rough|smooth|ok|okay|lovely|great|now that)\b)
+crisis.act imminent self
+  when loaded gun_out shotgun_out rifle_out pistol_out revolver_out
+  unless clean|clay|range|hunt|pheasant|deer|rabbit|pigeon|club|season|film|movie|game|airsoft|
+  unless paintball|nerf|water gun|glue gun|staple|nail gun|heat gun|fox|vermin|farm|licen[cs]
+    (?:loaded|loading) (?:up )?(?:the|my|his|dad'?s|my dad'?s|a|her|my husband'?s) (?:\w+ )?(?:gun|
+    shotgun|rifle|pistol|revolver|firearm)|(?:gun|shotgun|rifle|pistol|revolver|firearm)(?:'s| is)
+     (?:already )?loaded|(?:taken|took|got|getting|get|have|i'?ve got) (?:the |my |his |her |
+    a )?(?:\w+'s )?
+    (?:gun|shotgun|rifle|pistol|revolver|firearm) out(?! (?:to|for|on) (?:clean|the range|a shoot|
+    shoot|hunt))
 crisis.attempt active_ideation self
   when tried try_to trying attempted
     (?:tried|try|trying|attempted) to (?:kill my ?self|end (?:my|it)|take my (?:own )?life|
@@ -1238,6 +1325,7 @@ _FRAGMENTS = {
     "<AGENT>": _AGENT,
     "<THREAT>": _THREAT,
     "<DIE>": _DIE,
+    "<MEDS>": _MEDS,
 }
 
 
@@ -1274,7 +1362,14 @@ def _parse_rules(text: str) -> tuple[_Rule, ...]:
             else:
                 rules.append(_Rule(tag, Risk[level.upper()], kind, (), ""))
     for name, fragment in _FRAGMENTS.items():
-        rules = [dataclasses.replace(r, pattern=r.pattern.replace(name, fragment)) for r in rules]
+        rules = [
+            dataclasses.replace(
+                r,
+                pattern=r.pattern.replace(name, fragment),
+                needs=r.needs.replace(name, fragment),
+            )
+            for r in rules
+        ]
     return tuple(rules)
 
 

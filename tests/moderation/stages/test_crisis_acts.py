@@ -1,0 +1,94 @@
+"""Risk to the speaker said as deeds, not risk words: an act under way, means at hand with a
+place or a time, a decision with a date, goodbyes as arrangements, and intent without a risk
+word; each class with sentences of our own and their ordinary readings (the same words in
+the past, negated, someone else's, a film, a holiday, a pet boarded for a trip)."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.stages.crisis import assess
+from moderation.stages.normalize import canonical
+from moderation.verdict import Risk
+
+
+def level(text: str) -> Risk:
+    return assess(canonical(text)).self_risk
+
+
+# 1. An act under way: tablets taken (with or without "I", with drink, a feeling after),
+# cutting with bleeding, a blade in the bath, on a bridge, cliff, balcony or the railway,
+# the engine running in a garage, a loaded gun out.
+ACTS = [
+    "took a bunch of my meds about half an hour ago. feel weird",
+    "Took the lot. Washed them down with vodka. Feeling really dizzy now.",
+    "I've swallowed the whole packet. Lying down now.",
+    "I have taken the tablets I had been saving, with most of a bottle of wine.",
+    "just took like 15 of my sertraline with vodka",
+    "swallowed a load of my sleeping pills, feel really drowsy",
+    "took loads of my antidepressants and now i feel woozy",
+    "i've taken a handful of pills with the wine",
+    "downed my whole prescription tbh",
+    "took the lot. feeling sick now",
+    "cut my wrists, it's a lot of blood",
+    "i cut my arm and there's so much blood, idk what to do",
+    "cut deep tonight, blood everywhere",
+    "I'm in the bath with the razor.",
+    "sitting in the bath with a blade rn",
+    "I am typing this from the bridge. The water is very dark.",
+    "stood on the cliff edge now",
+    "im on the balcony rail now",
+    "I'm on the railway line now. Nobody knows.",
+    "on the train tracks right now",
+    "I am on the wrong side of the railings on the bridge.",
+    "Sat in the garage, door shut. Engine's on.",
+    "Hose is on the exhaust. Engine's running.",
+    "Loaded the rifle. It's on the bed next to me.",
+    "I have taken my father's pistol out of the safe.",
+    "the gun is loaded and on my lap",
+    "i've got dad's shotgun out, it's loaded",
+]
+ACTS_ORDINARY = [
+    "took the lot of the biscuits, feel a bit sick now lol",
+    "we took the lot to the tip this morning",
+    "took a bunch of photos at the beach today, feeling weird about them",
+    "I took my meds with a glass of wine, is that ok?",
+    "took 2 paracetamol for my headache",
+    "took all my vitamins this morning",
+    "my mum took a bunch of pills years ago. i found her",
+    "years ago i took a handful of pills with vodka. today im 5 years sober",
+    "she took the whole packet and had to go to hospital",
+    "in the film she swallows a bunch of pills with whisky",
+    "I've never taken a handful of pills, but I think about it",
+    "took loads of pictures, had a bunch of beers, feeling weird today",
+    "took my daily tablets with breakfast as usual",
+    "cut my finger chopping onions, so much blood",
+    "cut my leg shaving, loads of blood lol",
+    "cut myself on a tin can, there was blood everywhere",
+    "when i was 15 i cut my wrists and there was a lot of blood",
+    "my friend cut her wrists last year, so much blood",
+    "I'm in the bath with a book and candles",
+    "shaving my legs in the bath with a razor",
+    "writing this from the balcony of our hotel, what a view",
+    "typing this on the train home",
+    "i'm on the train now, tracks are flooded",
+    "the railway line near me is closed for works",
+    "standing on the cliff path now, gorgeous view with the dog",
+    "the car is running again after the garage fixed it",
+    "engine's running to warm the car up, frost everywhere",
+    "loaded the dishwasher and the washing machine",
+    "took the rifle out of the cabinet to clean it before the clay shoot",
+    "my husband loaded his shotgun for the pheasant season",
+    "the gun in the film was loaded the whole time",
+    "the other side of the barrier at the gig was chaos",
+]
+
+
+@pytest.mark.parametrize("text", ACTS)
+def test_an_act_under_way_is_imminent(text: str) -> None:
+    assert level(text) is Risk.IMMINENT
+
+
+@pytest.mark.parametrize("text", ACTS_ORDINARY)
+def test_the_same_words_in_ordinary_talk_are_not_risk(text: str) -> None:
+    assert level(text) < Risk.PASSIVE_IDEATION
