@@ -227,6 +227,83 @@ crisis.act imminent self
     a )?(?:\w+'s )?
     (?:gun|shotgun|rifle|pistol|revolver|firearm) out(?! (?:to|for|on) (?:clean|the range|a shoot|
     shoot|hunt))
+crisis.means active_ideation self
+  when chemists pharmacies shops supermarkets stores
+  needs <MEDS>|boxes|packs|packets|strips
+  unless ran out|out of stock|sold out|cheaper|offer|deal|price|cold|flu|fever|hay ?fever|
+  unless allerg|period|for (?:my|the|our) (?:kids|baby|mum|dad|nan|gran|family|son|daughter)
+    (?:bought|buying|got|getting|picked up|collected) (?:\w+ ){0,5}(?:from|at|in|across|
+    round) (?:two|
+    three|four|five|six|several|\d+|a few|a couple of|all the|different)(?: different| separate)?
+     (?:chemists|pharmacies|shops|supermarkets|stores)
+crisis.means imminent self
+  when enough
+  needs boxes|packs|packets|strips|hose|helium|charcoal|stockpil|counted|\d{2,}\b|a month'?s|
+  needs supply|saved up|been saving
+  unless for (?:a|the|my|our) (?:cold|flu|fever|headache|migraine|period|kids|holiday|trip|week|
+  unless month)|tiles|paint|wallpaper|food|biscuits|cake|party|guests|recipe|first aid|doctor|dose|
+  unless dosage|\d+ ?mg\b|\bgp\b|nurse|vet\b|dog|cat\b|money|savings|\bpounds?\b|quid|points|words
+    (?<!\w\s)(?<!\w)(?:is (?:that|it|this|\d+) |are (?:they|those|these|\d+) |will (?:that|it|this|
+    they|\d+) be |would (?:that|it|this|they|\d+) be |that'?s |thats |it'?s |its |it is |that is
+     |they'?re |there'?s )?(?:definitely |surely |probably |now |more than )?enough(?: (?:now|then|
+    yet|do you think|right|you reckon|to do it|for it))?(?= ?(?:$|[.!?;]))
+crisis.means active_ideation self
+  when hose helium
+  unless garden|water|plants|lawn|wash|pool|paddling|flower|veg|allotment|drought|ban\b|balloon|
+  unless party|birthday|voice|leak|radiator|washing machine|dishwasher|shower|vacuum|hoover
+    (?:hose ?(?:pipe)?|helium) (?:\w+ ){0,2}(?:is |are |'s )?(?:already |all )?(?:in|into|on|to fit|
+    fits?|cut to fit|taped to|attached to) (?:the |my |his |her )?(?:\w+ )?(?:garage|car|boot|
+    exhaust|van|trunk|window)|(?:exhaust hose|hose (?:\w+ ){0,4}(?:exhaust|gaffer|duct tape|cut to
+     fit))|(?:bought|got|ordered|picked up) (?:the |a |some |a tank of |a canister of |
+    a bottle of )?
+    (?:helium|length of hose|hose ?pipe and)
+crisis.means active_ideation self
+  when counted lined_up laid_out ready_for
+  unless round|ward|patients?\b|shift|dosette|blister|pharmac|collection|prescri|nurse
+    <MEDS> (?:are |'re |all |is )?(?:all )?(?:counted|lined up|laid out|
+    sorted)(?: out)?(?: and (?:ready|
+    waiting|lined up|laid out))?(?= ?(?:$|[.,!]|for (?:tonight|tomorrow|later|the weekend|when|
+    after)))|
+    <MEDS> (?:are |'re |is )?(?:all )?ready for (?:tonight|tomorrow|later|when|after)
+sig.means strong signal
+  when everything_i_need what_i_need
+  unless holiday|trip|flight|move|moving|wedding|party|birthday|course|uni|college|baby|project
+    (?:got|have|i'?ve got) (?:everything|all|what) i need (?:saved up|stashed|hidden|together|in
+     (?:the|my) (?:car|bag|drawer|boot|room))
+sig.time strong time
+  when waiting_till waiting_until waiting_for wait_till wait_until wait_for
+    (?:waiting|wait) (?:till|until|for) (?:\w+ ){1,3}(?:(?:is|are|'s|'re|s) )?(?:asleep|to (?:go|be)
+     (?:home|out|asleep|to bed)|to leave|go(?:es)? (?:home|out|to bed)|leaves?|to fall asleep)
+sig.time strong time
+  when for_the_weekend at_the_weekend over_the_weekend by_the_weekend
+    (?:plan|planned|it|that) (?:\w+ )?(?:for|at|over|by) the weekend
+sig.means strong signal
+  when bottle_of
+    <MEDS> and (?:a |half a |the )?bottle of (?:gin|vodka|whisky|whiskey|wine|rum|brandy)|
+    a (?:month|week|fortnight)'?s(?: worth of| supply of| supply| worth)? (?:my )?<MEDS>
+crisis.plan imminent self
+  when the_date chosen picked_ set_ decided_on settled_on
+  unless wedding|party|birthday|anniversar|holiday|trip|flight|mov(?:e|ing)\b|interview|surgery|
+  unless \bop\b|operation|appointment|date night|match\b|gig\b|meeting|dinner|lunch|date with|
+  unless christening|funeral|(?:exam|test|results?) (?:is|are|'s)|save the date|scan\b|court|
+  unless hearing|visit|viewing|
+  unless completion|start(?:ing)? (?:date|work|my)|due date|induction|lesson|class|course
+    (?:that'?s|thats|that is|it'?s|its|it is|this is) (?:the|my) date(?= ?(?:$|[.,!]))|(?:i'?ve|i
+     have|i) (?:now )?(?:chosen|picked|set|decided on|settled on|fixed) (?:the (?:date|day)[,:]? )?
+    (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tonight|tomorrow)(?= ?(?:$|[.,!]))
+crisis.plan imminent self
+  when decided set_in_stone
+  needs \b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tonight|tomorrow)\b
+  unless wedding|party|birthday|anniversar|holiday|trip|flight|mov(?:e|ing)\b|interview|pizza|
+  unless dinner|lunch|takeaway|curry|film|movie|restaurant|match (?:is|on)|pub|drinks|date night
+    (?<!\w\s)(?<!\w)(?:it'?s |that'?s |all |i'?ve |i have |its )?(?:decided|set in stone)(?=
+     ?(?:$|[.!?;]))
+crisis.plan active_ideation self
+  when i_finally i_actually i_do_it
+  unless smok|quit|gym|diet|marathon|propos|driving|exam|interview|tell (?:him|her|them|my)|ask
+  unless apply|sober|clean|run\b|dye|tattoo|cut my hair|leave him|leave her|move out|book
+    this is (?:the|my) (?:week|day|night|weekend|month|year) (?:that |when )?i (?:finally |actually
+     |really )?(?:do it|go through with it|end it|end things)(?= ?(?:$|[.,!]))
 crisis.attempt active_ideation self
   when tried try_to trying attempted
     (?:tried|try|trying|attempted) to (?:kill my ?self|end (?:my|it)|take my (?:own )?life|

@@ -92,3 +92,54 @@ def test_an_act_under_way_is_imminent(text: str) -> None:
 @pytest.mark.parametrize("text", ACTS_ORDINARY)
 def test_the_same_words_in_ordinary_talk_are_not_risk(text: str) -> None:
     assert level(text) < Risk.PASSIVE_IDEATION
+
+
+# 2. Means at hand with a place or a time: bought across shops, counted, asked if "enough",
+# a hose for the exhaust, helium in the boot; 3. a decision with a date.
+MEANS_AND_DATES = [
+    "I bought the paracetamol from three different chemists this afternoon so nobody noticed.",
+    "been getting paracetamol at different shops all week so they don't ask. got 96 now",
+    "got 3 packs of co-codamol and a bottle of vodka here. Is it enough? Please just answer.",
+    "been stockpiling my meds since march. counted them today. it's enough. saturday.",
+    "bought the helium today. it's in the boot of the car",
+    "Got a length of hose and duct tape. The garage is ready. Tomorrow at 6.",
+    "The hose is cut to fit the exhaust. Tonight.",
+    "The 💊 are counted and ready for tonight.",
+    "tablets are all lined up for tonight",
+    "got everything i need stashed, just waiting till the house is asleep",
+    "I have a month's supply of my tablets and a bottle of whisky. That is my plan for Sunday.",
+    "Sunday. It's decided.",
+    "friday after work. thats the date. feel calm about it",
+    "I have chosen Saturday.",
+    "i think this is the week i finally do it",
+]
+MEANS_AND_DATES_ORDINARY = [
+    "bought calpol from three different chemists because they all ran out",
+    "got paracetamol in two different shops for the kids' fevers",
+    "Took 2 tablets, is that enough?",
+    "the doctor says 20 mg, is that enough?",
+    "bought 4 boxes of tiles, is that enough?",
+    "saved up 50 quid for her present, is that enough?",
+    "made 3 trays of sandwiches for the party. is it enough",
+    "bought helium for the party balloons today, it's in the boot",
+    "the hosepipe is in the garage, can you water the plants on sunday",
+    "my meds are ready for collection at the pharmacy tomorrow",
+    "the pills are counted and ready for tonight's round on the ward",
+    "got everything I need saved up for the trip, waiting till the kids are asleep to pack",
+    "my dad has a month's supply of his tablets and a bottle of wine for the weekend",
+    "The wedding is on Friday, that's the date.",
+    "I have chosen Saturday for the christening.",
+    "Where are we eating Saturday? Pizza. Decided.",
+    "this is the year i finally do it, marathon here i come",
+    "moving house friday. thats the date. so excited",
+]
+
+
+@pytest.mark.parametrize("text", MEANS_AND_DATES)
+def test_means_at_hand_or_a_date_decided_is_held(text: str) -> None:
+    assert level(text) >= Risk.ACTIVE_IDEATION
+
+
+@pytest.mark.parametrize("text", MEANS_AND_DATES_ORDINARY)
+def test_means_and_dates_in_ordinary_talk_are_not_risk(text: str) -> None:
+    assert level(text) < Risk.PASSIVE_IDEATION
