@@ -62,6 +62,7 @@ ACTS_ORDINARY = [
     "I've never taken a handful of pills, but I think about it",
     "took loads of pictures, had a bunch of beers, feeling weird today",
     "took my daily tablets with breakfast as usual",
+    "if i took a handful of my tablets with wine would it be enough to sleep",
     "cut my finger chopping onions, so much blood",
     "cut my leg shaving, loads of blood lol",
     "cut myself on a tin can, there was blood everywhere",
@@ -142,4 +143,61 @@ def test_means_at_hand_or_a_date_decided_is_held(text: str) -> None:
 
 @pytest.mark.parametrize("text", MEANS_AND_DATES_ORDINARY)
 def test_means_and_dates_in_ordinary_talk_are_not_risk(text: str) -> None:
+    assert level(text) < Risk.PASSIVE_IDEATION
+
+
+# 4. Goodbyes as arrangements: a pet handed over with a cover story, messages scheduled so
+# they know where to find me, the door left so nobody has to break it, a last session, "it's
+# time" after the flat is tidied; 5. intent without a risk word.
+ARRANGEMENTS_AND_INTENT = [
+    "asked my cousin to have my dog 'for a bit'. he won't be bringing him back",
+    "Dropped the cat off with my mum. Told her it's for a few days. It isn't.",
+    "My friend agreed to take the rabbits on Sunday. She thinks I'm going away. I'm not.",
+    "timed a message to go to my sister at 7 so she knows where to find me",
+    "Queued up emails to my family for the morning. They will explain everything.",
+    "front door's on the latch so nobody has to kick it in",
+    "Cleaned the flat, left the keys on the table. It's time.",
+    "Today will be my final session. I have made all the arrangements. Please don't be sad.",
+    "The fish have enough food for a week, and the number's by the tank for whoever comes.",
+    "I shan't be needing the car after Friday.",
+    "They would be happier with me gone, and I mean to make that happen.",
+    "gonna take myself out of the picture for good",
+    "I do not intend to see another Christmas.",
+    "not gonna see my next birthday. my choice",
+    "time to check out for real",
+    "won't be here for the summer. I'll make sure of it.",
+    "i don't want to wake up and i'm going to make sure i don't",
+    "honestly im done done",
+]
+ARRANGEMENTS_AND_INTENT_ORDINARY = [
+    "my cat is at my brother's for a week while I'm on holiday",
+    "my neighbour agreed to take the dog for a week while we're in spain. thanks for everything!",
+    "asked my mum to take my cat for a week while I'm at my sister's wedding",
+    "told him it's for a week. it isn't, it's for two, i got the dates wrong lol",
+    "my sister took my cat for a while and she won't be giving her back lol",
+    "scheduled the emails for tomorrow morning, thanks for everything today team",
+    "I texted my mum my location so she knows where to find me",
+    "ask the nurses, they'll explain",
+    "left the door unlocked for the plumber",
+    "left the keys with the neighbour while we're away",
+    "this will be my last session before my holiday, see you all in june",
+    "this is my last one before I move to the evening group",
+    "I won't be needing the car after Friday, I'm selling it",
+    "I'm taking myself out of the group chat for a bit",
+    "I'll take myself out of the equation and let them decide",
+    "I don't plan on seeing Christmas with my in-laws this year lol",
+    "I don't think I'll see Christmas at home, I'm working",
+    "checking out tonight, the hotel was lovely",
+    "Dinner's ready. It's time.",
+    "I'm done done with this job",
+]
+
+
+@pytest.mark.parametrize("text", ARRANGEMENTS_AND_INTENT)
+def test_arrangements_and_intent_are_held(text: str) -> None:
+    assert level(text) >= Risk.ACTIVE_IDEATION
+
+
+@pytest.mark.parametrize("text", ARRANGEMENTS_AND_INTENT_ORDINARY)
+def test_arrangements_and_plans_in_ordinary_talk_are_not_risk(text: str) -> None:
     assert level(text) < Risk.PASSIVE_IDEATION
