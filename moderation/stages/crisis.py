@@ -376,6 +376,22 @@ final.its_time strong final
 final.tidied weak final
   when tidied cleaned_the cleaned_my
     (?:tidied|cleaned) (?:up )?(?:the|my) (?:flat|house|room|place|bedroom)
+final.loose_ends strong final
+  when loose_ends
+  unless work|holiday|job|project|office|leav(?:e|ing) (?:for|on)|mov(?:e|ing)\b|maternity|trip|
+  unless before (?:my|the|our|we|i go|i fly)|retir|solicitor|lawyer|will\b|probate|estate|
+  unless accountant|tax\b|divorce|house sale|mortgage
+    (?:tying|tie|tied|tidying|sorting|wrapping) up (?:all )?(?:my |the )?loose ends
+final.instructions strong final
+  when instructions_for
+  unless sitter|minder|feeder|holiday|flight|fly|trip|away|abroad|hospital stay|while i'?m|
+  unless while we'?re|work
+    (?:left|leaving|written|wrote|writing) (?:\w+ ){0,2}instructions for (?:the |my )?(?:cat|dog|
+    pets?|fish|kids|funeral|whoever|rabbits?)
+final.passwords strong final
+  when passwords_in passwords_are password_is
+  unless work|office|manager|it department|holiday|away|laptop for
+    passwords? (?:is |are )?(?:all )?in (?:an|the|a) envelope
 crisis.giving_away active_ideation self
   when be_needing
   unless sell|sold|new|replac|upgrad|mov(?:e|ed|ing)\b|holiday|away|abroad|lend|borrow|return
@@ -412,11 +428,13 @@ crisis.indirect active_ideation self
      (?:here|around) for) (?:christmas|my (?:\w+ )?birthday|next (?:year|christmas|birthday)|the
      new year|another (?:year|birthday|christmas|winter|summer)|(?:the )?(?:summer|spring|winter))
 crisis.indirect active_ideation self
-  when to_check_out na_check_out m_checking_out am_checking_out
+  when to_check_out na_check_out m_checking_out am_checking_out checking_out_tonight
+  when checking_out_for checking_out_now
   needs for good|permanently|not the hotel|for real|not a joke|of life|of this world|no more|
   needs forever|for ever|for keeps
-    (?:ready to|going to|gonna|about to|time to|want to|wanna|i'?m|i am|im) (?:check|checking)
-     out(?: of (?:here|life|this life|this world))?(?= ?(?:$|[.,!]|for good|permanently|tonight|
+    (?:(?:ready to|going to|gonna|about to|time to|want to|wanna|i'?m|i am|im) |(?<!\w\s)(?<!\w)
+    )(?:check|checking) out(?: of (?:here|life|this life|this world))?(?= ?(?:$|[.,!]|for good|
+    permanently|tonight|
     now|soon|for real|for keeps|forever))
 crisis.indirect active_ideation self
   when make_sure_of_it making_sure_i make_sure_i

@@ -168,6 +168,9 @@ ARRANGEMENTS_AND_INTENT = [
     "won't be here for the summer. I'll make sure of it.",
     "i don't want to wake up and i'm going to make sure i don't",
     "honestly im done done",
+    "cleared my accounts, tying up the loose ends. sunday",
+    "wrote instructions for the dog, passwords are in the envelope by the door. tonight",
+    "checking out tonight. for good.",
 ]
 ARRANGEMENTS_AND_INTENT_ORDINARY = [
     "my cat is at my brother's for a week while I'm on holiday",
@@ -190,6 +193,10 @@ ARRANGEMENTS_AND_INTENT_ORDINARY = [
     "checking out tonight, the hotel was lovely",
     "Dinner's ready. It's time.",
     "I'm done done with this job",
+    "tying up loose ends at work before my holiday on saturday",
+    "tying up loose ends with the solicitor on friday, paid off my bills too",
+    "left instructions for the cat sitter, we fly tonight",
+    "checking out the new cafe tonight, anyone been?",
 ]
 
 
