@@ -109,6 +109,13 @@ _DIE = (
     r"face)| to| with| in)|be gone|sleep forever|be (?:six|6) ?(?:feet|ft) under|be in (?:a|the|"
     r"my) grave)"
 )
+# Tablets and medicines by their kinds and common names (an overdose's means).
+_MEDS = (
+    r"(?:pills|tablets|meds|medication|medicine|prescription|capsules|sleeping pills|sleepers|"
+    r"painkillers|antidepressants|paracetamol|co-?codamol|ibuprofen|aspirin|insulin|lithium|"
+    r"benzos|opioids|oxy\w*|\w+(?:pine|pam|lam|done|zole|codeine|madol|barbital|tanyl|xetine|"
+    r"traline|tyline|clone|damol|profen))"
+)
 
 # The rules, one a paragraph: "tag level kind", then "when" lines naming the triggers
 # (plain substrings, "_" for a space: the pattern is tried only when one occurs, which keeps
@@ -117,7 +124,7 @@ _DIE = (
 # lines (one that must not: the context that makes them ordinary), then the pattern's
 # lines, joined as they are. A space in a
 # pattern also matches no space (the normaliser joins spelled-out letters); <GO>, <PERSON>,
-# <AGENT>, <THREAT> and <DIE> stand for the fragments above.
+# <AGENT>, <THREAT>, <DIE> and <MEDS> stand for the fragments above.
 _RULE_TEXT = r"""
 crisis.act imminent self
   when took taken swallowed downed
@@ -152,6 +159,306 @@ crisis.goodbye imminent self
     after tonight)|(?:i'?ve|i have) said my goodbyes(?! to)|
     (?:writing|wrote|written|write|left|leaving) (?:a |my )?(?:goodbye|farewell|last|suicide)
      (?:letters?|notes?|messages?)
+crisis.act imminent self
+  when took taken swallowed downed necked had_a_bunch had_loads had_a_load had_a_handful
+  needs <MEDS>|wooz|weird|drows|dizz|sleepy|floaty|sick|numb|spinning|lying down|
+  needs heart (?:is )?racing|
+  needs whisky|whiskey|vodka|wine|gin\b|rum\b|beer|cider|lager|booze|alcohol|washed (?:them|it)
+    (?<!\bif\si\s)(?<!\bif\si've\s)(?<!\bif\si\shave\s)(?<!\bif\si\sjust\s)(?:took|taken|swallowed|
+    downed|necked|had) (?:like |about |around |maybe |over |nearly |almost |just |all )?(?:a bunch|
+    a load|loads|a handful|handfuls|heaps|a lot|the lot|the whole (?:lot|packet|pack|box|bottle|
+    strip|tub|prescription|supply)|too many|\d{2,}|twelve|fifteen|twenty|thirty|forty|fifty)(?: of
+     (?:my |the |those |these |his |her |them |all )?(?:\w+ )?<MEDS>| of them| <MEDS>|(?= ?(?:$|
+    [.,!]|with (?:the |some |a |half a |my |a bottle of )?(?:\w+ )?(?:whisky|whiskey|vodka|wine|gin|
+    rum|beer|cider|lager|booze|drink|alcohol)|and (?:now|i)|now|already|earlier|an? (?:hour|while|
+    few)|\d+ ?(?:mins?|minutes?|hours?|hrs?) ago)))|(?<!\bif\si\s)(?:took|taken|swallowed|downed)
+     (?:all )?the <MEDS> i (?:was|'d been|had been|have been|'ve been) (?:saving|keeping|
+    stockpiling|hoarding|collecting|stashing)|(?<!\bif\si\s)(?:took|taken|swallowed|downed|necked)
+     (?:my|the) (?:whole|entire) (?:prescription|supply|stash|<MEDS>)
+crisis.act imminent self
+  when cut_my cut_deep cut_too cut_really cut_so_deep cut_very cut_way cut_open cut_up slit sliced
+  when slashed
+  needs blood|bleeding|bleed
+  unless shav|chopp|cook|kitchen|slipped|accident|fence|glass|garden|by mistake|paper|onion|
+  unless veg|bread|hair|fringe|nails?\b|tin\b|can\b|dog|cat\b|surgery|stitches from
+    (?:cut|slit|sliced|slashed) (?:open |up )?(?:my ?self|my (?:wrists?|arms?|forearms?|thighs?|
+    legs?|veins?|stomach|throat)|(?:too |really |so |very |way )?deep)(?! (?:on|with the|while|
+    whilst|shaving|chopping|by accident|accidentally)\b)
+crisis.act imminent self
+  when bath
+  unless shav|legs|armpit|pits\b|book|candle
+    (?:in|into|sitting in|sat in|lying in|lay in|getting in|got in|
+    get in) the bath (?:\w+ ){0,2}with
+     (?:a|the|my|dad'?s|his|some) (?:razor|blade|knife|stanley knife|razors|blades|scalpel)
+crisis.act imminent self
+  when writing_this typing_this messaging_from texting_from writing_from typing_from
+  unless view|hotel|holiday|ship|captain|enterprise|game|deck
+    (?:writing|typing|sending|messaging|texting) (?:this |you )?(?:from|on) (?:the|
+    a) (?:\w+ )?(?:bridge|
+    roof|ledge|edge|cliff|cliff ?top|tracks|railway|viaduct|multi-?stor(?:e)?y)
+crisis.act imminent self
+  when railway rail_line train_line tracks
+  unless platform|station|waiting|delay|commut|train (?:to|home)|work(?:ing|s)? on|engineer|
+  unless maintenance|model|toy|train ?set|hobby|spott|photo|walk|dog|bike
+    (?:i'?m|im|i am|standing|sitting|sat|stood|lying|laying|lay|kneeling|here) (?:right )?(?:now )?
+    (?:on|onto|across|between) the (?:railway|train|rail) ?(?:line|tracks?)|(?:i'?m|im|i am|
+    standing|
+    sitting|sat|stood|lying|laying|lay|kneeling|^|[.!?,] ?) (?:right )?(?:now )?(?:on|across|
+    between) the (?:train |railway )?tracks(?! (?:of|for|by|near)\b)
+crisis.act imminent self
+  when cliff
+  unless view|walk|hik|sunset|sunrise|photo|dog|coast ?path|beautiful|gorgeous|lovely|picnic|climb
+    (?:standing|stood|sitting|sat|i'?m|im|i am) (?:right )?(?:on|at) (?:the )?(?:edge of the )?
+    cliff(?:s| ?top| edge| path)? (?:now|right now|rn)
+crisis.act imminent self
+  when side_of_the
+  unless gig|concert|match|queue|road|festival|crowd|zoo|pitch|stage|law|history|argument|debate
+    (?:i'?m|im|i am|standing|sitting|sat|stood|climbed|climbing|got) (?:right )?(?:now )?(?:on |
+    over |to )?the (?:other|wrong|outside|far) side of the (?:railings?|barriers?|rail|fence|
+    balustrade|balcony|parapet|bridge)
+crisis.act imminent self
+  when balcony
+  unless plants|washing|smok|coffee|tea|sun|view|drink|beer|wine|bbq|barbecue|painting|fix
+    (?:i'?m|im|i am|standing|sitting|sat|stood|perched|climbed) (?:up )?(?:right )?(?:now )?(?:on|
+    over|onto) the (?:balcony )?(?:rail|railing|ledge|edge|wall)(?: of the balcony)?
+crisis.act imminent self
+  when engine ticking idling car's_running car_is_running cars_running van's_running vans_running
+  when van_is_running car_still_running van_still_running car_running van_running car's_on
+  when car_is_on van's_on
+  needs garage|hose|exhaust|door (?:is )?(?:down|shut|closed)|tape|windows? (?:up|shut|closed)
+  unless warm|defrost|\bice\b|frost|school run|waiting for|pick(?:ing)? (?:up|her|him)|drive-?thr|
+  unless mechanic|garage (?:said|says|fixed|quoted|told|rang|called)|\bmot\b|servic|battery|
+  unless lift|charg|heater|air ?con|fixed|repair
+    (?:engine|car|van|motor|truck)(?:'s| is| has been|'s been)? (?:still )?(?:running|on|ticking
+     over|idling)(?! (?:again|fine|well|better|rough|smooth|ok|okay|lovely|great|now that)\b)
+crisis.act imminent self
+  when loaded gun_out shotgun_out rifle_out pistol_out revolver_out
+  unless clean|clay|range|hunt|pheasant|deer|rabbit|pigeon|club|season|film|movie|game|airsoft|
+  unless paintball|nerf|water gun|glue gun|staple|nail gun|heat gun|fox|vermin|farm|licen[cs]
+    (?:loaded|loading) (?:up )?(?:the|my|his|dad'?s|my dad'?s|a|her|my husband'?s) (?:\w+ )?(?:gun|
+    shotgun|rifle|pistol|revolver|firearm)|(?:gun|shotgun|rifle|pistol|revolver|firearm)(?:'s| is)
+     (?:already )?loaded|(?:taken|took|got|getting|get|have|i'?ve got) (?:the |my |his |her |
+    a )?(?:\w+'s )?
+    (?:gun|shotgun|rifle|pistol|revolver|firearm) out(?! (?:to|for|on) (?:clean|the range|a shoot|
+    shoot|hunt))
+crisis.means active_ideation self
+  when chemists pharmacies shops supermarkets stores
+  needs <MEDS>|boxes|packs|packets|strips
+  unless ran out|out of stock|sold out|cheaper|offer|deal|price|cold|flu|fever|hay ?fever|
+  unless allerg|period|for (?:my|the|our) (?:kids|baby|mum|dad|nan|gran|family|son|daughter)
+    (?:bought|buying|got|getting|picked up|collected) (?:\w+ ){0,5}(?:from|at|in|across|
+    round) (?:two|
+    three|four|five|six|several|\d+|a few|a couple of|all the|different)(?: different| separate)?
+     (?:chemists|pharmacies|shops|supermarkets|stores)
+crisis.means imminent self
+  when enough
+  needs boxes|packs|packets|strips|hose|helium|charcoal|stockpil|counted|\d{2,}\b|a month'?s|
+  needs supply|saved up|been saving
+  unless for (?:a|the|my|our) (?:cold|flu|fever|headache|migraine|period|kids|holiday|trip|week|
+  unless month)|tiles|paint|wallpaper|food|biscuits|cake|party|guests|recipe|first aid|doctor|dose|
+  unless dosage|\d+ ?mg\b|\bgp\b|nurse|vet\b|dog|cat\b|money|savings|\bpounds?\b|quid|points|words
+    (?<!\w\s)(?<!\w)(?:is (?:that|it|this|\d+) |are (?:they|those|these|\d+) |will (?:that|it|this|
+    they|\d+) be |would (?:that|it|this|they|\d+) be |that'?s |thats |it'?s |its |it is |that is
+     |they'?re |there'?s )?(?:definitely |surely |probably |now |more than )?enough(?: (?:now|then|
+    yet|do you think|right|you reckon|to do it|for it))?(?= ?(?:$|[.!?;]))
+crisis.means active_ideation self
+  when hose helium
+  unless garden|water|plants|lawn|wash|pool|paddling|flower|veg|allotment|drought|ban\b|balloon|
+  unless party|birthday|voice|leak|radiator|washing machine|dishwasher|shower|vacuum|hoover
+    (?:hose ?(?:pipe)?|helium) (?:\w+ ){0,2}(?:is |are |'s )?(?:already |all )?(?:in|into|on|to fit|
+    fits?|cut to fit|taped to|attached to) (?:the |my |his |her )?(?:\w+ )?(?:garage|car|boot|
+    exhaust|van|trunk|window)|(?:exhaust hose|hose (?:\w+ ){0,4}(?:exhaust|gaffer|duct tape|cut to
+     fit))|(?:bought|got|ordered|picked up) (?:the |a |some |a tank of |a canister of |
+    a bottle of )?
+    (?:helium|length of hose|hose ?pipe and)
+crisis.means active_ideation self
+  when counted lined_up laid_out ready_for
+  unless round|ward|patients?\b|shift|dosette|blister|pharmac|collection|prescri|nurse
+    <MEDS> (?:are |'re |all |is )?(?:all )?(?:counted|lined up|laid out|
+    sorted)(?: out)?(?: and (?:ready|
+    waiting|lined up|laid out))?(?= ?(?:$|[.,!]|for (?:tonight|tomorrow|later|the weekend|when|
+    after)))|
+    <MEDS> (?:are |'re |is )?(?:all )?ready for (?:tonight|tomorrow|later|when|after)
+sig.means strong signal
+  when everything_i_need what_i_need
+  unless holiday|trip|flight|move|moving|wedding|party|birthday|course|uni|college|baby|project
+    (?:got|have|i'?ve got) (?:everything|all|what) i need (?:saved up|stashed|hidden|together|in
+     (?:the|my) (?:car|bag|drawer|boot|room))
+sig.time strong time
+  when waiting_till waiting_until wait_till wait_until to_go_home to_go_to_bed to_leave
+  when to_fall_asleep
+  when to_be_asleep
+    (?:waiting|wait) (?:till|until|for) (?:\w+ ){1,3}(?:(?:is|are|'s|'re|s) )?(?:asleep|to (?:go|be)
+     (?:home|out|asleep|to bed)|to leave|go(?:es)? (?:home|out|to bed)|leaves?|to fall asleep)
+sig.time strong time
+  when for_the_weekend at_the_weekend over_the_weekend by_the_weekend
+    (?:plan|planned|it|that) (?:\w+ )?(?:for|at|over|by) the weekend
+sig.means strong signal
+  when bottle_of
+    <MEDS> and (?:a |half a |the )?bottle of (?:gin|vodka|whisky|whiskey|wine|rum|brandy)|
+    a (?:month|week|fortnight)'?s(?: worth of| supply of| supply| worth)? (?:my )?<MEDS>
+crisis.plan imminent self
+  when the_date my_date chosen decided_on settled_on
+  unless wedding|party|birthday|anniversar|holiday|trip|flight|mov(?:e|ing)\b|interview|surgery|
+  unless \bop\b|operation|appointment|date night|match\b|gig\b|meeting|dinner|lunch|date with|
+  unless christening|funeral|(?:exam|test|results?) (?:is|are|'s)|save the date|scan\b|court|
+  unless hearing|visit|viewing|
+  unless completion|start(?:ing)? (?:date|work|my)|due date|induction|lesson|class|course
+    (?:that'?s|thats|that is|it'?s|its|it is|this is) (?:the|my) date(?= ?(?:$|[.,!]))|(?:i'?ve|i
+     have|i) (?:now )?(?:chosen|picked|set|decided on|settled on|fixed) (?:the (?:date|day)[,:]? )?
+    (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tonight|tomorrow)(?= ?(?:$|[.,!]))
+crisis.plan imminent self
+  when decided. decided! it's_decided its_decided that's_decided all_decided set_in_stone
+  needs \b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tonight|tomorrow)\b
+  unless wedding|party|birthday|anniversar|holiday|trip|flight|mov(?:e|ing)\b|interview|pizza|
+  unless dinner|lunch|takeaway|curry|film|movie|restaurant|match (?:is|on)|pub|drinks|date night
+    (?<!\w\s)(?<!\w)(?:it'?s |that'?s |all |i'?ve |i have |its )?(?:decided|set in stone)(?=
+     ?(?:$|[.!?;]))
+crisis.plan active_ideation self
+  when is_the_week is_the_day is_the_night is_the_weekend is_the_month is_the_year is_my_week
+  when is_my_day is_my_night is_my_weekend is_my_month is_my_year
+  unless smok|quit|gym|diet|marathon|propos|driving|exam|interview|tell (?:him|her|them|my)|ask
+  unless apply|sober|clean|run\b|dye|tattoo|cut my hair|leave him|leave her|move out|book
+    this is (?:the|my) (?:week|day|night|weekend|month|year) (?:that |when )?i (?:finally |actually
+     |really )?(?:do it|go through with it|end it|end things)(?= ?(?:$|[.,!]))
+final.pet weak final
+  when for_a_while for_a_week for_a_bit for_a_few for_a_fortnight agreed_to_take has_enough_food
+  when have_enough_food dropped_the dropped_my dropped_off to_take_my to_have_my to_mind_my
+  when to_look_after_my to_keep_my to_take_the to_have_the to_mind_the to_look_after_the
+  needs \b(?:dogs?|cats?|pets?|puppy|kitten|rabbits?|budgie|hamster|parrot|tortoise|horse|fish)\b
+    (?:take|took|taking|have|having|keep|keeping|mind|minding|look after|looking after|agreed to
+     take|agreed to have)(?: (?:my|the|our|her|him|them|it))? (?:\w+ )?(?:for a (?:while|week|bit|
+    few (?:days|weeks)|fortnight|couple of (?:days|weeks))|on (?:monday|tuesday|wednesday|thursday|
+    friday|saturday|sunday))|(?:has|have) enough food for a (?:week|fortnight|while|few days)|
+    dropped (?:off )?(?:the|my) (?:dog|cat|puppy|kitten|rabbits?|pets?) (?:off )?(?:at|with)|
+    told (?:him|her|them) (?:it'?s|it is|it was) for a (?:while|week|bit|few days|fortnight)|
+    (?:asked|asking) (?:my |a )?(?:\w+ ){0,2}to (?:take|have|mind|look after|keep) (?:my|
+    the) (?:dog|
+    cat|puppy|kitten|rabbits?|pets?|budgie|hamster|parrot)
+final.denial strong final
+  when it_isn't. it_isn't! it's_not. it's_not! it_is_not. it_is_not! i'm_not. i'm_not! im_not.
+  when im_not! i_am_not. i_am_not! it_won't_be. it_won't_be! it_will_not_be. giving_h giving_t
+  when bringing_h bringing_t
+  needs for a (?:while|week|bit|few (?:days|weeks)|fortnight)|(?:thinks|think|told (?:him|her|
+  needs them|everyone)|said) (?:that )?(?:i'?m|i am|it'?s|it is|i was|it was)
+    (?<!\w\s)(?<!\w)(?:it isn'?t|it'?s not|it is not|i'?m not|im not|i am not|it won'?t be|
+    it will not be)(?= ?(?:$|[.!]))|(?:won'?t|will not|wont|shan'?t|not) be (?:giving|bringing|
+    handing) (?:her|him|them|it) back
+final.scheduled weak final
+  when scheduled timed_a timed_an queued
+  unless meeting|work|team|client|newsletter|campaign|invoice|report|reminder|remind|birthday|
+  unless appointment|post office|promo
+    (?:scheduled|timed|queued)(?: up)? (?:a |an |some |the |my )?(?:texts?|messages?|emails?|
+    e-mails?|posts?|tweets?)
+final.explain strong final
+  when ll_explain will_explain where_to_find_me
+    (?:they|it|the (?:emails?|letters?|notes?|messages?|texts?))(?:'ll| will) explain(?: everything|
+     it all)?(?= ?(?:$|[.,!]))|so (?:she|he|they|someone|somebody|people|the police|my \w+)
+     (?:knows?|will know|can find|will find|finds?) where to find me(?= ?(?:$|[.,!]))
+final.door strong final
+  when to_break to_kick to_force to_smash
+    so (?:they|nobody|no one|noone|whoever|the police|the paramedics|anyone|someone)
+     (?:don'?t|doesn'?t|won'?t|will not|wont|needs? not) (?:have|need|has) to (?:break|kick|force|
+    smash) (?:it|the door|in|down|the door down|the lock)|(?:nobody|no one|noone) (?:has|needs|will
+     have) to (?:break|kick|force|smash) (?:it|the door|in|down|the lock)
+final.keys weak final
+  when unlocked on_the_latch keys_on key_on keys_with key_with keys_under key_under
+    (?:left|leaving|leave) (?:the )?(?:front |back )?door (?:unlocked|on the latch)|door(?:'s| is)
+     (?:left )?(?:unlocked|on the latch)|(?:left |
+    leaving )?(?:the |my )?(?:spare )?keys? (?:is |are )?(?:left )?(?:on|under|with) (?:the|my)
+     (?:table|mat|side|caretaker|neighbou?r|kitchen|doormat)
+final.last_session strong final
+  when my_last_session my_last_one my_last_meeting my_last_circle my_last_post my_last_check
+  when my_last_time my_final_session my_final_one my_final_meeting my_final_circle my_final_post
+  when my_final_check my_final_time
+  unless holiday|moving|move|graduat|course|programme|discharg|new group|evening group|job|
+  unless switch|before|for a while|till|until|for now|maternity|surgery|op\b|abroad|away
+    (?:this|today|tonight)(?:'ll| will|'s| is) (?:be )?my (?:last|final) (?:session|one|meeting|
+    circle|post|check-?in|time here|time)(?= ?(?:$|[.,!]|here|with you))
+final.arranged strong final
+  when arrangements at_peace_with
+    (?:made|make|making) (?:all )?(?:my|the) (?:final )?arrangements|at peace with (?:them|that|it
+     all|everything|my (?:choice|decision|plans?))
+final.whoever strong final
+  when for_whoever for_the_person for_the_one
+    for (?:whoever|the person who|the one who) (?:comes|finds|gets here|turns up|is first)
+final.its_time strong final
+  when it's_time it_is_time its_time
+    (?<!\w\s)(?<!\w)(?:it'?s|it is) time(?= ?(?:$|[.!]))
+final.tidied weak final
+  when tidied cleaned_the cleaned_my
+    (?:tidied|cleaned) (?:up )?(?:the|my) (?:flat|house|room|place|bedroom)
+final.loose_ends strong final
+  when loose_ends
+  unless work|holiday|job|project|office|leav(?:e|ing) (?:for|on)|mov(?:e|ing)\b|maternity|trip|
+  unless before (?:my|the|our|we|i go|i fly)|retir|solicitor|lawyer|will\b|probate|estate|
+  unless accountant|tax\b|divorce|house sale|mortgage
+    (?:tying|tie|tied|tidying|sorting|wrapping) up (?:all )?(?:my |the )?loose ends
+final.instructions strong final
+  when instructions_for
+  unless sitter|minder|feeder|holiday|flight|fly|trip|away|abroad|hospital stay|while i'?m|
+  unless while we'?re|work
+    (?:left|leaving|written|wrote|writing) (?:\w+ ){0,2}instructions for (?:the |my )?(?:cat|dog|
+    pets?|fish|kids|funeral|whoever|rabbits?)
+final.passwords strong final
+  when passwords_in passwords_are password_is
+  unless work|office|manager|it department|holiday|away|laptop for
+    passwords? (?:is |are )?(?:all )?in (?:an|the|a) envelope
+crisis.giving_away active_ideation self
+  when be_needing
+  unless sell|sold|new|replac|upgrad|mov(?:e|ed|ing)\b|holiday|away|abroad|lend|borrow|return
+    (?:shall not|shan'?t|won'?t|will not|wont) be needing (?:them|it|these|those|any of (?:it|this|
+    them)|my \w+|the \w+) (?:after|beyond|past|from)
+crisis.indirect active_ideation self
+  when make_that_happen make_it_happen make_this_happen
+  needs gone|better off|without me|not here|dead|be free|burden|no longer
+    (?:i|i'?m|i am|i will|i'?ll) (?:\w+ )?(?:intend|mean|plan|going|gonna|will|want|
+    need)(?: to)? make
+     (?:that|it|this) happen
+crisis.indirect active_ideation self
+  when out_of_the_picture out_of_the_equation out_of_this_world out_of_everyone
+  needs better (?:for|off)|for good|permanently|forever|for ever|burden|nobody|no one|gone|alive|
+  needs for real
+    (?:take|taking|remove|removing|get|getting) my ?self out of (?:the picture|the equation|this
+     world|everyone'?s (?:lives|life|way))
+crisis.indirect active_ideation self
+  when t_plan not_plan t_intend not_intend t_mean not_mean t_expect not_expect
+    (?:don'?t|do not|not) (?:plan|planning|intend|intending|mean|expect) (?:on|to) (?:seeing|see|
+    reach(?:ing)?|mak(?:e|ing) it to|be(?:ing)? (?:here|around|alive) (?:for|at|by|on)) (?:my (?:\w+
+     )?birthday|christmas|another (?:year|birthday|christmas|winter|summer)|next (?:year|
+    christmas|birthday)|the new year|(?:my )?\d+(?:st|nd|rd|th)?)(?! (?:with|at|in|as|abroad|
+    away|here|there|sober)\b)
+crisis.indirect active_ideation self
+  when see_christmas see_next see_another see_the_new see_the_summer see_the_spring see_the_winter
+  when see_summer see_spring see_winter t_see_my ll_see_my not_see_my gonna_see_my to_see_my
+  when make_it_to_my
+  when make_it_to_christmas make_it_to_next make_it_to_another make_it_to_the here_for_christmas
+  when here_for_my around_for_my around_for_christmas here_for_the around_for_the
+  needs my (?:choice|decision)|on purpose|make sure|(?:don'?t|do not|dont) want to(?= ?(?:$|[.!]))|
+  needs won'?t let my ?self
+    (?:don'?t think i'?ll|won'?t|will not|not going to|not gonna|shan'?t) (?:see|make it to|be
+     (?:here|around) for) (?:christmas|my (?:\w+ )?birthday|next (?:year|christmas|birthday)|the
+     new year|another (?:year|birthday|christmas|winter|summer)|(?:the )?(?:summer|spring|winter))
+crisis.indirect active_ideation self
+  when to_check_out na_check_out m_checking_out am_checking_out checking_out_tonight
+  when checking_out_for checking_out_now
+  needs for good|permanently|not the hotel|for real|not a joke|of life|of this world|no more|
+  needs forever|for ever|for keeps
+    (?:(?:ready to|going to|gonna|about to|time to|want to|wanna|i'?m|i am|im) |(?<!\w\s)(?<!\w)
+    )(?:check|checking) out(?: of (?:here|life|this life|this world))?(?= ?(?:$|[.,!]|for good|
+    permanently|tonight|
+    now|soon|for real|for keeps|forever))
+crisis.indirect active_ideation self
+  when make_sure_of_it making_sure_i make_sure_i
+  needs not long for|won'?t see|won'?t be (?:here|around)|gone|wake|be dead|not make it|birthday|
+  needs christmas|this world|alive
+    (?:i'?ll|i will|gonna|going to|i'?m going to) make sure of it|(?:thinking (?:of|about)|going
+     to|gonna|will|i'?ll) mak(?:e|ing) sure i (?:don'?t|never|won'?t|do not)(?: (?:wake|make it|
+    see)|(?= ?(?:$|[.,!])))
+crisis.indirect active_ideation self
+  when done_done
+    (?:i'?m|im|i am|i think i'?m|think im) (?:just |so |properly |completely |really )?done done
+    (?! with (?:the|this|my|that|work|it|him|her|them)\b)
 crisis.attempt active_ideation self
   when tried try_to trying attempted
     (?:tried|try|trying|attempted) to (?:kill my ?self|end (?:my|it)|take my (?:own )?life|
@@ -1467,6 +1774,7 @@ _FRAGMENTS = {
     "<THREAT>": _THREAT,
     "<ASSAILANT>": _ASSAILANT,
     "<DIE>": _DIE,
+    "<MEDS>": _MEDS,
 }
 
 
@@ -1503,7 +1811,14 @@ def _parse_rules(text: str) -> tuple[_Rule, ...]:
             else:
                 rules.append(_Rule(tag, Risk[level.upper()], kind, (), ""))
     for name, fragment in _FRAGMENTS.items():
-        rules = [dataclasses.replace(r, pattern=r.pattern.replace(name, fragment)) for r in rules]
+        rules = [
+            dataclasses.replace(
+                r,
+                pattern=r.pattern.replace(name, fragment),
+                needs=r.needs.replace(name, fragment),
+            )
+            for r in rules
+        ]
     return tuple(rules)
 
 
