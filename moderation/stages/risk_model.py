@@ -47,7 +47,7 @@ _ASCII_WORDS = bytes(
 )
 MODEL_FILE = "risk_model.json"
 #: The probability from which the stage holds: each labelled set left out in turn, the
-#: model trained on the others holds about one ordinary line in a hundred from here
+#: model trained on the others holds one or two ordinary lines in a hundred from here
 #: (``python -m moderation.train --evaluate``).
 DEFAULT_THRESHOLD = 0.85
 # (read once: an attribute of an enum class is looked up the slow way each time, through
@@ -144,7 +144,7 @@ def load_model() -> Model:
 
 
 #: How urgently a hold of the model's own asks for the on-call professional. Its read is
-#: a guess, wrong for about one ordinary line in a hundred: by default it asks at
+#: a guess, wrong for one or two ordinary lines in a hundred: by default it asks at
 #: ``warning``, below the rules' ``error`` and ``critical``, so that an operator's paging
 #: can tell the two apart (a facilitator who reads the held message may raise it).
 _ESCALATIONS = {e.label: e for e in (Escalation.INFO, Escalation.WARNING, Escalation.ERROR)}
