@@ -27,8 +27,9 @@ import re
 from typing import Any
 
 from moderation import scan
-from moderation.literals import Guarded
+from moderation.scan import Literals, Scanned
 from moderation.stage import Submission
+from moderation.stages.harassment import heads_among
 from moderation.verdict import ALLOW, Action, Verdict
 
 __all__ = ["WARNINGS", "Graphic"]
@@ -125,13 +126,23 @@ _CUE_WORDS = """blood bled bleed bleeding stitches bone skull flesh guts brain o
     punched kneed choked strangled smothered drowned skin sangre bañado bañada banado blut sang
     couvert"""
 _CUES = frozenset(word[:4] for word in _CUE_WORDS.split())
-# Skipped when the text lacks a word every match needs.
-_GUARDED = {kind: Guarded(pattern) for kind, pattern in _PATTERNS.items()}
+# A word's head is a part of the text: a text in which the shared pass finds none of the
+# cues has no word that starts like one, and its words need not be split to show it.
+_CUES_ANYWHERE = Literals(_CUES)
+# When it finds one, one search tells whether a word starts like it.
+_CUE_HEADS = heads_among(_CUES)
+# Skipped when the text lacks a word every match needs, as the shared pass (which the
+# cue test above reads) shows: it knows words of three letters, where ``in`` tests would
+# be too many to make ("her", "put" and "with" rule out most of the sexual violence
+# pattern's searches, and words of blood and bone most of the violence pattern's).
+_GUARDED = {kind: Scanned(pattern, shortest=3) for kind, pattern in _PATTERNS.items()}
 
 
 def _cued(text: str) -> bool:
-    # word heads: the words' first four characters, from the shared pass
-    return not scan.heads(text).isdisjoint(_CUES)
+    if _CUES_ANYWHERE.words.isdisjoint(scan.found(text)):
+        return False
+    # word heads: the words' first four characters (see harassment.heads_among)
+    return _CUE_HEADS.search(" " + text) is not None
 
 
 class Graphic:

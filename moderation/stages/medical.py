@@ -19,7 +19,9 @@ import re
 from typing import Any
 
 from moderation import scan
+from moderation.scan import Literals
 from moderation.stage import Submission
+from moderation.stages.harassment import heads_among
 from moderation.verdict import ALLOW, Action, Verdict
 
 __all__ = ["Medical"]
@@ -86,14 +88,21 @@ _CUE_WORDS = """meds medication medicine pill pills tablet tablets prescription 
     pregabalin lyrica hydroxyzine buspirone melatonin pastillas medikamente médicaments
     medicaments"""
 _CUES = frozenset(word[:4] for word in _CUE_WORDS.split())
+# A word's head is a part of the text: a text in which the shared pass finds none of the
+# cues has no word that starts like one, and its words need not be split to show it.
+_CUES_ANYWHERE = Literals(_CUES)
+# When it finds one, one search tells whether a word starts like it.
+_CUE_HEADS = heads_among(_CUES)
 
 
 def _cued(text: str) -> bool:
     # a unit, each tested in turn (a loop over them would cost more than the tests)
     if "mg" in text or "mcg" in text or "ml" in text or "milligram" in text:
         return True
-    # word heads: the words' first four characters, from the shared pass
-    return not scan.heads(text).isdisjoint(_CUES)
+    if _CUES_ANYWHERE.words.isdisjoint(scan.found(text)):
+        return False
+    # word heads: the words' first four characters (see harassment.heads_among)
+    return _CUE_HEADS.search(" " + text) is not None
 
 
 _MENTION = re.compile(rf"\b{_MED}|\b(?:pastillas|medikamente|m[eé]dicaments)\b")

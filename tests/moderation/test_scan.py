@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from moderation import scan
 from moderation.scan import PUNCTUATION, Literals, Scanned, found, heads
-from moderation.stages import crisis, harassment, method
+from moderation.stages import crisis, graphic, harassment, method
 from moderation.stages.normalize import canonical
 
 SETS = Path(__file__).parent
@@ -100,6 +100,7 @@ def _scopes() -> list[Scanned]:
 
 def test_the_stages_scanned_patterns_let_through_every_line_they_match() -> None:
     patterns = [*method._COMPILED.values(), crisis._GLUED_I_SEEN, crisis._GLUED_I_AFTER_SEEN]
+    patterns += graphic._GUARDED.values()
     assert sum(bool(pattern.ways) for pattern in patterns) >= len(patterns) - 1
     patterns += _scopes()
     for path in sorted(SETS.glob("*.jsonl")):

@@ -4,19 +4,25 @@ survivors' accounts of what was said are not."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from moderation import scan
 from moderation.config import default_pipeline
 from moderation.stage import Submission
+from moderation.stages import harassment
 from moderation.stages.harassment import (
     DEFAULT_SENDER_REASON,
     HATE_SENDER_REASON,
     THREAT_SENDER_REASON,
     Harassment,
+    heads_among,
 )
-from moderation.stages.normalize import Normalize
+from moderation.stages.normalize import Normalize, canonical
 from moderation.verdict import Action, Escalation, Risk, Verdict, combine
 
 STAGE = Harassment()
@@ -488,3 +494,75 @@ def test_never_raises(text: str) -> None:
     assert isinstance(verdict, Verdict)
     assert verdict.action in {Action.ALLOW, Action.ALLOW_FLAG, Action.HOLD, Action.BLOCK}
     assert (verdict.escalate is Escalation.ERROR) == (verdict.action is Action.HOLD)
+
+
+# --- the cue test: the heads of the words among the cue words, by one search ------------
+
+# white space of every kind ``str.split`` splits at, punctuation stripped from the ends of
+# a word (and kept inside it), letters, and a character that is neither
+_SPACES = [" ", "\t", "\n", "\u00a0", "\u2028", "\x1c"]
+_HEAD_TEXTS = st.text(st.sampled_from([*"abdeost'\u2019.,!(\"-_#", *_SPACES]), max_size=40)
+_KEYS = st.text(st.sampled_from([*"abdeost'\u2019.,!(-#", " "]), min_size=1, max_size=5)
+
+
+def _heads_by_splitting(text: str, keys: set[str]) -> list[str]:
+    """What ``heads_among`` stands for: the head of each word, as scan.heads takes it."""
+    heads = (word.strip(scan.PUNCTUATION)[:4] for word in text.split())
+    return sorted(head for head in heads if head in keys)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.data())
+def test_heads_among_finds_each_word_whose_head_is_a_key(data: st.DataObject) -> None:
+    text = data.draw(_HEAD_TEXTS)
+    # the words' heads, and what a head is not: the first characters without stripping
+    # punctuation from the word's end ("die." is "die"), or from its start
+    near = {*scan.heads(text)}
+    for word in text.split():
+        near |= {word.lstrip(scan.PUNCTUATION)[:n] for n in (1, 2, 3, 4)} | {word[:4]}
+    keys = data.draw(st.lists(st.sampled_from(sorted(near)), max_size=6)) if near else []
+    keys += data.draw(st.lists(_KEYS, max_size=6))
+    found = heads_among(keys).findall(" " + text)
+    # (the empty head, of a word that is all punctuation, is not looked for)
+    assert sorted(found) == _heads_by_splitting(text, set(keys) - {""})
+
+
+@pytest.mark.parametrize(
+    ("text", "heads"),
+    [
+        ("tt''es", ["tt''"]),  # a head that ends in punctuation
+        ("((tt''e)", ["tt''"]),
+        ("tt''", []),  # ... is not one when stripping shortens the word
+        ("tt''!? es", []),
+        ("die", ["die"]),  # a shorter head is the whole word
+        ("(die!)", ["die"]),
+        ("died", []),
+        ("die# kill#", ["kill"]),
+        ("#kill", []),
+        ("x\u00a0die\u2028die\x1c-kill", ["die", "die", "kill"]),
+    ],
+)
+def test_heads_among_takes_heads_as_the_shared_pass_does(text: str, heads: list[str]) -> None:
+    assert heads_among(["tt''", "die", "kill"]).findall(" " + text) == heads
+    assert sorted(heads) == _heads_by_splitting(text, {"tt''", "die", "kill"})
+
+
+def _cued_by_splitting(text: str) -> int:
+    flags = 0
+    for head in scan.heads(text) & harassment._CUE_TABLE.keys():
+        flags |= harassment._CUE_TABLE[head]
+    return flags
+
+
+def test_the_cues_are_those_of_the_words_heads() -> None:
+    for path in sorted((Path(__file__).parent.parent).glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            text = canonical(json.loads(line)["text"])
+            for candidate in (text, text.upper(), f"({text}\u00a0)", text.replace(" ", "\n'")):
+                assert harassment._cued(candidate) == _cued_by_splitting(candidate), candidate
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(_WORDS, _HEAD_TEXTS), max_size=12).map(" ".join))
+def test_the_cues_of_any_text_are_those_of_its_words_heads(text: str) -> None:
+    assert harassment._cued(text) == _cued_by_splitting(text)
