@@ -58,7 +58,7 @@ from moderation.scan import Literals, Scanned
 from moderation.stage import Submission
 from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
 
-__all__ = ["Assessment", "Crisis", "assess", "kept"]
+__all__ = ["NOTHING_FOUND", "Assessment", "Crisis", "assess", "kept"]
 
 _P, _A, _D = Risk.PASSIVE_IDEATION, Risk.ACTIVE_IDEATION, Risk.DISTRESS
 _I = Risk.IMMINENT
@@ -2110,8 +2110,10 @@ class Assessment:
         return max(self.self_risk, self.to_others, self.from_others)
 
 
-#: The answer for most messages, made once (a frozen dataclass is slow to make).
-_NOTHING_FOUND = Assessment()
+#: The answer for most messages, made once (a frozen dataclass is slow to make); a reader
+#: may test for it by identity before asking the level.
+NOTHING_FOUND = Assessment()
+_NOTHING_FOUND = NOTHING_FOUND
 
 
 def _blank(match: re.Match[str]) -> str:

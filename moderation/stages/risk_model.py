@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from moderation.stage import Submission
-from moderation.stages.crisis import DEFAULT_RESOURCES, assess, kept
+from moderation.stages.crisis import DEFAULT_RESOURCES, NOTHING_FOUND, assess, kept
 from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
 
 __all__ = ["DEFAULT_THRESHOLD", "Model", "RiskModel", "features", "load_model"]
@@ -187,7 +187,7 @@ class RiskModel:
         """Hold what the model finds escalation-worthy and the rules did not."""
         canonical = submission.canonical
         seen = kept(canonical)  # the crisis stage's answer, when it has just read this text
-        if seen is not None and seen.risk >= _ACTIVE:
+        if seen is not None and seen is not NOTHING_FOUND and seen.risk >= _ACTIVE:
             return ALLOW  # the rules saw it: their level, tags and words stand
         probability = self._model.probability_of(canonical)
         if probability < self._threshold:
