@@ -3,18 +3,13 @@ what happened is not."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from moderation import scan
 from moderation.stage import Submission
-from moderation.stages import graphic
 from moderation.stages.graphic import WARNINGS, Graphic
-from moderation.stages.normalize import Normalize, canonical
+from moderation.stages.normalize import Normalize
 from moderation.verdict import Action, Verdict
 
 STAGE = Graphic()
@@ -186,25 +181,3 @@ _WORDS = st.sampled_from(
 def test_never_raises(text: str, cw: str | None) -> None:
     verdict = STAGE.screen(Submission(text=text, canonical=text, cw=cw))
     assert verdict.action in {Action.ALLOW, Action.ALLOW_FLAG}
-
-
-def _cued_by_splitting(text: str) -> bool:
-    """The cue test as it was first written: a word that starts like a cue word."""
-    return not scan.heads(text).isdisjoint(graphic._CUES)
-
-
-def test_the_cue_test_finds_a_word_that_starts_like_a_cue_word() -> None:
-    for path in sorted((Path(__file__).parent.parent).glob("*.jsonl")):
-        for line in path.read_text().splitlines():
-            text = canonical(json.loads(line)["text"])
-            for candidate in (text, f"({text}\u00a0)", text.replace(" ", "\n'"), text[1:]):
-                assert graphic._cued(candidate) == _cued_by_splitting(candidate), candidate
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(sorted(graphic._CUES)) | st.text("ab.,'(\u00a0 #"), max_size=8))
-def test_the_cue_test_of_any_text_finds_a_word_that_starts_like_a_cue_word(
-    parts: list[str],
-) -> None:
-    text = "".join(parts)
-    assert graphic._cued(text) == _cued_by_splitting(text)
