@@ -18,7 +18,8 @@ words for theirs. This module does that once per message:
   searched with ``within=`` the message's answer: a string missing from the message is
   missing from every part of it.
 * :func:`heads`: the first four characters of each word, for the stages whose cheap test
-  is "a word starts like one of these".
+  is "a word starts like one of these"; :func:`heads_among` finds those of a stage's
+  words by one search, without splitting the text (what the stages use).
 
 Both answers are kept for the last text only (as ``crisis.assess`` keeps its last
 answer): a message screened after a different one is always scanned afresh.
@@ -37,7 +38,7 @@ import ahocorasick  # type: ignore[import-not-found]  # (a C extension without t
 
 from moderation.literals import ascii_twin, plain, required
 
-__all__ = ["PUNCTUATION", "Literals", "Scanned", "found", "heads", "prepare"]
+__all__ = ["PUNCTUATION", "Literals", "Scanned", "found", "heads", "heads_among", "prepare"]
 
 #: A word at least this long is rare enough to stand for a string that holds it.
 _RARE = 5
@@ -238,3 +239,60 @@ def heads(text: str) -> frozenset[str]:
     """The first four characters of each word of ``text`` (split at white space), with
     :data:`PUNCTUATION` taken off its ends first. The last answer is kept."""
     return frozenset(map(_HEAD, map(_STRIPPED, text.split())))
+
+
+# The heads among a stage's cue words found by one regular expression search rather than
+# by :func:`heads` (which splits, strips and slices every word of the text in Python):
+# after each white space, the word's leading punctuation is passed over and the cue words
+# are tried as a tree of their letters, each word's head taken exactly as ``heads`` takes
+# it (the first four characters once punctuation is stripped from both ends). ``\s`` and
+# ``str.split`` agree on what white space is.
+_PUNCTUATION = re.escape(PUNCTUATION)
+# A head of four characters that ends in punctuation ("tt''" of "tt''es") needs a
+# character other than punctuation later in the word (stripping would shorten it).
+_WORD_GOES_ON = rf"(?=[{_PUNCTUATION}]*[^\s{_PUNCTUATION}])"
+# A shorter head is the whole word, but for punctuation at its end.
+_WORD_ENDS = rf"(?=[{_PUNCTUATION}]*+(?!\S))"
+
+_Tree = dict[str, "_Tree"]
+
+
+def _can_be_head(key: str) -> bool:
+    """Whether ``key`` is the head of some word: a head has no white space, is at most
+    four characters long, and starts (and, when shorter, ends) with no punctuation."""
+    return (
+        0 < len(key) <= 4
+        and key[0] not in PUNCTUATION
+        and (len(key) == 4 or key[-1] not in PUNCTUATION)
+        and not any(character.isspace() for character in key)
+    )
+
+
+def _alternatives(tree: _Tree, key: str = "") -> str:
+    """The keys of ``tree`` (which lie under ``key``) as an alternation, longest first."""
+    branches = [re.escape(letter) + _alternatives(below, key + letter)
+                for letter, below in sorted(tree.items()) if letter]  # fmt: skip
+    if "" in tree:  # ``key`` itself ends here (tried last: the longer keys first)
+        if len(key) < 4:
+            branches.append(_WORD_ENDS)
+        elif key[-1] in PUNCTUATION:
+            branches.append(_WORD_GOES_ON)
+        else:
+            branches.append("")
+    if not branches:
+        return "(?!)"  # (no keys: nothing is found)
+    return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+
+
+def heads_among(keys: Iterable[str]) -> re.Pattern[str]:
+    """A pattern whose ``findall`` over ``" " + text`` lists each word of ``text`` whose
+    head (as :func:`heads` takes it) is one of ``keys``, by its head (the
+    empty head of a word that is all punctuation is not looked for). The graphic and
+    medical stages find their cues with it too, so that no stage splits the text."""
+    tree: _Tree = {}
+    for key in filter(_can_be_head, keys):
+        node = tree
+        for letter in key:
+            node = node.setdefault(letter, {})
+        node[""] = {}
+    return re.compile(rf"\s[{_PUNCTUATION}]*+({_alternatives(tree)})")

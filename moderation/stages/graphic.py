@@ -27,9 +27,8 @@ import re
 from typing import Any
 
 from moderation import scan
-from moderation.scan import Literals, Scanned
+from moderation.scan import Literals, Scanned, heads_among
 from moderation.stage import Submission
-from moderation.stages.harassment import heads_among
 from moderation.verdict import ALLOW, Action, Verdict
 
 __all__ = ["WARNINGS", "Graphic"]
@@ -141,7 +140,7 @@ _GUARDED = {kind: Scanned(pattern, shortest=3) for kind, pattern in _PATTERNS.it
 def _cued(text: str) -> bool:
     if _CUES_ANYWHERE.words.isdisjoint(scan.found(text)):
         return False
-    # word heads: the words' first four characters (see harassment.heads_among)
+    # word heads: the words' first four characters (see scan.heads_among)
     return _CUE_HEADS.search(" " + text) is not None
 
 

@@ -52,17 +52,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from moderation import scan
-from moderation.scan import Scanned
+from moderation.scan import Scanned, heads_among
 from moderation.stage import Submission
 from moderation.verdict import ALLOW, Action, Escalation, Risk, Verdict
 
-__all__ = [
-    "DEFAULT_SENDER_REASON",
-    "HATE_SENDER_REASON",
-    "THREAT_SENDER_REASON",
-    "Harassment",
-    "heads_among",
-]
+__all__ = ["DEFAULT_SENDER_REASON", "HATE_SENDER_REASON", "THREAT_SENDER_REASON", "Harassment"]
 
 DEFAULT_SENDER_REASON = (
     "This reads as aimed at someone here, so it wasn't shared. You're welcome to say how "
@@ -401,63 +395,6 @@ def _cue_table() -> dict[str, int]:
 
 
 _CUE_TABLE = _cue_table()
-
-# The heads among the cue words found by one regular expression search rather than by
-# :func:`moderation.scan.heads` (which splits, strips and slices every word of the text in
-# Python): after each white space, the word's leading punctuation is passed over and the
-# cue words are tried as a tree of their letters, each word's head taken exactly as
-# ``heads`` takes it (the first four characters once punctuation is stripped from both
-# ends). ``\s`` and ``str.split`` agree on what white space is.
-_PUNCTUATION = re.escape(scan.PUNCTUATION)
-# A head of four characters that ends in punctuation ("tt''" of "tt''es") needs a
-# character other than punctuation later in the word (stripping would shorten it).
-_WORD_GOES_ON = rf"(?=[{_PUNCTUATION}]*[^\s{_PUNCTUATION}])"
-# A shorter head is the whole word, but for punctuation at its end.
-_WORD_ENDS = rf"(?=[{_PUNCTUATION}]*+(?!\S))"
-
-_Tree = dict[str, "_Tree"]
-
-
-def _can_be_head(key: str) -> bool:
-    """Whether ``key`` is the head of some word: a head has no white space, is at most
-    four characters long, and starts (and, when shorter, ends) with no punctuation."""
-    return (
-        0 < len(key) <= 4
-        and key[0] not in scan.PUNCTUATION
-        and (len(key) == 4 or key[-1] not in scan.PUNCTUATION)
-        and not any(character.isspace() for character in key)
-    )
-
-
-def _alternatives(tree: _Tree, key: str = "") -> str:
-    """The keys of ``tree`` (which lie under ``key``) as an alternation, longest first."""
-    branches = [re.escape(letter) + _alternatives(below, key + letter)
-                for letter, below in sorted(tree.items()) if letter]  # fmt: skip
-    if "" in tree:  # ``key`` itself ends here (tried last: the longer keys first)
-        if len(key) < 4:
-            branches.append(_WORD_ENDS)
-        elif key[-1] in scan.PUNCTUATION:
-            branches.append(_WORD_GOES_ON)
-        else:
-            branches.append("")
-    if not branches:
-        return "(?!)"  # (no keys: nothing is found)
-    return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-
-
-def heads_among(keys: Iterable[str]) -> re.Pattern[str]:
-    """A pattern whose ``findall`` over ``" " + text`` lists each word of ``text`` whose
-    head (as :func:`moderation.scan.heads` takes it) is one of ``keys``, by its head (the
-    empty head of a word that is all punctuation is not looked for). The graphic and
-    medical stages find their cues with it too, so that no stage splits the text."""
-    tree: _Tree = {}
-    for key in filter(_can_be_head, keys):
-        node = tree
-        for letter in key:
-            node = node.setdefault(letter, {})
-        node[""] = {}
-    return re.compile(rf"\s[{_PUNCTUATION}]*+({_alternatives(tree)})")
-
 
 _CUE_HEADS = heads_among(_CUE_TABLE)
 

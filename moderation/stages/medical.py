@@ -19,9 +19,8 @@ import re
 from typing import Any
 
 from moderation import scan
-from moderation.scan import Literals
+from moderation.scan import Literals, heads_among
 from moderation.stage import Submission
-from moderation.stages.harassment import heads_among
 from moderation.verdict import ALLOW, Action, Verdict
 
 __all__ = ["Medical"]
@@ -101,7 +100,7 @@ def _cued(text: str) -> bool:
         return True
     if _CUES_ANYWHERE.words.isdisjoint(scan.found(text)):
         return False
-    # word heads: the words' first four characters (see harassment.heads_among)
+    # word heads: the words' first four characters (see scan.heads_among)
     return _CUE_HEADS.search(" " + text) is not None
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from moderation import scan
 from moderation.config import default_pipeline
+from moderation.scan import heads_among
 from moderation.stage import Submission
 from moderation.stages import harassment
 from moderation.stages.harassment import (
@@ -20,7 +21,6 @@ from moderation.stages.harassment import (
     HATE_SENDER_REASON,
     THREAT_SENDER_REASON,
     Harassment,
-    heads_among,
 )
 from moderation.stages.normalize import Normalize, canonical
 from moderation.verdict import Action, Escalation, Risk, Verdict, combine
