@@ -19,14 +19,20 @@ The folding, in order:
    ordinary Russian or Greek stays as written);
 4. letters spelled out one at a time, separated by spaces or by one repeated
    punctuation mark, join into words; a wider gap between two spelled-out words
-   stays a word break (``k i l l  m y s e l f`` becomes ``kill myself``);
+   stays a word break (``k i l l  m y s e l f`` becomes ``kill myself``); a run spelled
+   with one space throughout joins into one word, cut again at the words of a risk
+   sentence when it reads as those throughout (``i w a n t t o d i e`` becomes ``i want
+   to die``; ``t e a m`` and ``i a m o k`` stay ``team`` and ``iamok``);
 5. white space collapses to single spaces;
 6. leetspeak folds (``0 1 3 4 5 7 @ $`` to ``o i e a s t a s``; ``11`` to ``ll``),
    but only in words that also have letters and that are not a number with a unit
    (``10pm``, ``3rd``, ``50mg``), nor hold a digit that has no letter meaning
    (``covid19``, ``gr8``); so times, numbers and phone numbers stay digits;
 7. a letter or mark repeated three times or more is kept twice (``sooooo`` to ``soo``);
-8. chat spellings fold to the standard ones where the reading is not in doubt:
+8. a risk word with letters masked by ``*``, ``#``, ``_`` or ``!`` folds to the word when
+   the marks stand for exactly the letters missing and only one risk word fits
+   (``k*ll``, ``su*cide``, ``d!e``; not ``f*ck``, ``s**t``); and chat spellings fold
+   to the standard ones where the reading is not in doubt:
    contractions typed without their apostrophe (``dont``, ``wasnt``, ``im``, ``ive``,
    ``cant``, ``wont``) gain it, and ``tonite``, ``gonna``, ``wanna``, ``u``, ``thru``,
    ``cuz``/``cos`` become ``tonight``, ``going to``, ``want to``, ``you``, ``through``,
@@ -45,6 +51,7 @@ Plain ASCII text skips steps 1 to 3, which keeps the common case to a few micros
 
 from __future__ import annotations
 
+import itertools
 import re
 import string
 import unicodedata
@@ -160,6 +167,94 @@ _SPELLED_CLASSES = bytes(
 _SPELLED_HINT_CLASSES = re.compile(rb"sws+w(?!w)")
 _GAP = re.compile(r"\s+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+# A spelled-out run with one space between letters and between words alike ("i w a n t
+# t o d i e") joins into one word; it is cut into words again only when the cut reads
+# as words of this list throughout and one of them carries risk. The list has the words
+# of risk sentences and no word of one letter but "i", so an ordinary spelled word
+# ("t e a m", "t h e r a p i s t") or a calm sentence ("i a m o k") stays as joined.
+_SPELLED_RISK = frozenset(
+    (
+        "kill",
+        "killing",
+        "die",
+        "dying",
+        "dead",
+        "death",
+        "suicide",
+        "suicidal",
+        "unalive",
+        "overdose",
+        "myself",
+        "ctb",
+        "kms",
+        "end",
+        "live",
+        "living",
+    )
+)
+_SPELLED_VOCABULARY = _SPELLED_RISK | frozenset(
+    (
+        "i",
+        "im",
+        "me",
+        "my",
+        "it",
+        "its",
+        "all",
+        "to",
+        "and",
+        "so",
+        "just",
+        "now",
+        "want",
+        "wanna",
+        "gonna",
+        "going",
+        "will",
+        "would",
+        "am",
+        "need",
+        "wish",
+        "should",
+        "could",
+        "be",
+        "better",
+        "off",
+        "cut",
+        "hurt",
+        "hang",
+        "jump",
+        "tonight",
+        "today",
+        "tomorrow",
+        "soon",
+        "life",
+        "self",
+        "really",
+        "feel",
+        "like",
+        "ready",
+        "dont",
+        "cant",
+        "anymore",
+        "do",
+        "this",
+        "take",
+        "pills",
+        "the",
+        "tired",
+        "of",
+        "done",
+        "with",
+        "everything",
+        "everyone",
+        "here",
+        "no",
+        "more",
+    )
+)
+_SPELLED_LONGEST_WORD = max(map(len, _SPELLED_VOCABULARY))
+_SPELLED_LONGEST_RUN = 80
 
 # A word whose first character that is not a letter is a leet one, and whose first
 # character that is not a digit, @ or $ is a letter: "k1ll", "h3ll0", "$hit", "10pm".
@@ -192,6 +287,33 @@ _LEET_CLASSES = bytes.maketrans(
 _LEET_DIGIT, _LEET_AT = b"da"
 
 _MAX_ROUNDS = 4
+
+# Step 8: letters masked by a mark inside a word ("k*ll", "su*cide", "d!e") or marks put
+# between them ("ki_ll"); full stops are left to step 4 (see canonical). A word folds
+# only to one of these, when its marks stand for exactly the letters missing (one mark a
+# letter) or drop out to leave the word, and only one of these fits; "f*ck", "s**t",
+# "my_file", "#killit" stay as written.
+_MASKED_RISK = (
+    "kill",
+    "killing",
+    "suicide",
+    "suicidal",
+    "die",
+    "dead",
+    "ctb",
+    "kms",
+    "unalive",
+    "overdose",
+    "myself",
+)
+_MASK_CHARS = "*#_!"
+_MASKS = re.compile(r"[*#_!]")
+# (A word with at least one mark between letters; possessive, so linear.)
+_MASKED_WORD = re.compile(
+    r"(?<![\w*#.!@$'/-])[a-z]++(?:[*#_!]++[a-z]++)++(?![\w@$'/-]|[*#.!]+[a-z\d])"
+)
+# A mark inside a word is followed by a letter ("k*ll", "s**cide").
+_MARK_LETTER = re.compile(r"[*#_!][a-z]")
 
 # Step 8: chat spellings with one reading. ("cant" and "wont" are English words too, but
 # rare enough in a support circle that the contraction is the reading to keep.)
@@ -318,12 +440,53 @@ def _fold_homoglyph_all(match: re.Match[str]) -> str:
     return match[0].translate(_HOMOGLYPH_TABLE)
 
 
+def _segment(word: str) -> list[str] | None:
+    """``word`` cut into the fewest words of ``_SPELLED_VOCABULARY``, or None when it
+    cannot be cut into them all, or when the cut has two one-letter words in a row."""
+    size = len(word)
+    if size > _SPELLED_LONGEST_RUN:
+        return None
+    # count[end]: the fewest words that make word[:end] (size + 1: none do); last[end]:
+    # where the last of them starts
+    count = [0] + [size + 1] * size
+    last = [0] * (size + 1)
+    for end in range(1, size + 1):
+        for start in range(max(0, end - _SPELLED_LONGEST_WORD), end):
+            if count[start] + 1 < count[end] and word[start:end] in _SPELLED_VOCABULARY:
+                count[end] = count[start] + 1
+                last[end] = start
+    if count[size] > size:
+        return None
+    words: list[str] = []
+    end = size
+    while end:
+        words.append(word[last[end] : end])
+        end = last[end]
+    words.reverse()
+    if any(len(one) == 1 and len(two) == 1 for one, two in itertools.pairwise(words)):
+        return None
+    return words
+
+
+def _split_spelled(words: list[str]) -> list[str]:
+    """Words joined from a spelled-out run, each cut into the words of a risk sentence
+    when every one that has more than a word in it can be and one of the words carries
+    risk ("iwanttodie" to "i want to die"); otherwise as joined ("team", "iamok")."""
+    cuts = [_segment(word) if word not in _SPELLED_VOCABULARY else [word] for word in words]
+    if not any(cut is not None and not _SPELLED_RISK.isdisjoint(cut) for cut in cuts):
+        return words
+    out: list[str] = []
+    for word, cut in zip(words, cuts, strict=True):
+        out.extend([word] if cut is None else cut)
+    return out
+
+
 def _join_spelled(match: re.Match[str]) -> str:
     run = match[0]
     if not _HAS_LETTER.search(run):
         return run  # "1 2 3", "1.2.3": numbers, not a spelled word
     if match["sep"] is not None:
-        return run.replace(match["sep"], "")
+        return " ".join(_split_spelled([run.replace(match["sep"], "")]))
     letters = _GAP.split(run)
     gaps = [len(gap) for gap in _GAP.findall(run)]
     narrow = min(gaps)
@@ -340,7 +503,7 @@ def _join_spelled(match: re.Match[str]) -> str:
             joined[-1] += word
         else:
             joined.append(word)
-    return " ".join(joined)
+    return " ".join(_split_spelled(joined))
 
 
 def _fold_leet_word(match: re.Match[str]) -> str:
@@ -416,6 +579,24 @@ def _has_triple(text: str) -> bool:
     return (number ^ number >> 8).to_bytes(len(data)).find(b"\0\0") >= 0
 
 
+def _fold_masked_word(match: re.Match[str]) -> str:
+    word = match[0]
+    letters = _MASKS.sub("", word)
+    if letters in _MASKED_RISK:
+        return letters  # marks put between the letters: "ct.b", "ki_ll"
+    if len(letters) < 2:
+        return word  # "k**": too little left to say which word it is
+    found = [risk for risk in _MASKED_RISK if _masks_letters(word, risk)]
+    return found[0] if len(found) == 1 else word
+
+
+def _masks_letters(word: str, risk: str) -> bool:
+    """Whether ``word`` is ``risk`` with some of its letters, one mark each, masked."""
+    return len(word) == len(risk) and all(
+        have == want or have in _MASK_CHARS for have, want in zip(word, risk, strict=True)
+    )
+
+
 def _fold_chat_word(match: re.Match[str]) -> str:
     word = match[0]
     if word in _AMBIGUOUS:
@@ -472,6 +653,14 @@ def canonical(text: str) -> str:
             repeat = _REPEATS_HINT.search(text, repeat.end())
         if repeat is not None:
             text = _REPEATS.sub(r"\1\1", text)
+    # Step 8's masks, after a cheap test: a single character is found fastest. (A full
+    # stop is in most messages, and every other test for one before a letter costs more
+    # than the rest of the step, so a word masked by full stops only, "ct.b", is left;
+    # one spelled out with them, "s.u.i.c.i.d.e", is joined by step 4.)
+    if (
+        ("*" in text or "#" in text or "_" in text or "!" in text) if is_ascii else True
+    ) and _MARK_LETTER.search(text) is not None:
+        text = _MASKED_WORD.sub(_fold_masked_word, text)
     return _fold_chat(text, is_ascii)
 
 
