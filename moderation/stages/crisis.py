@@ -2113,7 +2113,6 @@ class Assessment:
 #: The answer for most messages, made once (a frozen dataclass is slow to make); a reader
 #: may test for it by identity before asking the level.
 NOTHING_FOUND = Assessment()
-_NOTHING_FOUND = NOTHING_FOUND
 
 
 def _blank(match: re.Match[str]) -> str:
@@ -2282,7 +2281,7 @@ def _plan(signals: set[str], level: Risk, finality: dict[str, int], timed: bool)
 
 
 #: (text, its assessment) for the last text assessed.
-_last: tuple[str, Assessment] = ("", _NOTHING_FOUND)  # (what "" is found to be)
+_last: tuple[str, Assessment] = ("", NOTHING_FOUND)  # (what "" is found to be)
 
 
 def assess(canonical: str) -> Assessment:
@@ -2339,7 +2338,7 @@ def _assess(canonical: str) -> Assessment:
     present = scan.found(text)
     hits = _TRIGGER_WORDS.words.intersection(present)
     if not hits:
-        return _NOTHING_FOUND
+        return NOTHING_FOUND
     # The normaliser glues a spelled-out "i" to the next word ("i w a n t" -> "iwant").
     # (Each pattern's first test is made here, with the pass's answer; a text changed is
     # passed over again, so that the answer is always this text's.)
@@ -2366,7 +2365,7 @@ def _assess(canonical: str) -> Assessment:
         and not (unless and unless.search(text))
     ]
     if not candidates:
-        return _NOTHING_FOUND
+        return NOTHING_FOUND
     unquoted = _unquote(text)
     # (the pass's answer is this text's only while the text is unchanged)
     blanked = _IDIOMS.sub(_blank, unquoted, within=present if unquoted is text else None)
@@ -2415,7 +2414,7 @@ def _assess(canonical: str) -> Assessment:
         levels[SELF] = max(levels[SELF], Risk.ACTIVE_IDEATION)
         tags.append("crisis.goodbye")
     if not tags:
-        return _NOTHING_FOUND
+        return NOTHING_FOUND
     found = {
         m.lastgroup
         for m in _ESCALATORS.finditer(text, within=present)
@@ -2499,7 +2498,7 @@ class Crisis:
     def screen(self, submission: Submission) -> Verdict:
         """Assess the canonical text and apply the policy."""
         found = assess(submission.canonical)
-        if found is _NOTHING_FOUND:
+        if found is NOTHING_FOUND:
             return ALLOW  # (most messages, known without working out the level)
         risk = found.risk
         if risk is Risk.NONE:
