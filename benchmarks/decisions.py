@@ -4,10 +4,11 @@ be shown to change none of them.
     .venv/bin/python benchmarks/decisions.py record /tmp/before.jsonl [--root DIR]
     .venv/bin/python benchmarks/decisions.py compare /tmp/before.jsonl /tmp/after.jsonl
 
-``record`` screens every line of the six labelled sets under ``tests/moderation`` and 16
+``record`` screens every line of the labelled sets under ``tests/moderation`` (all of them:
+a recording is comparable only with one made with the same sets) and 16
 variants of each (upper case, letters spelled out with spaces or dots, leetspeak, words
 run together, each half, quoted twice, look-alike letters, zero-width characters, and
-"lol", "not", "tonight", "two years ago" or the line again around it): about 27,000
+"lol", "not", "tonight", "two years ago" or the line again around it): some 54,000
 texts. For each it writes what the pipeline concluded (action, text delivered, risk,
 escalation, tags, reasons, the sender's words, the content warning, failed stages) and
 what each stage says on its own. Then 6,000 of them again in a shuffled order, three
