@@ -28,7 +28,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 
 import structlog
 
@@ -63,6 +63,35 @@ from protocol import EscalationNotice, EscalationSeverity, EscalationStatus, Esc
 __all__ = ["WELCOME_ESCALATIONS", "EscalationService", "notice_of"]
 
 log = structlog.get_logger(__name__)
+
+#: How long :func:`stop_tasks` waits between two cancellations, and how many it makes.
+_CANCEL_AGAIN_AFTER = 0.2
+_CANCELLATIONS = 50
+
+
+async def stop_tasks(tasks: Collection[asyncio.Task[None]]) -> None:
+    """Cancel ``tasks`` and wait until they have ended, cancelling again those still
+    running every fifth of a second (ten seconds at most, then logged and left).
+
+    One cancellation is not always enough on Python 3.11: when it arrives in the same turn
+    of the loop as an ``asyncio.timeout`` expires in the task (the dispatcher's and
+    redis-py's reads poll with one), the timeout takes it for its own and raises
+    TimeoutError instead, which the loop treats as "nothing yet" and polls on; the node's
+    shutdown then waited for it for ever (seen as a rare hang of the tests that stop a
+    node with Redis)."""
+    pending = set(tasks)
+    for _ in range(_CANCELLATIONS):
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=_CANCEL_AGAIN_AFTER)
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            task.exception()  # (retrieved, as gather did: ended otherwise, it was logged)
+    if pending:
+        log.error("escalation.tasks_not_stopped", tasks=sorted(t.get_name() for t in pending))
+
 
 #: Requests kept on this node while the store is unreachable.
 DEFERRED_MAX = 1_000
@@ -184,9 +213,7 @@ class EscalationService:
         return "dispatcher" in self._running and self.dispatcher.alive
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(self._tasks)
         self._tasks.clear()
         for notifier in self.notifiers.values():
             with contextlib.suppress(Exception):
