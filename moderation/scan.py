@@ -38,7 +38,16 @@ import ahocorasick  # type: ignore[import-not-found]  # (a C extension without t
 
 from moderation.literals import ascii_twin, plain, required
 
-__all__ = ["PUNCTUATION", "Literals", "Scanned", "found", "heads", "heads_among", "prepare"]
+__all__ = [
+    "PUNCTUATION",
+    "Heads",
+    "Literals",
+    "Scanned",
+    "found",
+    "heads",
+    "heads_among",
+    "prepare",
+]
 
 #: A word at least this long is rare enough to stand for a string that holds it.
 _RARE = 5
@@ -296,3 +305,23 @@ def heads_among(keys: Iterable[str]) -> re.Pattern[str]:
             node = node.setdefault(letter, {})
         node[""] = {}
     return re.compile(rf"\s[{_PUNCTUATION}]*+({_alternatives(tree)})")
+
+
+class Heads:
+    """A stage's cheap test "a word of the text starts like one of these" (each key a
+    head: at most four characters), without splitting the text: a head is a part of the
+    text, so a text in which the shared pass finds none of the keys has no word that
+    starts like one; when it finds one, one search of :func:`heads_among` tells."""
+
+    __slots__ = ("_anywhere", "_heads")
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        keys = frozenset(keys)
+        self._anywhere = Literals(keys)
+        self._heads = heads_among(keys)
+
+    def start_a_word(self, text: str) -> bool:
+        """Whether a word of ``text`` has one of the keys as its head (:func:`heads`)."""
+        if self._anywhere.words.isdisjoint(found(text)):
+            return False
+        return self._heads.search(" " + text) is not None

@@ -26,8 +26,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from moderation import scan
-from moderation.scan import Literals, Scanned, heads_among
+from moderation.scan import Heads, Scanned
 from moderation.stage import Submission
 from moderation.verdict import ALLOW, Action, Verdict
 
@@ -125,11 +124,7 @@ _CUE_WORDS = """blood bled bleed bleeding stitches bone skull flesh guts brain o
     punched kneed choked strangled smothered drowned skin sangre bañado bañada banado blut sang
     couvert"""
 _CUES = frozenset(word[:4] for word in _CUE_WORDS.split())
-# A word's head is a part of the text: a text in which the shared pass finds none of the
-# cues has no word that starts like one, and its words need not be split to show it.
-_CUES_ANYWHERE = Literals(_CUES)
-# When it finds one, one search tells whether a word starts like it.
-_CUE_HEADS = heads_among(_CUES)
+_CUE_HEADS = Heads(_CUES)
 # Skipped when the text lacks a word every match needs, as the shared pass (which the
 # cue test above reads) shows: it knows words of three letters, where ``in`` tests would
 # be too many to make ("her", "put" and "with" rule out most of the sexual violence
@@ -137,11 +132,8 @@ _CUE_HEADS = heads_among(_CUES)
 _GUARDED = {kind: Scanned(pattern, shortest=3) for kind, pattern in _PATTERNS.items()}
 
 
-def _cued(text: str) -> bool:
-    if _CUES_ANYWHERE.words.isdisjoint(scan.found(text)):
-        return False
-    # word heads: the words' first four characters (see scan.heads_among)
-    return _CUE_HEADS.search(" " + text) is not None
+#: Whether a word of a text starts like a cue word.
+_cued = _CUE_HEADS.start_a_word
 
 
 class Graphic:

@@ -18,8 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from moderation import scan
-from moderation.scan import Literals, heads_among
+from moderation.scan import Heads
 from moderation.stage import Submission
 from moderation.verdict import ALLOW, Action, Verdict
 
@@ -87,21 +86,14 @@ _CUE_WORDS = """meds medication medicine pill pills tablet tablets prescription 
     pregabalin lyrica hydroxyzine buspirone melatonin pastillas medikamente médicaments
     medicaments"""
 _CUES = frozenset(word[:4] for word in _CUE_WORDS.split())
-# A word's head is a part of the text: a text in which the shared pass finds none of the
-# cues has no word that starts like one, and its words need not be split to show it.
-_CUES_ANYWHERE = Literals(_CUES)
-# When it finds one, one search tells whether a word starts like it.
-_CUE_HEADS = heads_among(_CUES)
+_CUE_HEADS = Heads(_CUES)
 
 
 def _cued(text: str) -> bool:
     # a unit, each tested in turn (a loop over them would cost more than the tests)
     if "mg" in text or "mcg" in text or "ml" in text or "milligram" in text:
         return True
-    if _CUES_ANYWHERE.words.isdisjoint(scan.found(text)):
-        return False
-    # word heads: the words' first four characters (see scan.heads_among)
-    return _CUE_HEADS.search(" " + text) is not None
+    return _CUE_HEADS.start_a_word(text)
 
 
 _MENTION = re.compile(rf"\b{_MED}|\b(?:pastillas|medikamente|m[eé]dicaments)\b")
